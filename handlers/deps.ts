@@ -1,0 +1,14 @@
+import type { OutboundJob } from "../jobs/outbound";
+import type { FeishuApi } from "../src/feishu/types";
+import type { Logger } from "../src/logger";
+import type { Models } from "../src/repositories/models";
+
+/** What every handler may use. Built once in main (or by a test) and passed in. */
+export interface HandlerDeps {
+  logger: Logger;
+  models: Models;
+  feishu: FeishuApi;
+  outbound: { enqueue(job: OutboundJob, opts?: { delayMs?: number }): Promise<void> };
+  timezone: string;
+  now: () => Date;
+}

@@ -1,0 +1,5 @@
+/** Queue names. Tests give each run its own BullMQ prefix, so names can stay fixed. */
+export const QUEUE = {
+  outbound: "outbound",
+  events: "events",
+} as const;

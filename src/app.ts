@@ -1,0 +1,65 @@
+import express, { type ErrorRequestHandler, type Express } from "express";
+import type { Logger } from "./logger";
+import { feishuRouter, type FeishuRouteDeps } from "./server/feishu-route";
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface AppDeps extends FeishuRouteDeps {
+  logger: Logger;
+  health: HealthCheck[];
+}
+
+/** Build the express app from its dependencies, without listening. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.get("/healthz", (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const results = await Promise.all(
+      deps.health.map(async (h) => {
+        try {
+          await withTimeout(h.check(), 2000);
+          return [h.name, "ok"] as const;
+        } catch (e) {
+          return [h.name, e instanceof Error ? e.message : String(e)] as const;
+        }
+      }),
+    );
+    const ok = results.every(([, r]) => r === "ok");
+    res.status(ok ? 200 : 503).json({ ok, checks: Object.fromEntries(results) });
+  });
+  app.use(feishuRouter(deps));
+  app.use((_req, res) => {
+    res.status(404).json({ error: "not found" });
+  });
+  // The one final destination for errors thrown by routes.
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const status = typeof err === "object" && err && "status" in err && typeof err.status === "number" ? err.status : 500;
+    deps.logger.error({ err, path: req.path, status }, "request failed");
+    if (res.headersSent) return;
+    res.status(status).json({ error: status >= 500 ? "internal error" : err instanceof Error ? err.message : "bad request" });
+  };
+  app.use(onError);
+  return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

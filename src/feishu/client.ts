@@ -1,0 +1,179 @@
+import * as lark from "@larksuiteoapi/node-sdk";
+import type { Redis } from "ioredis";
+import type { Logger } from "../logger";
+import { checkBody, FeishuApiError, toFeishuError } from "./errors";
+import { RedisTokenCache } from "./token-cache";
+import type { ChatMember, FeishuApi, MessageContent, Receiver, ResolvedUser, SendOptions, SentMessage, UserLookup } from "./types";
+
+export interface FeishuClientOptions {
+  appId: string;
+  appSecret: string;
+  /** "feishu", "lark" or a base URL (the local emulator). */
+  domain: string;
+  redis: Redis;
+  redisPrefix: string;
+  logger: Logger;
+  /** HTTP timeout per call. */
+  timeoutMs?: number;
+}
+
+export function sdkDomain(domain: string): lark.Domain | string {
+  if (domain === "feishu") return lark.Domain.Feishu;
+  if (domain === "lark") return lark.Domain.Lark;
+  return domain.replace(/\/$/, "");
+}
+
+/** Route the SDK's own logging into ours, quietly: we classify and log errors ourselves. */
+function sdkLogger(log: Logger) {
+  const fmt = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m))).join(" ");
+  return {
+    error: (...m: unknown[]) => log.debug({ sdk: "error" }, fmt(m)),
+    warn: (...m: unknown[]) => log.debug({ sdk: "warn" }, fmt(m)),
+    info: (...m: unknown[]) => log.trace({ sdk: "info" }, fmt(m)),
+    debug: (...m: unknown[]) => log.trace({ sdk: "debug" }, fmt(m)),
+    trace: (...m: unknown[]) => log.trace({ sdk: "trace" }, fmt(m)),
+  };
+}
+
+function encode(content: MessageContent): { msg_type: string; content: string } {
+  return "card" in content
+    ? { msg_type: "interactive", content: JSON.stringify(content.card) }
+    : { msg_type: "text", content: JSON.stringify({ text: content.text }) };
+}
+
+interface ApiBody {
+  code?: number;
+  msg?: string;
+  data?: Record<string, unknown>;
+}
+
+/** The one implementation of FeishuApi, on the real node-sdk. */
+export class FeishuClient implements FeishuApi {
+  readonly sdk: lark.Client;
+  private readonly cache: RedisTokenCache;
+
+  constructor(private readonly opts: FeishuClientOptions) {
+    this.cache = new RedisTokenCache(opts.redis, opts.redisPrefix);
+    this.sdk = new lark.Client({
+      appId: opts.appId,
+      appSecret: opts.appSecret,
+      domain: sdkDomain(opts.domain),
+      cache: this.cache,
+      logger: sdkLogger(opts.logger),
+      loggerLevel: lark.LoggerLevel.error,
+    });
+    lark.defaultHttpInstance.defaults.timeout = opts.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * Run one API call; on an invalid-token answer drop the cached token, fetch a new one and retry once
+   * (the SDK does neither by itself).
+   */
+  private async call<T extends ApiBody>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return checkBody(await fn(), what);
+      } catch (e) {
+        const err = toFeishuError(e, what);
+        if (err.kind === "invalid_token" && attempt === 0) {
+          this.opts.logger.warn({ code: err.code }, "feishu token rejected; refetching once");
+          await this.cache.invalidate(this.opts.appId);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  async send(to: Receiver, content: MessageContent, opts: SendOptions = {}): Promise<SentMessage> {
+    const res = await this.call("message.create", () =>
+      this.sdk.im.message.create({
+        params: { receive_id_type: to.type },
+        data: { receive_id: to.id, ...encode(content), uuid: opts.uuid },
+      }) as Promise<ApiBody>,
+    );
+    return { messageId: String(res.data?.message_id ?? ""), chatId: res.data?.chat_id as string | undefined };
+  }
+
+  async reply(messageId: string, content: MessageContent, opts: SendOptions & { inThread?: boolean } = {}): Promise<SentMessage> {
+    const res = await this.call("message.reply", () =>
+      this.sdk.im.message.reply({
+        path: { message_id: messageId },
+        data: { ...encode(content), reply_in_thread: opts.inThread, uuid: opts.uuid },
+      }) as Promise<ApiBody>,
+    );
+    return { messageId: String(res.data?.message_id ?? ""), chatId: res.data?.chat_id as string | undefined };
+  }
+
+  async patchCard(messageId: string, card: object): Promise<void> {
+    await this.call("message.patch", () =>
+      this.sdk.im.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }) as Promise<ApiBody>,
+    );
+  }
+
+  async delayedUpdate(token: string, card: object): Promise<void> {
+    await this.call("card.update", () =>
+      this.sdk.request({ method: "POST", url: "/open-apis/interactive/v1/card/update", data: { token, card } }) as Promise<ApiBody>,
+    );
+  }
+
+  async lookupUsers(q: UserLookup): Promise<ResolvedUser[]> {
+    const out: ResolvedUser[] = [];
+    const emails = [...new Set(q.emails ?? [])];
+    const mobiles = [...new Set(q.mobiles ?? [])];
+    // The API takes at most 50 emails and 50 mobiles per call.
+    for (let i = 0; i < Math.max(emails.length, mobiles.length); i += 50) {
+      const batchE = emails.slice(i, i + 50);
+      const batchM = mobiles.slice(i, i + 50);
+      const res = await this.call("contact.batch_get_id", () =>
+        this.sdk.contact.user.batchGetId({
+          params: { user_id_type: "open_id" },
+          data: { emails: batchE.length ? batchE : undefined, mobiles: batchM.length ? batchM : undefined },
+        }) as Promise<ApiBody>,
+      );
+      const list = (res.data?.user_list ?? []) as { user_id?: string; email?: string; mobile?: string }[];
+      const found = new Map<string, string | undefined>();
+      for (const u of list) {
+        const key = u.email ?? u.mobile;
+        if (key) found.set(key, u.user_id || undefined);
+      }
+      for (const e of batchE) out.push({ query: e, openId: found.get(e) });
+      for (const m of batchM) out.push({ query: m, openId: found.get(m) });
+    }
+    return out;
+  }
+
+  async listChatMembers(chatId: string): Promise<ChatMember[]> {
+    const members: ChatMember[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.call("chat_members.get", () =>
+        this.sdk.im.chatMembers.get({
+          path: { chat_id: chatId },
+          params: { member_id_type: "open_id", page_size: 100, page_token: pageToken },
+        }) as Promise<ApiBody>,
+      );
+      const items = (res.data?.items ?? []) as { member_id?: string; name?: string }[];
+      for (const it of items) if (it.member_id) members.push({ openId: it.member_id, name: it.name });
+      pageToken = res.data?.has_more ? (res.data?.page_token as string | undefined) : undefined;
+    } while (pageToken);
+    return members;
+  }
+
+  async getChatName(chatId: string): Promise<string | undefined> {
+    const res = await this.call("chat.get", () => this.sdk.im.chat.get({ path: { chat_id: chatId } }) as Promise<ApiBody>);
+    return res.data?.name as string | undefined;
+  }
+
+  async uploadFile(file: { name: string; type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus"; data: Buffer }): Promise<string> {
+    // The SDK's im.file.create returns `data` unwrapped ({file_key}) or null on failure.
+    let res: { file_key?: string } | null;
+    try {
+      res = await this.sdk.im.file.create({ data: { file_type: file.type, file_name: file.name, file: file.data } });
+    } catch (e) {
+      throw toFeishuError(e, "file.create");
+    }
+    if (!res?.file_key) throw new FeishuApiError("unknown", undefined, undefined, "file.create failed: no file_key");
+    return res.file_key;
+  }
+}

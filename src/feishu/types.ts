@@ -1,0 +1,50 @@
+/**
+ * The narrow interface the rest of the bot uses to talk to Feishu. Only `src/feishu/` imports the SDK.
+ */
+
+export type ReceiveIdType = "open_id" | "user_id" | "union_id" | "email" | "chat_id";
+
+export interface Receiver {
+  type: ReceiveIdType;
+  id: string;
+}
+
+export type MessageContent = { card: object } | { text: string };
+
+export interface SendOptions {
+  /** Deterministic id (≤ 50 chars): Feishu drops a repeat within one hour. */
+  uuid?: string;
+}
+
+export interface SentMessage {
+  messageId: string;
+  chatId?: string;
+}
+
+export interface UserLookup {
+  emails?: string[];
+  mobiles?: string[];
+}
+
+export interface ResolvedUser {
+  /** The email or mobile as asked. */
+  query: string;
+  openId?: string;
+}
+
+export interface ChatMember {
+  openId: string;
+  name?: string;
+}
+
+export interface FeishuApi {
+  send(to: Receiver, content: MessageContent, opts?: SendOptions): Promise<SentMessage>;
+  reply(messageId: string, content: MessageContent, opts?: SendOptions & { inThread?: boolean }): Promise<SentMessage>;
+  patchCard(messageId: string, card: object): Promise<void>;
+  /** Delayed update with a callback token (valid 30 min, 2 uses). */
+  delayedUpdate(token: string, card: object): Promise<void>;
+  lookupUsers(q: UserLookup): Promise<ResolvedUser[]>;
+  listChatMembers(chatId: string): Promise<ChatMember[]>;
+  getChatName(chatId: string): Promise<string | undefined>;
+  uploadFile(file: { name: string; type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus"; data: Buffer }): Promise<string>;
+}

@@ -1,0 +1,292 @@
+import { Schema, type Connection, type InferSchemaType } from "mongoose";
+
+/**
+ * The domain in MongoDB (DESIGN.md §2). Organisation and checklist are scoped to a campaign: a campaign
+ * file describes both, and re-importing it updates them in place. Writes are single-document atomic
+ * updates; natural keys have unique indexes so a duplicate is an error, not a second record.
+ */
+
+const opts = { timestamps: true, versionKey: false } as const;
+
+const sectionSchema = new Schema(
+  {
+    key: { type: String, required: true },
+    code: { type: String, required: true },
+    title: { type: String, required: true },
+    order: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const checkItemSchema = new Schema(
+  {
+    key: { type: String, required: true },
+    sectionKey: { type: String, required: true },
+    title: { type: String, required: true },
+    checkpoints: { type: [String], default: [] },
+    order: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+const campaignSchema = new Schema(
+  {
+    key: { type: String, required: true, unique: true },
+    title: { type: String, required: true },
+    status: { type: String, enum: ["draft", "active", "ended"], default: "draft", required: true },
+    timezone: { type: String, required: true },
+    startDate: { type: String, required: true },
+    endDate: { type: String },
+    checklistKey: { type: String, required: true },
+    checklistTitle: { type: String, required: true },
+    sections: { type: [sectionSchema], default: [] },
+    items: { type: [checkItemSchema], default: [] },
+    chats: { type: [{ chatId: String, name: String, _id: false }], default: [] },
+    schedules: {
+      reminderSweep: String,
+      escalationSweep: String,
+      broadcast: String,
+      leadersDigest: String,
+    },
+    escalation: { type: [{ afterWorkingDays: Number, to: String, _id: false }], default: [] },
+    reviewer: { type: String, enum: ["head", "leader"], default: "head" },
+    remindBefore: { type: [Number], default: [3, 1] },
+    /** sha256 of the normalised spec last imported: re-importing the same file changes nothing. */
+    specHash: { type: String },
+    startedAt: { type: Date },
+    endedAt: { type: Date },
+    lastBroadcastAt: { type: Date },
+  },
+  opts,
+);
+
+const unitSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    key: { type: String, required: true },
+    name: { type: String, required: true },
+    headKey: { type: String },
+    leaderKey: { type: String },
+    order: { type: Number, default: 0 },
+  },
+  opts,
+);
+unitSchema.index({ campaignKey: 1, key: 1 }, { unique: true });
+unitSchema.index({ campaignKey: 1, name: 1 }, { unique: true });
+
+const personSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    key: { type: String, required: true },
+    name: { type: String, required: true },
+    unitKey: { type: String, required: true },
+    roles: { type: [String], default: ["member"] },
+    openId: { type: String },
+    email: { type: String },
+    mobile: { type: String },
+    locale: { type: String, enum: ["zh", "en"], default: "zh" },
+    leave: { type: [{ from: String, to: String, _id: false }], default: [] },
+    /** Set when Feishu refused a delivery for good (left the company, outside the app's scope). */
+    undeliverable: { reason: String, at: Date, kind: String },
+  },
+  opts,
+);
+personSchema.index({ campaignKey: 1, key: 1 }, { unique: true });
+personSchema.index({ campaignKey: 1, openId: 1 }, { unique: true, partialFilterExpression: { openId: { $type: "string" } } });
+personSchema.index({ openId: 1 });
+
+const assignmentSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    /** Natural key: `${itemKey}:u:${unitKey}` or `${itemKey}:p:${personKey}`. */
+    key: { type: String, required: true },
+    itemKey: { type: String, required: true },
+    sectionKey: { type: String, required: true },
+    target: { type: String, enum: ["unit", "person"], required: true },
+    unitKey: { type: String, required: true },
+    /** Who answers: the person, or the unit's head. */
+    assigneeKey: { type: String, required: true },
+    dueDate: { type: String, required: true },
+    state: { type: String, enum: ["pending", "submitted"], default: "pending", required: true },
+    /** Bumped on every state change; card buttons carry it so a stale card is recognised. */
+    rev: { type: Number, default: 0 },
+    submittedAt: { type: Date },
+    responseVersion: { type: Number, default: 0 },
+    returnReason: { type: String },
+    /** Set when the item was removed from the campaign file: kept with its answers, no longer counted. */
+    withdrawn: { type: Boolean, default: false },
+  },
+  opts,
+);
+assignmentSchema.index({ campaignKey: 1, key: 1 }, { unique: true });
+assignmentSchema.index({ campaignKey: 1, assigneeKey: 1, state: 1 });
+assignmentSchema.index({ campaignKey: 1, state: 1, dueDate: 1 });
+assignmentSchema.index({ campaignKey: 1, unitKey: 1 });
+
+const responseSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    assignmentId: { type: Schema.Types.ObjectId, required: true },
+    version: { type: Number, required: true },
+    conclusion: { type: String, enum: ["compliant", "basically_compliant", "problems"], required: true },
+    narrative: { type: String, required: true },
+    evidence: { type: String },
+    problems: { type: [String], default: [] },
+    byKey: { type: String, required: true },
+    byOpenId: { type: String },
+  },
+  opts,
+);
+responseSchema.index({ assignmentId: 1, version: 1 }, { unique: true });
+responseSchema.index({ campaignKey: 1 });
+
+const problemSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    seq: { type: Number, required: true },
+    assignmentId: { type: Schema.Types.ObjectId, required: true },
+    responseVersion: { type: Number, required: true },
+    /** Position of the problem in the response, for idempotent creation. */
+    index: { type: Number, required: true },
+    itemKey: { type: String, required: true },
+    unitKey: { type: String, required: true },
+    text: { type: String, required: true },
+    reportedByKey: { type: String, required: true },
+    resolved: { type: Boolean, default: false },
+  },
+  opts,
+);
+problemSchema.index({ campaignKey: 1, seq: 1 }, { unique: true });
+problemSchema.index({ assignmentId: 1, responseVersion: 1, index: 1 }, { unique: true });
+problemSchema.index({ campaignKey: 1, unitKey: 1 });
+
+const measureSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    /** The number people use in chat: "措施12". */
+    seq: { type: Number, required: true },
+    problemId: { type: Schema.Types.ObjectId, required: true },
+    itemKey: { type: String, required: true },
+    unitKey: { type: String, required: true },
+    content: { type: String, required: true },
+    ownerKey: { type: String, required: true },
+    reviewerKey: { type: String },
+    dueDate: { type: String, required: true },
+    originalDueDate: { type: String, required: true },
+    state: { type: String, enum: ["open", "in_progress", "closure_requested", "closed"], default: "open", required: true },
+    rev: { type: Number, default: 0 },
+    percent: { type: Number, default: 0 },
+    extension: {
+      requestedDue: String,
+      reason: String,
+      requestedAt: Date,
+      status: { type: String, enum: ["requested", "granted", "refused"] },
+    },
+    closedAt: { type: Date },
+    closedByKey: { type: String },
+    sendBackReason: { type: String },
+    createdByKey: { type: String, required: true },
+    /** Idempotency key of the proposal that created it (a double click creates one measure). */
+    proposalKey: { type: String, required: true },
+  },
+  opts,
+);
+measureSchema.index({ campaignKey: 1, seq: 1 }, { unique: true });
+measureSchema.index({ campaignKey: 1, proposalKey: 1 }, { unique: true });
+measureSchema.index({ campaignKey: 1, ownerKey: 1, state: 1 });
+measureSchema.index({ campaignKey: 1, state: 1, dueDate: 1 });
+measureSchema.index({ problemId: 1 });
+
+const progressSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    measureId: { type: Schema.Types.ObjectId, required: true },
+    note: { type: String, required: true },
+    percent: { type: Number },
+    evidence: { type: String },
+    byKey: { type: String, required: true },
+  },
+  opts,
+);
+progressSchema.index({ measureId: 1, createdAt: 1 });
+
+const auditSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    entity: { type: String, required: true },
+    entityId: { type: String, required: true },
+    action: { type: String, required: true },
+    from: { type: String },
+    to: { type: String },
+    byKey: { type: String },
+    byOpenId: { type: String },
+    reason: { type: String },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+auditSchema.index({ campaignKey: 1, entity: 1, entityId: 1, at: 1 });
+
+const sentCardSchema = new Schema(
+  {
+    messageId: { type: String, required: true, unique: true },
+    campaignKey: { type: String },
+    kind: { type: String, required: true },
+    refId: { type: String },
+    personKey: { type: String },
+    receiverId: { type: String },
+    uuid: { type: String },
+    sentAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+sentCardSchema.index({ campaignKey: 1, kind: 1, refId: 1 });
+
+const chatSchema = new Schema(
+  {
+    chatId: { type: String, required: true, unique: true },
+    name: { type: String },
+    addedAt: { type: Date },
+    active: { type: Boolean, default: true },
+  },
+  opts,
+);
+
+const counterSchema = new Schema({ _id: { type: String, required: true }, seq: { type: Number, default: 0 } }, { versionKey: false });
+
+export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
+export type UnitDoc = InferSchemaType<typeof unitSchema>;
+export type PersonDoc = InferSchemaType<typeof personSchema>;
+export type AssignmentDoc = InferSchemaType<typeof assignmentSchema>;
+export type ResponseDoc = InferSchemaType<typeof responseSchema>;
+export type ProblemDoc = InferSchemaType<typeof problemSchema>;
+export type MeasureDoc = InferSchemaType<typeof measureSchema>;
+export type ProgressDoc = InferSchemaType<typeof progressSchema>;
+export type AuditDoc = InferSchemaType<typeof auditSchema>;
+export type SentCardDoc = InferSchemaType<typeof sentCardSchema>;
+export type ChatDoc = InferSchemaType<typeof chatSchema>;
+
+/** Register the models on one connection (no global mongoose state, so tests can use their own). */
+export function createModels(conn: Connection) {
+  return {
+    Campaign: conn.model("Campaign", campaignSchema),
+    Unit: conn.model("Unit", unitSchema),
+    Person: conn.model("Person", personSchema),
+    Assignment: conn.model("Assignment", assignmentSchema),
+    Response: conn.model("Response", responseSchema),
+    Problem: conn.model("Problem", problemSchema),
+    Measure: conn.model("Measure", measureSchema),
+    ProgressUpdate: conn.model("ProgressUpdate", progressSchema),
+    AuditEntry: conn.model("AuditEntry", auditSchema),
+    SentCard: conn.model("SentCard", sentCardSchema),
+    Chat: conn.model("Chat", chatSchema),
+    Counter: conn.model("Counter", counterSchema),
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;
+
+/** Build every index the models declare (run at start and in tests). */
+export async function ensureIndexes(m: Models): Promise<void> {
+  for (const model of Object.values(m)) await model.createIndexes();
+}

@@ -1,0 +1,151 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Worker } from "bullmq";
+import mongoose, { type Connection } from "mongoose";
+import type { Redis } from "ioredis";
+import type { HandlerDeps } from "../handlers/deps";
+import { createEventSink } from "../handlers/index";
+import { createEventsWorker, EventsQueue } from "../jobs/events";
+import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbound";
+import { createApp } from "./app";
+import { FeishuClient } from "./feishu/client";
+import type { FeishuApi } from "./feishu/types";
+import { startLongConnection, type LongConnection } from "./feishu/ws";
+import type { Logger } from "./logger";
+import { createRedis } from "./redis";
+import { createModels, ensureIndexes, type Models } from "./repositories/models";
+import { recordSent, recordUndeliverable } from "./repositories/sent-cards";
+import { EventDedup } from "./server/event-dedup";
+import { processEvent } from "./server/process-event";
+
+export interface BotSettings {
+  feishu: {
+    appId: string;
+    appSecret: string;
+    domain: string;
+    encryptKey?: string;
+    verificationToken?: string;
+    insecureNoEncryption: boolean;
+    signatureWindowSeconds: number;
+    transport: "webhook" | "ws";
+  };
+  mongoUri: string;
+  redisUrl: string;
+  /** Namespaces every Redis key and BullMQ queue of this bot (tests use one per test). */
+  redisPrefix: string;
+  /** 0 = a free port. */
+  port: number;
+  host?: string;
+  timezone: string;
+  outboundRatePerSecond: number;
+  /** Start the queue workers in this process (default true). */
+  workers?: boolean;
+  now?: () => Date;
+}
+
+export interface RunningBot {
+  url: string;
+  port: number;
+  deps: HandlerDeps;
+  models: Models;
+  mongo: Connection;
+  redis: Redis;
+  outbound: OutboundQueue;
+  outboundWorker?: OutboundWorker;
+  eventsQueue: EventsQueue;
+  stop(): Promise<void>;
+}
+
+/** Connect, start workers and listen. Everything it starts, `stop()` closes, in order. */
+export async function startBot(s: BotSettings, logger: Logger, overrides: { feishu?: FeishuApi } = {}): Promise<RunningBot> {
+  const now = s.now ?? (() => new Date());
+  const mongo = await mongoose.createConnection(s.mongoUri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+  const models = createModels(mongo);
+  await ensureIndexes(models);
+  const redis = createRedis(s.redisUrl, logger, { name: "bot", forBullmq: true });
+  const feishu =
+    overrides.feishu ??
+    new FeishuClient({ appId: s.feishu.appId, appSecret: s.feishu.appSecret, domain: s.feishu.domain, redis, redisPrefix: s.redisPrefix, logger });
+
+  const bullPrefix = `${s.redisPrefix}:bull`;
+  const outbound = new OutboundQueue({ connection: redis, prefix: bullPrefix, logger });
+  const eventsQueue = new EventsQueue(redis, bullPrefix, logger);
+  const deps: HandlerDeps = { logger, models, feishu, outbound, timezone: s.timezone, now };
+
+  const hooks: OutboundHooks = {
+    onSent: (job, result) => recordSent(models, job, result, now()),
+    onFailed: (job, kind, message) => recordUndeliverable(models, job, kind, message, now()),
+  };
+  const workers: Worker[] = [];
+  let outboundWorker: OutboundWorker | undefined;
+  if (s.workers !== false) {
+    outboundWorker = new OutboundWorker({ connection: redis, prefix: bullPrefix, logger, feishu, hooks, ratePerSecond: s.outboundRatePerSecond });
+    workers.push(createEventsWorker(redis, bullPrefix, deps));
+  }
+
+  const dedup = new EventDedup(redis, s.redisPrefix);
+  const sink = createEventSink(deps, (evt) => eventsQueue.add(evt));
+  const app = createApp({
+    logger,
+    dedup,
+    sink,
+    verify: {
+      encryptKey: s.feishu.encryptKey,
+      verificationToken: s.feishu.verificationToken,
+      insecureNoEncryption: s.feishu.insecureNoEncryption,
+      windowSeconds: s.feishu.signatureWindowSeconds,
+      now: () => now().getTime(),
+    },
+    health: [
+      { name: "mongodb", check: async () => void (await mongo.db?.admin().ping()) },
+      { name: "redis", check: async () => void (await redis.ping()) },
+    ],
+  });
+  const server = http.createServer(app);
+  // Feishu waits 3 s; keep-alive sockets from load generators must not pin the process on shutdown.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(s.port, s.host ?? "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${s.host ?? "127.0.0.1"}:${port}`;
+
+  let ws: LongConnection | undefined;
+  if (s.feishu.transport === "ws") {
+    ws = startLongConnection({
+      appId: s.feishu.appId,
+      appSecret: s.feishu.appSecret,
+      domain: s.feishu.domain,
+      encryptKey: s.feishu.encryptKey,
+      verificationToken: s.feishu.verificationToken,
+      logger,
+      onPayload: async (payload) => (await processEvent(payload, { dedup, sink, logger })).body,
+    });
+  }
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    deps,
+    models,
+    mongo,
+    redis,
+    outbound,
+    outboundWorker,
+    eventsQueue,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      ws?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      // Workers finish their active jobs before closing.
+      await Promise.all([outboundWorker?.close(), ...workers.map((w) => w.close())]);
+      await Promise.all([outbound.close(), eventsQueue.close()]);
+      await redis.quit().catch(() => redis.disconnect());
+      await mongo.close();
+      logger.info("bot stopped");
+    },
+  };
+}

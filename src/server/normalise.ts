@@ -1,0 +1,122 @@
+import { z } from "zod";
+import type { InboundEvent } from "../domain/events";
+
+/** Raw Feishu payloads (schema 2.0, flattened or not) → small internal types. Unknown event types → null. */
+
+const userId = z.object({ open_id: z.string().optional(), union_id: z.string().optional(), user_id: z.string().optional() }).loose();
+
+const messageEvent = z.object({
+  sender: z.object({ sender_id: userId, sender_type: z.string().optional() }).loose(),
+  message: z
+    .object({
+      message_id: z.string(),
+      chat_id: z.string(),
+      chat_type: z.string(),
+      message_type: z.string(),
+      content: z.string(),
+      root_id: z.string().optional(),
+      mentions: z.array(z.object({ key: z.string(), id: userId, name: z.string() }).loose()).optional(),
+    })
+    .loose(),
+});
+
+const cardEvent = z.object({
+  operator: z.object({ open_id: z.string() }).loose(),
+  token: z.string().optional().default(""),
+  action: z
+    .object({
+      tag: z.string().optional().default(""),
+      name: z.string().optional(),
+      value: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
+      form_value: z.record(z.string(), z.unknown()).optional(),
+      option: z.string().optional(),
+      options: z.array(z.string()).optional(),
+      input_value: z.string().optional(),
+      checked: z.boolean().optional(),
+      timezone: z.string().optional(),
+    })
+    .loose(),
+  context: z.object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() }).loose().optional(),
+});
+
+const botAdded = z.object({
+  chat_id: z.string(),
+  name: z.string().optional(),
+  operator_id: userId.optional(),
+});
+
+export class PayloadError extends Error {}
+
+export function normaliseEvent(payload: Record<string, unknown>): InboundEvent | null {
+  const header = payload.header as { event_id: string; event_type: string };
+  const event = payload.event;
+  const eventId = header.event_id;
+  const fail = (e: z.ZodError) => new PayloadError(`${header.event_type}: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+
+  switch (header.event_type) {
+    case "im.message.receive_v1": {
+      const r = messageEvent.safeParse(event);
+      if (!r.success) throw fail(r.error);
+      const m = r.data.message;
+      let text = "";
+      if (m.message_type === "text") {
+        try {
+          const c = JSON.parse(m.content) as { text?: unknown };
+          text = typeof c.text === "string" ? c.text : "";
+        } catch {
+          text = "";
+        }
+      }
+      return {
+        kind: "message",
+        eventId,
+        messageId: m.message_id,
+        chatId: m.chat_id,
+        chatType: m.chat_type === "group" ? "group" : "p2p",
+        senderOpenId: r.data.sender.sender_id.open_id ?? "",
+        messageType: m.message_type,
+        text,
+        mentions: (m.mentions ?? []).map((x) => ({ key: x.key, openId: x.id.open_id ?? "", name: x.name })),
+        rootId: m.root_id || undefined,
+      };
+    }
+    case "card.action.trigger": {
+      const r = cardEvent.safeParse(event);
+      if (!r.success) throw fail(r.error);
+      const a = r.data.action;
+      let value: Record<string, unknown> = {};
+      if (typeof a.value === "string") {
+        try {
+          const v: unknown = JSON.parse(a.value);
+          if (v && typeof v === "object" && !Array.isArray(v)) value = v as Record<string, unknown>;
+        } catch {
+          value = {};
+        }
+      } else if (a.value) value = a.value;
+      return {
+        kind: "card_action",
+        eventId,
+        operatorOpenId: r.data.operator.open_id,
+        token: r.data.token,
+        messageId: r.data.context?.open_message_id,
+        chatId: r.data.context?.open_chat_id,
+        tag: a.tag,
+        name: a.name,
+        value,
+        formValue: a.form_value,
+        option: a.option,
+        options: a.options,
+        inputValue: a.input_value,
+        checked: a.checked,
+        timezone: a.timezone,
+      };
+    }
+    case "im.chat.member.bot.added_v1": {
+      const r = botAdded.safeParse(event);
+      if (!r.success) throw fail(r.error);
+      return { kind: "bot_added", eventId, chatId: r.data.chat_id, name: r.data.name, operatorOpenId: r.data.operator_id?.open_id };
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,70 @@
+import type { BotAddedToChat, CardAction, CardAnswer, InboundMessage } from "../domain/events";
+import type { Logger } from "../logger";
+import type { EventDedup } from "./event-dedup";
+import { normaliseEvent, PayloadError } from "./normalise";
+
+/** Where normalised events go. Message work is queued; card actions answer within Feishu's 3 s. */
+export interface EventSink {
+  message(evt: InboundMessage, log: Logger): Promise<void>;
+  cardAction(evt: CardAction, log: Logger): Promise<CardAnswer>;
+  botAdded(evt: BotAddedToChat, log: Logger): Promise<void>;
+}
+
+export interface ProcessDeps {
+  dedup: EventDedup;
+  sink: EventSink;
+  logger: Logger;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** The callback answer as Feishu expects it: `{toast, card: {type: "raw", data}}`. */
+export function formatCardAnswer(a: CardAnswer): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (a.toast) out.toast = a.toast;
+  if (a.card) out.card = { type: "raw", data: a.card };
+  return out;
+}
+
+/** Shared by the webhook route and the long connection: normalise, dedup, dispatch. */
+export async function processEvent(payload: Record<string, unknown>, deps: ProcessDeps): Promise<HttpAnswer> {
+  const header = payload.header as { event_id: string; event_type: string };
+  const log = deps.logger.child({ event_id: header.event_id, event_type: header.event_type });
+  let evt;
+  try {
+    evt = normaliseEvent(payload);
+  } catch (e) {
+    if (e instanceof PayloadError) {
+      log.warn({ reason: e.message }, "rejected malformed event");
+      return { status: 400, body: { error: "malformed event", reason: e.message } };
+    }
+    throw e;
+  }
+  if (!evt) {
+    log.info("ignored event type");
+    return { status: 200, body: {} };
+  }
+  if (!(await deps.dedup.claim(evt.eventId))) {
+    log.info("duplicate delivery acknowledged, not processed");
+    return { status: 200, body: {} };
+  }
+  try {
+    switch (evt.kind) {
+      case "message":
+        await deps.sink.message(evt, log);
+        return { status: 200, body: {} };
+      case "bot_added":
+        await deps.sink.botAdded(evt, log);
+        return { status: 200, body: {} };
+      case "card_action":
+        return { status: 200, body: formatCardAnswer(await deps.sink.cardAction(evt, log)) };
+    }
+  } catch (e) {
+    // Let Feishu's retry run it again.
+    await deps.dedup.release(evt.eventId);
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+import crypto from "node:crypto";
+import { inject } from "vitest";
+
+/** A name unique to this test run, for Redis prefixes, queue names and database names. */
+export function uniqueName(label: string): string {
+  return `${label}_${crypto.randomBytes(5).toString("hex")}`;
+}
+
+export function redisUrl(): string {
+  return inject("redisUrl");
+}
+
+/** The shared MongoDB URI with a database of the test's own. */
+export function mongoUriFor(db: string): string {
+  const base = inject("mongoUri");
+  const u = new URL(base);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** Poll until `fn` returns a truthy value, or fail after `timeoutMs`. */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
