@@ -1,0 +1,222 @@
+/**
+ * Shape of a campaign file as people write it (snake_case keys), checked with zod. Cross-references,
+ * duplicates, dates against `today` and cron expressions are checked in file.ts, which also maps the
+ * issues below to lines.
+ */
+import { z } from "zod";
+
+/** Keys: short ASCII identifiers used in chat commands, card actions and the database. */
+export const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEY_HINT = 'must be a short key of letters, digits, "_", "-" or "." (e.g. "office")';
+
+/** The word that, in an assignment, means "every item" (as `item`) or "every unit" (as `units`). */
+export const ALL = "all";
+
+export const ROLES = ["admin", "leader", "head", "member"] as const;
+export const LOCALES = ["zh", "en"] as const;
+export const ESCALATION_TARGETS = ["owner", "head", "leader", "admins"] as const;
+export const REVIEWERS = ["head", "leader"] as const;
+
+const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a real calendar date written as YYYY-MM-DD. */
+export function isIsoDate(value: string): boolean {
+  if (!DATE_SHAPE.test(value)) return false;
+  const [y, m, d] = value.split("-").map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** YAML 1.1 documents may turn dates into Date objects; bring them back to YYYY-MM-DD. */
+function dateToText(value: unknown): unknown {
+  return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString().slice(0, 10) : value;
+}
+
+/** A bare scalar where a list is expected means a one-element list. */
+function toList(value: unknown): unknown {
+  return typeof value === "string" || typeof value === "number" ? [value] : value;
+}
+
+const key = z.string().regex(KEY_PATTERN, { error: KEY_HINT });
+const text = z.string().trim().min(1, { error: "must not be empty" });
+const date = z.preprocess(
+  dateToText,
+  z.string().refine(isIsoDate, { error: "must be a date written YYYY-MM-DD (e.g. 2027-01-15)" }),
+);
+
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Mainland China mobile, optionally with 86 / +86 in front. */
+const CN_MOBILE = /^(?:\+?86)?(1[3-9]\d{9})$/;
+/** Any other mobile in international form. */
+const INTL_MOBILE = /^\+[1-9]\d{6,14}$/;
+
+/** Mainland numbers become their 11 digits; others keep their "+country" form. Undefined when invalid. */
+export function normaliseMobile(value: string): string | undefined {
+  const compact = value.replace(/[\s-]/g, "");
+  const cn = CN_MOBILE.exec(compact);
+  if (cn) return cn[1];
+  return INTL_MOBILE.test(compact) ? compact : undefined;
+}
+
+const mobile = z.preprocess(
+  (v) => (typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v),
+  z.string().refine((v) => normaliseMobile(v) !== undefined, {
+    error: "must be a mobile number such as 13800138000 or +85291234567",
+  }),
+);
+
+export const checkItemSchema = z.strictObject({
+  key,
+  title: text,
+  checkpoints: z.array(text).optional(),
+});
+
+export const sectionSchema = z.strictObject({
+  key,
+  code: text.optional(),
+  title: text,
+  items: z.array(checkItemSchema).min(1, { error: "must list at least one item" }),
+});
+
+export const checklistSchema = z.strictObject({
+  key: key.optional(),
+  title: text,
+  sections: z.array(sectionSchema).min(1, { error: "must list at least one section" }),
+});
+
+export const unitSchema = z.strictObject({
+  key,
+  name: text,
+  head: key.optional(),
+  leader: key.optional(),
+});
+
+export const personSchema = z.strictObject({
+  key,
+  name: text,
+  unit: key,
+  roles: z
+    .preprocess(toList, z.array(z.enum(ROLES)).min(1, { error: "must list at least one role" }))
+    .optional(),
+  open_id: z
+    .string()
+    .regex(/^ou_[A-Za-z0-9]+$/, { error: 'must be a Feishu open_id starting with "ou_"' })
+    .optional(),
+  email: z.string().trim().regex(EMAIL_PATTERN, { error: "must be an email address" }).optional(),
+  mobile: mobile.optional(),
+  locale: z.enum(LOCALES).optional(),
+});
+
+export const assignmentSchema = z.strictObject({
+  item: z.preprocess(toList, z.array(text).min(1, { error: "must name at least one item" })),
+  units: z.preprocess(toList, z.array(key)).optional(),
+  people: z.preprocess(toList, z.array(key)).optional(),
+  due: date,
+});
+
+export const chatSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { chat_id: v } : v),
+  z.strictObject({
+    chat_id: z.string().regex(/^oc_[A-Za-z0-9]+$/, { error: 'must be a Feishu chat id starting with "oc_"' }),
+    name: text.optional(),
+  }),
+);
+
+export const schedulesSchema = z.strictObject({
+  reminder_sweep: z.string().optional(),
+  escalation_sweep: z.string().optional(),
+  broadcast: z.string().optional(),
+  leaders_digest: z.string().optional(),
+});
+
+const STEP_TEXT = /^\s*([A-Za-z]+)\s*@\s*(\d+)\s*$/;
+
+export const escalationStepSchema = z.preprocess(
+  (v) => {
+    if (typeof v !== "string") return v;
+    const m = STEP_TEXT.exec(v);
+    return m ? { to: m[1], after: Number(m[2]) } : v;
+  },
+  z.strictObject(
+    {
+      to: z.enum(ESCALATION_TARGETS),
+      after: z.int().min(0, { error: "must be 0 or more working days" }),
+    },
+    {
+      error: (issue) =>
+        issue.code === "invalid_type" ? 'must be written "head@2" or as { to: head, after: 2 }' : undefined,
+    },
+  ),
+);
+
+export const escalationSchema = z.array(escalationStepSchema);
+
+export const remindBeforeSchema = z.preprocess(
+  toList,
+  z.array(
+    z.int().min(0, { error: "must be 0 or more working days" }).max(60, { error: "must be at most 60" }),
+  ),
+);
+
+export const timezoneSchema = z.string().refine(isTimeZone, {
+  error: 'must be an IANA time zone such as "Asia/Shanghai"',
+});
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const reviewerSchema = z.enum(REVIEWERS);
+export const keySchema = key;
+export const textSchema = text;
+export const dateSchema = date;
+
+export type RawCheckItem = z.infer<typeof checkItemSchema>;
+export type RawSection = z.infer<typeof sectionSchema>;
+export type RawChecklist = z.infer<typeof checklistSchema>;
+export type RawUnit = z.infer<typeof unitSchema>;
+export type RawPerson = z.infer<typeof personSchema>;
+export type RawAssignment = z.infer<typeof assignmentSchema>;
+export type RawChat = z.infer<typeof chatSchema>;
+export type RawSchedules = z.infer<typeof schedulesSchema>;
+export type RawEscalationStep = z.infer<typeof escalationStepSchema>;
+
+/** The top-level keys of a campaign file. */
+export const TOP_LEVEL_KEYS = [
+  "key",
+  "title",
+  "timezone",
+  "start",
+  "end",
+  "template",
+  "checklist",
+  "units",
+  "people",
+  "assignments",
+  "chats",
+  "schedules",
+  "escalation",
+  "reviewer",
+  "remind_before",
+] as const;
+
+/** Every field name the format knows, for "did you mean" hints on unknown fields. */
+export const KNOWN_FIELDS: readonly string[] = [
+  ...TOP_LEVEL_KEYS,
+  ...Object.keys(checklistSchema.shape),
+  ...Object.keys(sectionSchema.shape),
+  ...Object.keys(checkItemSchema.shape),
+  ...Object.keys(unitSchema.shape),
+  ...Object.keys(personSchema.shape),
+  ...Object.keys(assignmentSchema.shape),
+  "chat_id",
+  "name",
+  ...Object.keys(schedulesSchema.shape),
+  "to",
+  "after",
+];

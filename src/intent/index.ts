@@ -1,0 +1,4 @@
+export type { Intent, IntentDictionary, IntentSlots, MentionRef, ParseOptions, ParsedIntent } from "./types";
+export { buildDictionary } from "./dictionary";
+export { parseIntent } from "./parse";
+export { runIntentCli } from "./cli";

@@ -1,0 +1,50 @@
+/** Public types of the chat intent parser (see docs/intents.md). */
+
+export type Intent =
+  | "overdue_measures"
+  | "my_todos"
+  | "pending_items"
+  | "progress"
+  | "due_soon"
+  | "item_status"
+  | "measure_detail"
+  | "problem_list"
+  | "help"
+  | "unknown"
+  // Admin commands: kept apart from the question intents and matched only on explicit command wording.
+  | "send_summary";
+
+export interface IntentSlots {
+  scope?: "mine" | "unit" | "all";
+  /** A unit name exactly as written in the dictionary. */
+  unit?: string;
+  /** The section code, e.g. 六查 / 六正 / 两提高. */
+  section?: string;
+  /** Canonical item title as written in the dictionary. */
+  item?: string;
+  measureId?: number;
+  days?: number;
+  /** open_ids of @mentioned people other than the bot. */
+  people?: string[];
+}
+
+export interface ParsedIntent {
+  intent: Intent;
+  slots: IntentSlots;
+}
+
+export interface IntentDictionary {
+  units: string[];
+  sections: { code: string; title?: string }[];
+  items: { title: string; section: string }[];
+}
+
+export interface MentionRef {
+  key: string;
+  openId: string;
+  isBot?: boolean;
+}
+
+export interface ParseOptions {
+  mentions?: MentionRef[];
+}
