@@ -1,0 +1,21 @@
+export { FeishuEmulator, DEFAULT_LIMITS } from "./emulator";
+export type {
+  ClickCardOptions,
+  Delivery,
+  DeliveryConfig,
+  DeliveryRecord,
+  EmulatorChat,
+  EmulatorLimits,
+  EmulatorOptions,
+  EmulatorUser,
+  FailAnswer,
+  MessageUpdate,
+  ReceiveIdType,
+  RecordedCall,
+  SentMessage,
+  StoredFile,
+  UserMessageOptions,
+} from "./types";
+export { encryptEvent, signEvent } from "./crypto";
+export { DEMO_CHAT, DEMO_USERS } from "./demo";
+export { validateCard, type CardValidation } from "../card-validator";

@@ -1,0 +1,64 @@
+import { FeishuEmulator, type EmulatorOptions } from "../../src/emulator/index";
+import { silentLogger, type Logger } from "../../src/logger";
+import { startBot, type BotSettings, type RunningBot } from "../../src/runtime";
+import { mongoUriFor, redisUrl, uniqueName } from "./services";
+
+export const TEST_APP = { appId: "cli_test_app", appSecret: "test-app-secret", encryptKey: "test-encrypt-key", verificationToken: "test-verification-token" };
+
+export interface TestBot {
+  bot: RunningBot;
+  emu: FeishuEmulator;
+  db: string;
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole bot against real local services: Redis, the MongoDB-wire store (or MONGODB_URI), and the
+ * Feishu emulator reached by the real node-sdk over HTTP. Each call gets its own database and prefix.
+ */
+export async function startTestBot(
+  o: { emulator?: Partial<EmulatorOptions>; settings?: Partial<BotSettings>; logger?: Logger } = {},
+): Promise<TestBot> {
+  const emu = new FeishuEmulator({ appId: TEST_APP.appId, appSecret: TEST_APP.appSecret, ...o.emulator });
+  const emuUrl = await emu.start();
+  const db = uniqueName("rbtest");
+  const prefix = uniqueName("rb");
+  const bot = await startBot(
+    {
+      feishu: {
+        appId: TEST_APP.appId,
+        appSecret: TEST_APP.appSecret,
+        domain: emuUrl,
+        encryptKey: TEST_APP.encryptKey,
+        verificationToken: TEST_APP.verificationToken,
+        insecureNoEncryption: false,
+        signatureWindowSeconds: 300,
+        transport: "webhook",
+      },
+      mongoUri: mongoUriFor(db),
+      redisUrl: redisUrl(),
+      redisPrefix: prefix,
+      port: 0,
+      timezone: "Asia/Shanghai",
+      outboundRatePerSecond: 40,
+      ...o.settings,
+    },
+    o.logger ?? silentLogger,
+  );
+  emu.configureDelivery({ url: `${bot.url}/feishu/events`, encryptKey: TEST_APP.encryptKey, verificationToken: TEST_APP.verificationToken });
+  return {
+    bot,
+    emu,
+    db,
+    prefix,
+    async stop() {
+      const keys = await bot.redis.keys(`${prefix}:*`);
+      if (keys.length) await bot.redis.del(...keys);
+      await bot.mongo.dropDatabase().catch(() => undefined);
+      await bot.stop();
+      await emu.close();
+    },
+  };
+}
+

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptBody, signBody } from "../../src/server/feishu-crypto";
+import { startTestBot, TEST_APP, type TestBot } from "../helpers/bot";
+import { waitFor } from "../helpers/services";
+
+/** The inbound path over real HTTP: verification before any handler, dedup in Redis, the help flow. */
+let t: TestBot;
+beforeAll(async () => {
+  t = await startTestBot();
+  t.emu.addUser({ open_id: "ou_alice", name: "Alice", email: "alice@example.com" });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+function envelope(eventId: string, text = "帮助", from = "ou_alice") {
+  return {
+    schema: "2.0",
+    header: { event_id: eventId, event_type: "im.message.receive_v1", create_time: String(Date.now()), token: TEST_APP.verificationToken, app_id: TEST_APP.appId, tenant_key: "tk" },
+    event: {
+      sender: { sender_id: { open_id: from }, sender_type: "user", tenant_key: "tk" },
+      message: { message_id: `om_${eventId}`, create_time: String(Date.now()), chat_id: `oc_p2p_${from}`, chat_type: "p2p", message_type: "text", content: JSON.stringify({ text }) },
+    },
+  };
+}
+
+async function post(body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${t.bot.url}/feishu/events`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+function signedRequest(payload: unknown, tsSeconds = Math.floor(Date.now() / 1000)) {
+  const body = JSON.stringify({ encrypt: encryptBody(TEST_APP.encryptKey, JSON.stringify(payload)) });
+  const ts = String(tsSeconds);
+  return { body, headers: { "x-lark-request-timestamp": ts, "x-lark-request-nonce": "nonce-1", "x-lark-signature": signBody(ts, "nonce-1", TEST_APP.encryptKey, body) } };
+}
+
+describe("POST /feishu/events", () => {
+  it("answers the URL-verification challenge", async () => {
+    const d = await t.emu.urlVerification();
+    expect(d.status).toBe(200);
+    expect(d.body).toMatchObject({ challenge: expect.any(String) });
+  });
+
+  it("rejects a bad signature with 401 and never runs a handler", async () => {
+    const { body, headers } = signedRequest(envelope("ev_badsig"));
+    const r = await post(body, { ...headers, "x-lark-signature": "f".repeat(64) });
+    expect(r).toEqual({ status: 401, body: { error: "bad signature" } });
+    const r2 = await post(body, {});
+    expect(r2).toEqual({ status: 401, body: { error: "signature headers missing" } });
+    await new Promise((res) => setTimeout(res, 300));
+    expect(t.emu.messagesTo("oc_p2p_ou_alice")).toHaveLength(0);
+    expect(await t.bot.redis.exists(`${t.prefix}:event:ev_badsig`)).toBe(0);
+  });
+
+  it("rejects a stale timestamp", async () => {
+    const { body, headers } = signedRequest(envelope("ev_stale"), Math.floor(Date.now() / 1000) - 600);
+    expect(await post(body, headers)).toEqual({ status: 401, body: { error: "stale timestamp" } });
+  });
+
+  it("rejects an undecryptable body", async () => {
+    const body = JSON.stringify({ encrypt: "bm90IHJlYWxseSBlbmNyeXB0ZWQgYXQgYWxsLCBzb3JyeSE=" });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const r = await post(body, { "x-lark-request-timestamp": ts, "x-lark-request-nonce": "n", "x-lark-signature": signBody(ts, "n", TEST_APP.encryptKey, body) });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe("body cannot be decrypted");
+  });
+
+  it("rejects a malformed event with 400 and a reason", async () => {
+    const bad = envelope("ev_malformed") as { event: { message?: unknown } };
+    delete bad.event.message;
+    const { body, headers } = signedRequest(bad);
+    const r = await post(body, headers);
+    expect(r.status).toBe(400);
+    expect(String(r.body.reason)).toMatch(/message/);
+  });
+
+  it("answers 帮助 with a help card through the SDK, once, even when the event is redelivered", async () => {
+    const d = await t.emu.sendUserMessage({ from: "ou_alice", chatType: "p2p", text: "帮助" });
+    expect(d.status).toBe(200);
+    const sent = await waitFor(() => t.emu.messages().filter((m) => m.msg_type === "interactive").length > 0 && t.emu.messages(), 5000, "help card");
+    const cards = sent.filter((m) => m.msg_type === "interactive");
+    expect(cards).toHaveLength(1);
+    const card = cards[0].card as { header: { title: { content: string } }; body: { elements: { content?: string }[] } };
+    expect(card.header.title.content).toContain("使用帮助");
+    expect(JSON.stringify(card.body)).toContain("我的待办");
+    // Redelivered with the same event_id: acknowledged, not processed again.
+    const again = await t.emu.redeliver(d.eventId);
+    expect(again.status).toBe(200);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(t.emu.messages().filter((m) => m.msg_type === "interactive")).toHaveLength(1);
+  });
+
+  it("answers help in English to an English question", async () => {
+    t.emu.reset();
+    await t.emu.sendUserMessage({ from: "ou_alice", chatType: "p2p", text: "help" });
+    const [m] = await waitFor(() => t.emu.messages().length > 0 && t.emu.messages(), 5000, "english help");
+    expect(JSON.stringify(m.card)).toContain("Help");
+  });
+
+  it("serves /healthz and /readyz", async () => {
+    expect((await fetch(`${t.bot.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${t.bot.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, checks: { mongodb: "ok", redis: "ok" } });
+  });
+});
