@@ -1,12 +1,21 @@
+import mongoose from "mongoose";
+import { createRedis } from "../../src/redis";
 import { FeishuEmulator, type EmulatorOptions } from "../../src/emulator/index";
 import { silentLogger, type Logger } from "../../src/logger";
 import { startBot, type BotSettings, type RunningBot } from "../../src/runtime";
 import { mongoUriFor, redisUrl, uniqueName } from "./services";
 
-export const TEST_APP = { appId: "cli_test_app", appSecret: "test-app-secret", encryptKey: "test-encrypt-key", verificationToken: "test-verification-token" };
+export const TEST_APP = {
+  appId: "cli_test_app",
+  appSecret: "test-app-secret",
+  encryptKey: "test-encrypt-key",
+  verificationToken: "test-verification-token",
+};
 
 export interface TestBot {
   bot: RunningBot;
+  /** What the bot was started with, to start another process on the same Redis and database. */
+  settings: BotSettings;
   emu: FeishuEmulator;
   db: string;
   prefix: string;
@@ -24,41 +33,48 @@ export async function startTestBot(
   const emuUrl = await emu.start();
   const db = uniqueName("rbtest");
   const prefix = uniqueName("rb");
-  const bot = await startBot(
-    {
-      feishu: {
-        appId: TEST_APP.appId,
-        appSecret: TEST_APP.appSecret,
-        domain: emuUrl,
-        encryptKey: TEST_APP.encryptKey,
-        verificationToken: TEST_APP.verificationToken,
-        insecureNoEncryption: false,
-        signatureWindowSeconds: 300,
-        transport: "webhook",
-      },
-      mongoUri: mongoUriFor(db),
-      redisUrl: redisUrl(),
-      redisPrefix: prefix,
-      port: 0,
-      timezone: "Asia/Shanghai",
-      outboundRatePerSecond: 40,
-      ...o.settings,
+  const settings: BotSettings = {
+    feishu: {
+      appId: TEST_APP.appId,
+      appSecret: TEST_APP.appSecret,
+      domain: emuUrl,
+      encryptKey: TEST_APP.encryptKey,
+      verificationToken: TEST_APP.verificationToken,
+      insecureNoEncryption: false,
+      signatureWindowSeconds: 300,
+      transport: "webhook",
     },
-    o.logger ?? silentLogger,
-  );
-  emu.configureDelivery({ url: `${bot.url}/feishu/events`, encryptKey: TEST_APP.encryptKey, verificationToken: TEST_APP.verificationToken });
+    mongoUri: mongoUriFor(db),
+    redisUrl: redisUrl(),
+    redisPrefix: prefix,
+    port: 0,
+    timezone: "Asia/Shanghai",
+    outboundRatePerSecond: 40,
+    ...o.settings,
+  };
+  const bot = await startBot(settings, o.logger ?? silentLogger);
+  emu.configureDelivery({
+    url: `${bot.url}/feishu/events`,
+    encryptKey: TEST_APP.encryptKey,
+    verificationToken: TEST_APP.verificationToken,
+  });
   return {
     bot,
+    settings,
     emu,
     db,
     prefix,
     async stop() {
-      const keys = await bot.redis.keys(`${prefix}:*`);
-      if (keys.length) await bot.redis.del(...keys);
-      await bot.mongo.dropDatabase().catch(() => undefined);
       await bot.stop();
       await emu.close();
+      // Clean up on connections of our own: the test may have stopped the bot already.
+      const redis = createRedis(settings.redisUrl, silentLogger);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      const conn = await mongoose.createConnection(settings.mongoUri).asPromise();
+      await conn.dropDatabase();
+      await conn.close();
     },
   };
 }
-

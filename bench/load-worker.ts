@@ -1,0 +1,47 @@
+import http from "node:http";
+import { parentPort, workerData } from "node:worker_threads";
+
+/**
+ * The load generator, on its own thread (and so its own core) so the bot's event loop is measured, not
+ * the client's. Sends prepared requests with a fixed concurrency over keep-alive connections.
+ */
+interface Req {
+  body: string;
+  headers: Record<string, string>;
+}
+const { url, requests, concurrency } = workerData as { url: string; requests: Req[]; concurrency: number };
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const target = new URL(url);
+
+function send(r: Req): Promise<{ ms: number; status: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(r.body), ...r.headers } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
+      },
+    );
+    req.on("error", () => resolve({ ms: performance.now() - t0, status: 0 }));
+    req.end(r.body);
+  });
+}
+
+async function run() {
+  const results: { ms: number; status: number }[] = new Array(requests.length);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests.length) {
+        const i = next++;
+        results[i] = await send(requests[i]);
+      }
+    }),
+  );
+  const wallMs = performance.now() - t0;
+  agent.destroy();
+  parentPort?.postMessage({ results, wallMs });
+}
+void run();

@@ -1,0 +1,110 @@
+/**
+ * bench/webhook.ts: the signed card-callback path (request in → answer out) under concurrency.
+ * Each callback is encrypted and signed as Feishu does, verified, deduplicated in Redis, routed to a
+ * card action that writes one document to MongoDB, and answered with a toast.
+ *
+ *   npx tsx bench/webhook.ts [--concurrency 100] [--requests 5000]
+ *
+ * Starts its own redis-server, the embedded MongoDB-wire store (or uses MONGODB_URI) and the bot.
+ */
+import crypto from "node:crypto";
+import { Worker } from "node:worker_threads";
+import { CARD_ACTIONS } from "../handlers/index";
+import { silentLogger } from "../src/logger";
+import { startMongoWire } from "../src/mongo-wire/index";
+import { startBot } from "../src/runtime";
+import { encryptBody, signBody } from "../src/server/feishu-crypto";
+import { startRedisServer } from "../src/util/redis-process";
+import type { FeishuApi } from "../src/feishu/types";
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const CONCURRENCY = arg("concurrency", 100);
+const REQUESTS = arg("requests", 5000);
+const WARMUP = 500;
+const KEY = "bench-encrypt-key";
+const TOKEN = "bench-verification-token";
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function callback(i: number) {
+  const payload = {
+    schema: "2.0",
+    header: { event_id: `bench-${crypto.randomUUID()}`, event_type: "card.action.trigger", create_time: String(Date.now()), token: TOKEN, app_id: "cli_bench", tenant_key: "tk" },
+    event: {
+      operator: { open_id: `ou_bench_${i % 300}` },
+      token: `c-${i}`,
+      action: { tag: "button", value: { action: "bench_write", n: i } },
+      context: { open_message_id: `om_bench_${i % 300}`, open_chat_id: "oc_bench" },
+    },
+  };
+  const body = JSON.stringify({ encrypt: encryptBody(KEY, JSON.stringify(payload)) });
+  const ts = String(Math.floor(Date.now() / 1000));
+  const nonce = crypto.randomBytes(8).toString("hex");
+  return { body, headers: { "x-lark-request-timestamp": ts, "x-lark-request-nonce": nonce, "x-lark-signature": signBody(ts, nonce, KEY, body) } };
+}
+
+function load(url: string, n: number, concurrency: number, offset: number): Promise<{ results: { ms: number; status: number }[]; wallMs: number }> {
+  const requests = Array.from({ length: n }, (_, i) => callback(offset + i));
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL("./load-worker.ts", import.meta.url), { workerData: { url, requests, concurrency }, execArgv: ["--import", "tsx"] });
+    w.once("message", resolve);
+    w.once("error", reject);
+  });
+}
+
+async function main() {
+  const redis = await startRedisServer();
+  const store = process.env.MONGODB_URI ? undefined : await startMongoWire({});
+  const mongoUri = process.env.MONGODB_URI ?? store!.uri.replace(/\/(\?|$)/, "/bench_webhook$1");
+  const noFeishu = new Proxy({} as FeishuApi, { get: () => () => Promise.reject(new Error("no Feishu calls expected")) });
+  const bot = await startBot(
+    {
+      feishu: { appId: "cli_bench", appSecret: "x", domain: "http://127.0.0.1:9", encryptKey: KEY, verificationToken: TOKEN, insecureNoEncryption: false, signatureWindowSeconds: 300, transport: "webhook" },
+      mongoUri,
+      redisUrl: redis.url,
+      redisPrefix: "bench",
+      port: 0,
+      timezone: "Asia/Shanghai",
+      outboundRatePerSecond: 40,
+    },
+    silentLogger,
+    { feishu: noFeishu },
+  );
+  // One document written per callback, as a real card action does (an audit entry).
+  CARD_ACTIONS.bench_write = async (a, deps) => {
+    await deps.models.AuditEntry.create({ campaignKey: "bench", entity: "bench", entityId: String(a.value.n), action: "press", byOpenId: a.operatorOpenId, at: new Date() });
+    return { toast: { type: "success", content: "已记录" } };
+  };
+  const url = `${bot.url}/feishu/events`;
+  await load(url, WARMUP, CONCURRENCY, 0);
+  const { results, wallMs } = await load(url, REQUESTS, CONCURRENCY, WARMUP);
+  const ok = results.filter((r) => r.status === 200).length;
+  const sorted = results.map((r) => r.ms).sort((a, b) => a - b);
+  const written = await bot.models.AuditEntry.countDocuments({ campaignKey: "bench" });
+  const out = {
+    concurrency: CONCURRENCY,
+    requests: REQUESTS,
+    ok,
+    p50_ms: +percentile(sorted, 50).toFixed(1),
+    p95_ms: +percentile(sorted, 95).toFixed(1),
+    p99_ms: +percentile(sorted, 99).toFixed(1),
+    max_ms: +sorted[sorted.length - 1].toFixed(1),
+    requests_per_s: Math.round((REQUESTS / wallMs) * 1000),
+    documents_written: written,
+    store: process.env.MONGODB_URI ? "MONGODB_URI" : "embedded mongo-wire",
+  };
+  console.log(JSON.stringify(out, null, 2));
+  await bot.stop();
+  await store?.close();
+  await redis.stop();
+  if (ok !== REQUESTS || written !== REQUESTS + WARMUP) {
+    console.error("FAILED: not every callback was answered 200 and written once");
+    process.exit(1);
+  }
+}
+void main();

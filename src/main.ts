@@ -1,0 +1,112 @@
+import "dotenv/config";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { createLogger, type Logger } from "./logger";
+import { startBot, type RunningBot } from "./runtime";
+import { hasRedisServer, REDIS_INSTALL_HINT, startRedisServer } from "./util/redis-process";
+
+/**
+ * `npm start`. With Feishu credentials: runs against FEISHU_DOMAIN. Without: a local sandbox with the
+ * Feishu emulator. MONGODB_URI unset → the embedded store with its data in DATA_DIR; REDIS_URL unset →
+ * a redis-server started here. Everything started here is stopped on SIGTERM/SIGINT.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.error({ err: String(e) }, "error while stopping"));
+  };
+  try {
+    const bot = await start(config, logger, cleanups);
+    let stopping = false;
+    const onSignal = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ sig }, "stopping");
+      void stopAll().then(() => process.exit(0));
+    };
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    logger.info({ url: bot.url }, "bot ready");
+  } catch (e) {
+    logger.fatal({ err: e instanceof Error ? e.message : String(e) }, "could not start");
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+async function start(config: Config, logger: Logger, cleanups: (() => Promise<void>)[]): Promise<RunningBot> {
+  const started: string[] = [];
+  let redisUrl = config.redisUrl;
+  if (!redisUrl) {
+    if (!(await hasRedisServer())) {
+      throw new Error(`REDIS_URL is not set and redis-server is not on the PATH. Install it (${REDIS_INSTALL_HINT}) or set REDIS_URL.`);
+    }
+    mkdirSync(path.join(config.dataDir, "redis"), { recursive: true });
+    const redis = await startRedisServer({ dir: path.resolve(config.dataDir, "redis"), persist: true });
+    cleanups.push(() => redis.stop());
+    redisUrl = redis.url;
+    started.push(`redis-server at ${redis.url}`);
+  }
+
+  let mongoUri = config.mongodbUri;
+  if (!mongoUri) {
+    if (!config.sandbox) logger.warn("MONGODB_URI is not set: using the embedded store; use a real MongoDB in production");
+    mkdirSync(config.dataDir, { recursive: true });
+    const { startMongoWire } = await import("./mongo-wire/index");
+    const dataFile = path.resolve(config.dataDir, "store.bson");
+    const store = await startMongoWire({ dataFile, logger: logger.child({ component: "mongo-wire" }) });
+    cleanups.push(() => store.close());
+    mongoUri = store.uri.replace(/\/(\?|$)/, "/rectify$1");
+    started.push(`embedded MongoDB-wire store at ${store.uri} (data in ${dataFile})`);
+  }
+
+  let feishu = {
+    appId: config.feishu.appId ?? "",
+    appSecret: config.feishu.appSecret ?? "",
+    domain: config.feishu.domain,
+    encryptKey: config.feishu.encryptKey,
+    verificationToken: config.feishu.verificationToken,
+  };
+  let afterStart: ((botUrl: string) => void) | undefined;
+  if (config.sandbox) {
+    const { startSandboxEmulator } = await import("./sandbox");
+    const sb = await startSandboxEmulator(logger);
+    cleanups.push(() => sb.close());
+    feishu = { ...sb.credentials, domain: sb.url };
+    afterStart = sb.connect;
+    started.push(`Feishu emulator (sandbox) at ${sb.url}`);
+  }
+
+  const bot = await startBot(
+    {
+      feishu: { ...feishu, insecureNoEncryption: config.feishu.insecureNoEncryption, signatureWindowSeconds: config.feishu.signatureWindowSeconds, transport: config.feishu.transport },
+      mongoUri,
+      redisUrl,
+      redisPrefix: config.redisPrefix,
+      port: config.port,
+      host: "0.0.0.0",
+      timezone: config.timezone,
+      outboundRatePerSecond: config.outboundRatePerSecond,
+    },
+    logger,
+  );
+  cleanups.push(() => bot.stop());
+  afterStart?.(`http://127.0.0.1:${bot.port}/feishu/events`);
+  started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz)`);
+  console.log(`Started:\n${started.map((s) => `  - ${s}`).join("\n")}`);
+  return bot;
+}
+
+void main();
