@@ -1,19 +1,14 @@
 import http from "node:http";
-import { parentPort, workerData } from "node:worker_threads";
 
 /**
- * The load generator, on its own thread (and so its own core) so the bot's event loop is measured, not
+ * The load generator, in its own process (and so on the other core) so the bot's event loop is measured, not
  * the client's. Sends prepared requests with a fixed concurrency over keep-alive connections.
  */
 interface Req {
   body: string;
   headers: Record<string, string>;
 }
-const { url, requests, concurrency } = workerData as { url: string; requests: Req[]; concurrency: number };
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const target = new URL(url);
-
-function send(r: Req): Promise<{ ms: number; status: number }> {
+function sendOne(agent: http.Agent, target: URL, r: Req): Promise<{ ms: number; status: number }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const req = http.request(
@@ -28,7 +23,10 @@ function send(r: Req): Promise<{ ms: number; status: number }> {
   });
 }
 
-async function run() {
+async function run({ url, requests, concurrency }: { url: string; requests: Req[]; concurrency: number }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(url);
+  const send = (r: Req) => sendOne(agent, target, r);
   const results: { ms: number; status: number }[] = new Array(requests.length);
   let next = 0;
   const t0 = performance.now();
@@ -42,6 +40,6 @@ async function run() {
   );
   const wallMs = performance.now() - t0;
   agent.destroy();
-  parentPort?.postMessage({ results, wallMs });
+  process.send?.({ results, wallMs });
 }
-void run();
+process.once("message", (msg) => void run(msg as { url: string; requests: Req[]; concurrency: number }));

@@ -8,9 +8,10 @@
  * Starts its own redis-server, the embedded MongoDB-wire store (or uses MONGODB_URI) and the bot.
  */
 import crypto from "node:crypto";
-import { Worker } from "node:worker_threads";
+import { fork } from "node:child_process";
 import { CARD_ACTIONS } from "../handlers/index";
 import { silentLogger } from "../src/logger";
+import { audit } from "../src/services/context";
 import { startMongoWire } from "../src/mongo-wire/index";
 import { startBot } from "../src/runtime";
 import { encryptBody, signBody } from "../src/server/feishu-crypto";
@@ -51,9 +52,13 @@ function callback(i: number) {
 function load(url: string, n: number, concurrency: number, offset: number): Promise<{ results: { ms: number; status: number }[]; wallMs: number }> {
   const requests = Array.from({ length: n }, (_, i) => callback(offset + i));
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./load-worker.ts", import.meta.url), { workerData: { url, requests, concurrency }, execArgv: ["--import", "tsx"] });
-    w.once("message", resolve);
-    w.once("error", reject);
+    const child = fork(new URL("./load-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+    child.once("message", (m) => {
+      resolve(m as { results: { ms: number; status: number }[]; wallMs: number });
+      child.kill();
+    });
+    child.once("error", reject);
+    child.send({ url, requests, concurrency });
   });
 }
 
@@ -75,9 +80,11 @@ async function main() {
     silentLogger,
     { feishu: noFeishu },
   );
-  // One document written per callback, as a real card action does (an audit entry).
+  // One document written per callback, as every card action does: its audit entry.
   CARD_ACTIONS.bench_write = async (a, deps) => {
-    await deps.models.AuditEntry.create({ campaignKey: "bench", entity: "bench", entityId: String(a.value.n), action: "press", byOpenId: a.operatorOpenId, at: new Date() });
+    if (!process.env.BENCH_NO_WRITE) {
+      await audit(deps, { campaignKey: "bench", entity: "bench", entityId: String(a.value.n), action: "press", byOpenId: a.operatorOpenId });
+    }
     return { toast: { type: "success", content: "已记录" } };
   };
   const url = `${bot.url}/feishu/events`;

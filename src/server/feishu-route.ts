@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Router } from "express";
 import type { Logger } from "../logger";
 import { processEvent, type ProcessDeps } from "./process-event";
@@ -8,26 +9,59 @@ export interface FeishuRouteDeps extends ProcessDeps {
   logger: Logger;
 }
 
+const MAX_BODY = 1024 * 1024;
+
+/** The raw bytes as sent: the signature covers them, not re-serialised JSON. */
+function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        resolve("too_large");
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** JSON answer without express' extras (etag, content negotiation): this path answers every callback. */
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json) });
+  res.end(json);
+}
+
 /**
  * `POST /feishu/events`: events and card callbacks on one path (Feishu lets both point at the same URL).
- * The raw body is kept: the signature covers the bytes as sent, not re-serialised JSON.
+ * Nothing reaches a handler before `verifyInbound` accepted the request.
  */
 export function feishuRouter(deps: FeishuRouteDeps): Router {
   const router = express.Router();
-  router.post("/feishu/events", express.raw({ type: () => true, limit: "1mb" }), async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  router.post("/feishu/events", async (req, res) => {
+    const raw = await readBody(req);
+    if (raw === "too_large") {
+      deps.logger.warn({ ip: req.ip }, "rejected inbound feishu request: body too large");
+      send(res, 413, { error: "body too large" });
+      return;
+    }
     const v = verifyInbound(raw, req.headers, deps.verify);
     if (!v.ok) {
       deps.logger.warn({ status: v.status, reason: v.reason, ip: req.ip }, "rejected inbound feishu request");
-      res.status(v.status).json({ error: v.reason });
+      send(res, v.status, { error: v.reason });
       return;
     }
     if (v.kind === "challenge") {
-      res.json({ challenge: v.challenge });
+      send(res, 200, { challenge: v.challenge });
       return;
     }
     const answer = await processEvent(v.payload, deps);
-    res.status(answer.status).json(answer.body);
+    send(res, answer.status, answer.body);
   });
   return router;
 }

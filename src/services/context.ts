@@ -1,0 +1,62 @@
+import { AppError, closed, forbidden, notFound } from "../errors";
+import type { CampaignDoc, Models, PersonDoc } from "../repositories/models";
+import { todayIn } from "../time";
+
+export interface ServiceDeps {
+  models: Models;
+  now: () => Date;
+}
+
+
+export function toObjectId(id: unknown): string | undefined {
+  return typeof id === "string" && /^[0-9a-f]{24}$/i.test(id) ? id : undefined;
+}
+
+export async function loadCampaign(d: ServiceDeps, key: string, opts: { mustBeOpen?: boolean } = {}) {
+  const c = await d.models.Campaign.findOne({ key }).lean();
+  if (!c) throw notFound("活动不存在。", "No such campaign.");
+  if (opts.mustBeOpen && c.status === "ended") throw closed();
+  return c;
+}
+export type Campaign = Awaited<ReturnType<typeof loadCampaign>>;
+
+/** The operator as a person of this campaign, by open_id (never by what a card says about itself). */
+export async function operatorIn(d: ServiceDeps, campaignKey: string, openId: string) {
+  const p = await d.models.Person.findOne({ campaignKey, openId }).lean();
+  if (!p) throw forbidden("您不在本次活动的名单中。", "You are not part of this campaign.");
+  return p;
+}
+export type Person = Awaited<ReturnType<typeof operatorIn>>;
+
+export function isAdmin(p: Pick<PersonDoc, "roles">): boolean {
+  return (p.roles ?? []).includes("admin");
+}
+
+export function today(d: ServiceDeps, c: Pick<CampaignDoc, "timezone">): string {
+  return todayIn(c.timezone, d.now());
+}
+
+export async function nextSeq(d: ServiceDeps, name: string): Promise<number> {
+  const r = await d.models.Counter.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean();
+  if (!r) throw new AppError("conflict", "编号生成失败，请重试。", "Could not number the record; try again.");
+  return r.seq;
+}
+
+export async function audit(
+  d: ServiceDeps,
+  e: { campaignKey: string; entity: string; entityId: string; action: string; from?: string; to?: string; by?: Person | null; byOpenId?: string; reason?: string },
+): Promise<void> {
+  // Append-only and on every card action's path: a plain insert, without a mongoose document.
+  await d.models.AuditEntry.collection.insertOne({
+    campaignKey: e.campaignKey,
+    entity: e.entity,
+    entityId: e.entityId,
+    action: e.action,
+    from: e.from,
+    to: e.to,
+    byKey: e.by?.key,
+    byOpenId: e.byOpenId ?? e.by?.openId ?? undefined,
+    reason: e.reason,
+    at: d.now(),
+  }, { ignoreUndefined: true });
+}
