@@ -27,3 +27,19 @@ export const closed = (zh = "活动已结束，不能再修改。", en = "The ca
 export function isDuplicateKey(e: unknown): boolean {
   return typeof e === "object" && e !== null && "code" in e && (e as { code: unknown }).code === 11000;
 }
+
+/** Collects every problem of a form, so one answer names them all; nothing is stored if any. */
+export class FormProblems {
+  private readonly zh: string[] = [];
+  private readonly en: string[] = [];
+  add(zh: string, en: string): void {
+    this.zh.push(zh);
+    this.en.push(en);
+  }
+  get any(): boolean {
+    return this.zh.length > 0;
+  }
+  throwIfAny(): void {
+    if (this.any) throw invalid(this.zh.join("；"), this.en.join("; "), { fields: [...this.en] });
+  }
+}

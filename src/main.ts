@@ -2,6 +2,7 @@ import "dotenv/config";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, type Config } from "./config";
+import { writeLocalRuntime } from "./local-runtime";
 import { createLogger, type Logger } from "./logger";
 import { startBot, type RunningBot } from "./runtime";
 import { hasRedisServer, REDIS_INSTALL_HINT, startRedisServer } from "./util/redis-process";
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
 
 async function start(config: Config, logger: Logger, cleanups: (() => Promise<void>)[]): Promise<RunningBot> {
   const started: string[] = [];
+  mkdirSync(config.dataDir, { recursive: true });
   let redisUrl = config.redisUrl;
   if (!redisUrl) {
     if (!(await hasRedisServer())) {
@@ -104,6 +106,8 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
   );
   cleanups.push(() => bot.stop());
   afterStart?.(`http://127.0.0.1:${bot.port}/feishu/events`);
+  const removeRuntime = writeLocalRuntime(config.dataDir, { pid: process.pid, redisUrl, mongoUri, feishu: { appId: feishu.appId, appSecret: feishu.appSecret, domain: feishu.domain } });
+  cleanups.push(async () => removeRuntime());
   started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz)`);
   console.log(`Started:\n${started.map((s) => `  - ${s}`).join("\n")}`);
   return bot;

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type {} from "vitest";
 import type { TestProject } from "vitest/node";
 import { startRedisServer, type RedisProcess } from "../src/util/redis-process";
@@ -23,14 +22,13 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("redisUrl", redisUrl);
 
   let mongoUri = process.env.MONGODB_URI;
-  // TEMP while the store is being written: tolerate its absence.
-  if (!mongoUri && existsSync(new URL("../src/mongo-wire/index.ts", import.meta.url))) {
+  if (!mongoUri) {
     const { startMongoWire } = await import("../src/mongo-wire/index");
     const store = await startMongoWire({});
     stopMongo = () => store.close();
     mongoUri = store.uri;
   }
-  project.provide("mongoUri", mongoUri ?? "");
+  project.provide("mongoUri", mongoUri);
 }
 
 export async function teardown(): Promise<void> {

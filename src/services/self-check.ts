@@ -1,5 +1,5 @@
 import type { Conclusion } from "../domain/types";
-import { AppError, forbidden, invalid, isDuplicateKey, notFound, stale } from "../errors";
+import { AppError, FormProblems, forbidden, invalid, isDuplicateKey, notFound, stale } from "../errors";
 import { audit, isAdmin, loadCampaign, nextSeq, operatorIn, toObjectId, type Person, type ServiceDeps } from "./context";
 
 
@@ -27,18 +27,17 @@ export function parseSelfCheckForm(form: Record<string, unknown> | undefined): S
     .split(/\r?\n/)
     .map((l) => l.replace(/^\s*(\d+[.、)）]|[-*•])\s*/, "").trim())
     .filter(Boolean);
-  const zh: string[] = [];
-  const en: string[] = [];
-  if (!CONCLUSIONS.includes(conclusion)) (zh.push("请选择自查结论"), en.push("choose a conclusion"));
-  if (!narrative) (zh.push("请填写自查情况"), en.push("write the narrative"));
-  if (narrative.length > LIMITS.narrative) (zh.push(`自查情况不超过 ${LIMITS.narrative} 字`), en.push(`narrative at most ${LIMITS.narrative} characters`));
-  if (evidence.length > LIMITS.evidence) (zh.push(`佐证材料不超过 ${LIMITS.evidence} 字`), en.push(`evidence at most ${LIMITS.evidence} characters`));
-  if (str(f.problems).length > LIMITS.problems) (zh.push(`问题描述不超过 ${LIMITS.problems} 字`), en.push(`problems at most ${LIMITS.problems} characters`));
-  if (problems.length > LIMITS.maxProblems) (zh.push(`问题最多 ${LIMITS.maxProblems} 条`), en.push(`at most ${LIMITS.maxProblems} problems`));
-  if (problems.some((p) => p.length > LIMITS.problemLine)) (zh.push(`每条问题不超过 ${LIMITS.problemLine} 字`), en.push(`each problem at most ${LIMITS.problemLine} characters`));
-  if (conclusion === "problems" && problems.length === 0) (zh.push("结论为“存在问题”时，请至少填写一条问题"), en.push("list at least one problem when the conclusion is 'problems'"));
-  if (zh.length) throw invalid(zh.join("；"), en.join("; "), { fields: en });
-  return { conclusion, narrative, evidence: evidence || undefined, problems: conclusion === "problems" ? problems : problems };
+  const fp = new FormProblems();
+  if (!CONCLUSIONS.includes(conclusion)) fp.add("请选择自查结论", "choose a conclusion");
+  if (!narrative) fp.add("请填写自查情况", "write the narrative");
+  if (narrative.length > LIMITS.narrative) fp.add(`自查情况不超过 ${LIMITS.narrative} 字`, `narrative at most ${LIMITS.narrative} characters`);
+  if (evidence.length > LIMITS.evidence) fp.add(`佐证材料不超过 ${LIMITS.evidence} 字`, `evidence at most ${LIMITS.evidence} characters`);
+  if (str(f.problems).length > LIMITS.problems) fp.add(`问题描述不超过 ${LIMITS.problems} 字`, `problems at most ${LIMITS.problems} characters`);
+  if (problems.length > LIMITS.maxProblems) fp.add(`问题最多 ${LIMITS.maxProblems} 条`, `at most ${LIMITS.maxProblems} problems`);
+  if (problems.some((p) => p.length > LIMITS.problemLine)) fp.add(`每条问题不超过 ${LIMITS.problemLine} 字`, `each problem at most ${LIMITS.problemLine} characters`);
+  if (conclusion === "problems" && problems.length === 0) fp.add("结论为“存在问题”时，请至少填写一条问题", "list at least one problem when the conclusion is 'problems'");
+  fp.throwIfAny();
+  return { conclusion, narrative, evidence: evidence || undefined, problems };
 }
 
 export async function loadAssignment(d: ServiceDeps, id: unknown) {

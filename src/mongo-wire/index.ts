@@ -1,0 +1,2 @@
+export { startMongoWire } from "./server";
+export type { FaultInjector, MongoWireOptions, MongoWireServer } from "./types";
