@@ -1,16 +1,44 @@
+import { DIGEST_ACTIONS } from "../cards/digest-card";
+import { MEASURE_ACTIONS } from "../cards/measure-card";
+import { SELF_CHECK_ACTIONS } from "../cards/self-check-card";
 import type { BotAddedToChat, CardAction, CardAnswer, InboundMessage } from "../src/domain/events";
 import type { Logger } from "../src/logger";
 import type { EventSink } from "../src/server/process-event";
 import { onBotAdded } from "./bot-added";
 import { errorToast, type CardActionHandler } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
+import { onDigestOpen } from "./digest-open";
+import {
+  onExtensionGrant,
+  onExtensionRefuse,
+  onMeasureCloseRequest,
+  onMeasureExtend,
+  onMeasureProgress,
+  onReviewAccept,
+  onReviewSendBack,
+} from "./measure-actions";
+import { onMeasurePropose } from "./measure-propose";
 import { onMessageReceive } from "./message-receive";
+import { onSelfCheckAmend } from "./self-check-amend";
+import { onSelfCheckSubmit } from "./self-check-submit";
 
 /**
  * The one table of card actions, routed by `value.action`. The action names live next to the card
  * builders that emit them.
  */
-export const CARD_ACTIONS: Record<string, CardActionHandler> = {};
+export const CARD_ACTIONS: Record<string, CardActionHandler> = {
+  [SELF_CHECK_ACTIONS.submit]: onSelfCheckSubmit,
+  [SELF_CHECK_ACTIONS.amend]: onSelfCheckAmend,
+  [SELF_CHECK_ACTIONS.proposeMeasure]: onMeasurePropose,
+  [MEASURE_ACTIONS.progress]: onMeasureProgress,
+  [MEASURE_ACTIONS.extend]: onMeasureExtend,
+  [MEASURE_ACTIONS.requestClose]: onMeasureCloseRequest,
+  [MEASURE_ACTIONS.accept]: onReviewAccept,
+  [MEASURE_ACTIONS.sendBack]: onReviewSendBack,
+  [MEASURE_ACTIONS.grantExt]: onExtensionGrant,
+  [MEASURE_ACTIONS.refuseExt]: onExtensionRefuse,
+  [DIGEST_ACTIONS.open]: onDigestOpen,
+};
 
 /** Event types and their handlers (message work runs from the events queue, see jobs/events.ts). */
 export const EVENT_HANDLERS = {
