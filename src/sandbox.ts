@@ -1,6 +1,22 @@
 import crypto from "node:crypto";
 import { DEMO_CHAT, DEMO_USERS, FeishuEmulator } from "./emulator/index";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { loadCampaignFile } from "./campaign/file";
+import type { CampaignSpec } from "./domain/types";
 import type { Logger } from "./logger";
+import { emulatorUsersFor } from "./sandbox-users";
+
+async function exampleCampaigns(dir = "examples"): Promise<CampaignSpec[]> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const out: CampaignSpec[] = [];
+  for (const f of files.filter((x) => /\.(ya?ml|json)$/.test(x))) {
+    // Dates are not checked here: this only seeds the emulator's directory.
+    const r = await loadCampaignFile(path.join(dir, f), { today: "1970-01-01" });
+    if (r.ok) out.push(r.spec);
+  }
+  return out;
+}
 
 /**
  * The local sandbox: `npm start` with no Feishu credentials runs the bot against the Feishu emulator,
@@ -26,6 +42,12 @@ export async function startSandboxEmulator(logger: Logger): Promise<{
   });
   for (const u of DEMO_USERS) emu.addUser(u);
   emu.addChat(DEMO_CHAT);
+  // The people of the example campaigns exist in the sandbox's Feishu too, and their group chats.
+  const examples = await exampleCampaigns();
+  for (const spec of examples) {
+    for (const u of emulatorUsersFor(spec)) emu.addUser(u);
+    for (const c of spec.chats) emu.addChat({ chat_id: c.chatId, name: c.name ?? c.chatId, members: emulatorUsersFor(spec).map((u) => u.open_id), botIsMember: true });
+  }
   const url = await emu.start();
   return {
     url,

@@ -37,7 +37,7 @@ export function today(d: ServiceDeps, c: Pick<CampaignDoc, "timezone">): string 
 }
 
 export async function nextSeq(d: ServiceDeps, name: string): Promise<number> {
-  const r = await d.models.Counter.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean();
+  const r = await d.models.Counter.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: "after" }).lean();
   if (!r) throw new AppError("conflict", "编号生成失败，请重试。", "Could not number the record; try again.");
   return r.seq;
 }

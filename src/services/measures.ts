@@ -126,7 +126,7 @@ async function apply(
   const updated = await d.models.Measure.findOneAndUpdate(
     { _id: m._id, rev: m.rev, state: { $in: from }, ...extra.filter },
     { $set: set, ...(extra.unset ? { $unset: extra.unset } : {}), $inc: { rev: 1 } },
-    { new: true },
+    { returnDocument: "after" },
   ).lean();
   if (!updated) throw stale();
   return updated as Measure;

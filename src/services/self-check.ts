@@ -85,7 +85,7 @@ export async function submitSelfCheck(
   const updated = await d.models.Assignment.findOneAndUpdate(
     { _id: a._id, rev: a.rev },
     { $set: { state: "submitted", submittedAt: d.now(), responseVersion: version }, $unset: { returnReason: "" }, $inc: { rev: 1 } },
-    { new: true },
+    { returnDocument: "after" },
   ).lean();
   if (!updated) throw stale();
   const problemIds: string[] = [];
@@ -138,7 +138,7 @@ export async function returnSelfCheck(
   const updated = await d.models.Assignment.findOneAndUpdate(
     { _id: a._id, rev: a.rev, state: "submitted" },
     { $set: { state: "pending", returnReason: reason }, $inc: { rev: 1 } },
-    { new: true },
+    { returnDocument: "after" },
   ).lean();
   if (!updated) throw stale();
   await audit(d, { campaignKey: a.campaignKey, entity: "assignment", entityId: String(a._id), action: "return", from: "submitted", to: "pending", by, reason });

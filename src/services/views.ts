@@ -18,10 +18,20 @@ async function personNames(d: ServiceDeps, campaignKey: string, keys: (string | 
 }
 
 export async function assignmentView(d: ServiceDeps, a: Assignment, c: Campaign): Promise<AssignmentView> {
-  const item = c.items.find((i) => i.key === a.itemKey);
-  const section = c.sections.find((s) => s.key === a.sectionKey);
   const unit = await d.models.Unit.findOne({ campaignKey: a.campaignKey, key: a.unitKey }, { name: 1 }).lean();
   const names = await personNames(d, a.campaignKey, [a.assigneeKey]);
+  return assignmentViewFrom(a, c, unit?.name ?? a.unitKey, names.get(a.assigneeKey) ?? a.assigneeKey);
+}
+
+/** The same, from names already loaded (campaign start builds thousands at once). */
+export function assignmentViewFrom(
+  a: Pick<Assignment, "_id" | "rev" | "itemKey" | "sectionKey" | "dueDate" | "state" | "returnReason">,
+  c: Campaign,
+  unitName: string,
+  assigneeName: string,
+): AssignmentView {
+  const item = c.items.find((i) => i.key === a.itemKey);
+  const section = c.sections.find((s) => s.key === a.sectionKey);
   return {
     id: String(a._id),
     rev: a.rev,
@@ -30,8 +40,8 @@ export async function assignmentView(d: ServiceDeps, a: Assignment, c: Campaign)
     sectionTitle: section?.title ?? "",
     itemTitle: item?.title ?? a.itemKey,
     checkpoints: item?.checkpoints ?? [],
-    unitName: unit?.name ?? a.unitKey,
-    assigneeName: names.get(a.assigneeKey) ?? a.assigneeKey,
+    unitName,
+    assigneeName,
     dueDate: a.dueDate,
     state: a.state,
     returnReason: a.returnReason ?? undefined,

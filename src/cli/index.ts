@@ -1,0 +1,111 @@
+import "dotenv/config";
+import { BUILTIN_TEMPLATE, TEMPLATES } from "../campaign/template";
+import { ConfigError, loadConfig } from "../config";
+import { buildDictionary, runIntentCli } from "../intent/index";
+import { createLogger } from "../logger";
+import { todayIn } from "../time";
+import { campaignImport, campaignList, campaignReturn, campaignStart, campaignStatus, type Out } from "./campaign";
+import { connect } from "./connect";
+
+const HELP = `npm run cli -- <command>
+
+  template show [--json]                 the built-in checklist (六查 · 六正 · 两提高)
+  campaign import <file> [--today D]     validate and load a campaign file (YAML or JSON)
+  campaign list                          campaigns and their state
+  campaign start <key>                   send every assignee their digest and self-check cards
+  campaign status <key>                  progress, overdue work, people who cannot be reached
+  campaign return <assignment-id> --reason <text>
+                                         send a submitted answer back to its assignee
+  intent ["question"]                    how the bot reads a question (stdin: one per line)
+`;
+
+const out: Out = { print: (s) => console.log(s), error: (s) => console.error(s) };
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
+  const [cmd, sub, ...rest] = args;
+  if (!cmd || cmd === "help" || cmd === "--help") {
+    console.log(HELP);
+    return 0;
+  }
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? "warn");
+
+  if (cmd === "template" && sub === "show") {
+    if (rest.includes("--json")) console.log(JSON.stringify(BUILTIN_TEMPLATE, null, 2));
+    else {
+      console.log(`${BUILTIN_TEMPLATE.title} [${BUILTIN_TEMPLATE.key}]  (templates: ${Object.keys(TEMPLATES).join(", ")})`);
+      for (const s of BUILTIN_TEMPLATE.sections) {
+        console.log(`\n${s.code} · ${s.title}`);
+        for (const it of s.items) {
+          console.log(`  ${it.key}  ${it.title}`);
+          for (const cp of it.checkpoints) console.log(`        - ${cp}`);
+        }
+      }
+    }
+    return 0;
+  }
+
+  if (cmd === "intent") {
+    // Item titles from the active campaign, else the built-in template.
+    const text = [sub, ...rest].filter((x): x is string => x !== undefined);
+    let dict = buildDictionary({ units: [], checklist: BUILTIN_TEMPLATE });
+    {
+      const s = await connect(config, logger).catch(() => undefined);
+      if (s) {
+        const c = await s.models.Campaign.findOne({ status: "active" }).sort({ updatedAt: -1 }).lean();
+        if (c) {
+          const units = await s.models.Unit.find({ campaignKey: c.key }, { name: 1 }).lean();
+          dict = buildDictionary({
+            units: units.map((u) => u.name),
+            checklist: { key: c.checklistKey, title: c.checklistTitle, sections: c.sections.map((sec) => ({ key: sec.key, code: sec.code, title: sec.title, items: c.items.filter((i) => i.sectionKey === sec.key).map((i) => ({ key: i.key, title: i.title, checkpoints: i.checkpoints })) })) },
+          });
+        }
+        await s.close();
+      }
+    }
+    return runIntentCli(text, { stdin: process.stdin, stdout: process.stdout }, dict);
+  }
+
+  if (cmd === "campaign") {
+    const needRedis = sub === "start";
+    const s = await connect(config, logger, { redis: needRedis });
+    try {
+      switch (sub) {
+        case "import":
+          if (!rest[0]) break;
+          return await campaignImport(s, rest[0], { today: flag(rest, "today") ?? todayIn(config.timezone), out });
+        case "list":
+          return await campaignList(s, out);
+        case "start":
+          if (!rest[0]) break;
+          return await campaignStart(s, rest[0], logger, out);
+        case "status":
+          if (!rest[0]) break;
+          return await campaignStatus(s, rest[0], out);
+        case "return": {
+          const reason = flag(rest, "reason");
+          if (!rest[0] || !reason) break;
+          return await campaignReturn(s, rest[0], reason, logger, out);
+        }
+      }
+    } finally {
+      await s.close();
+    }
+  }
+  console.error(`unknown or incomplete command: ${args.join(" ")}\n\n${HELP}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);

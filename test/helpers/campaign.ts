@@ -1,0 +1,34 @@
+import { loadCampaignFile } from "../../src/campaign/file";
+import type { CampaignSpec } from "../../src/domain/types";
+import { emulatorUsersFor } from "../../src/sandbox-users";
+import { importCampaign } from "../../src/services/campaign-import";
+import { startCampaign } from "../../src/services/campaign-start";
+import type { TestBot } from "./bot";
+import { waitFor } from "./services";
+
+/** The bot's clock in campaign tests: real time moved to a fixed day, so dates in files stay valid. */
+export const CAMPAIGN_NOW = Date.parse("2026-12-02T02:00:00Z"); // 10:00 in Shanghai
+export const clockOffset = () => CAMPAIGN_NOW - Date.now();
+
+export async function loadSpec(file: string): Promise<CampaignSpec> {
+  const r = await loadCampaignFile(file, { today: "2026-12-02" });
+  if (!r.ok) throw new Error(r.errors.map((e) => `${e.file}:${e.line}: ${e.message}`).join("\n"));
+  return r.spec;
+}
+
+/** Put the campaign's people into the emulator, import the campaign through the contact lookup, start it. */
+export async function importAndStart(t: TestBot, spec: CampaignSpec) {
+  const users = emulatorUsersFor(spec);
+  for (const u of users) t.emu.addUser(u);
+  const report = await importCampaign(t.bot.models, spec, { lookupUsers: (q) => t.bot.deps.feishu.lookupUsers(q) });
+  const start = await startCampaign({ models: t.bot.models, now: t.bot.deps.now, outbound: t.bot.outbound }, spec.key);
+  await waitFor(async () => (await t.bot.models.SentCard.countDocuments({ campaignKey: spec.key })) >= start.enqueued, 30_000, "start cards");
+  return { users, report, start };
+}
+
+/** The message id of the newest card of a kind about a record, sent to a person. */
+export async function cardMessage(t: TestBot, q: { kind: string; refId?: string; personKey: string }): Promise<string> {
+  const s = await t.bot.models.SentCard.findOne(q).sort({ sentAt: -1, _id: -1 }).lean();
+  if (!s) throw new Error(`no ${q.kind} card for ${q.personKey} (${q.refId ?? ""})`);
+  return s.messageId;
+}
