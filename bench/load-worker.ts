@@ -23,14 +23,29 @@ function sendOne(agent: http.Agent, target: URL, r: Req): Promise<{ ms: number; 
   });
 }
 
-async function run({ url, requests, concurrency }: { url: string; requests: Req[]; concurrency: number }) {
+interface Plan {
+  url: string;
+  requests: Req[];
+  concurrency: number;
+  /** Burst mode: `concurrency` requests fired together, the next burst after all answered plus this pause. */
+  burstPauseMs?: number;
+}
+
+async function run({ url, requests, concurrency, burstPauseMs }: Plan) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const target = new URL(url);
   const send = (r: Req) => sendOne(agent, target, r);
   const results: { ms: number; status: number }[] = new Array(requests.length);
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(
+  if (burstPauseMs !== undefined) {
+    for (let i = 0; i < requests.length; i += concurrency) {
+      const batch = requests.slice(i, i + concurrency);
+      const res = await Promise.all(batch.map((r) => send(r)));
+      res.forEach((r, j) => (results[i + j] = r));
+      await new Promise((resolve) => setTimeout(resolve, burstPauseMs));
+    }
+  } else await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < requests.length) {
         const i = next++;
@@ -42,4 +57,4 @@ async function run({ url, requests, concurrency }: { url: string; requests: Req[
   agent.destroy();
   process.send?.({ results, wallMs });
 }
-process.once("message", (msg) => void run(msg as { url: string; requests: Req[]; concurrency: number }));
+process.once("message", (msg) => void run(msg as Plan));

@@ -3,7 +3,11 @@
  * Each callback is encrypted and signed as Feishu does, verified, deduplicated in Redis, routed to a
  * card action that writes one document to MongoDB, and answered with a toast.
  *
- *   npx tsx bench/webhook.ts [--concurrency 100] [--requests 5000]
+ *   npx tsx bench/webhook.ts [--concurrency 100] [--requests 5000] [--burst-pause-ms 200]
+ *
+ * Closed loop (default): `concurrency` requests always in flight. Burst mode (--burst-pause-ms):
+ * `concurrency` callbacks arrive at the same moment, as when a group of people press at once; the
+ * next burst follows after all were answered and a pause.
  *
  * Starts its own redis-server, the embedded MongoDB-wire store (or uses MONGODB_URI) and the bot.
  */
@@ -23,6 +27,7 @@ const arg = (name: string, def: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const CONCURRENCY = arg("concurrency", 100);
+const BURST_PAUSE = process.argv.includes("--burst-pause-ms") ? arg("burst-pause-ms", 200) : undefined;
 const REQUESTS = arg("requests", 5000);
 const WARMUP = 500;
 const KEY = "bench-encrypt-key";
@@ -49,7 +54,7 @@ function callback(i: number) {
   return { body, headers: { "x-lark-request-timestamp": ts, "x-lark-request-nonce": nonce, "x-lark-signature": signBody(ts, nonce, KEY, body) } };
 }
 
-function load(url: string, n: number, concurrency: number, offset: number): Promise<{ results: { ms: number; status: number }[]; wallMs: number }> {
+function load(url: string, n: number, concurrency: number, offset: number, burstPauseMs?: number): Promise<{ results: { ms: number; status: number }[]; wallMs: number }> {
   const requests = Array.from({ length: n }, (_, i) => callback(offset + i));
   return new Promise((resolve, reject) => {
     const child = fork(new URL("./load-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
@@ -58,7 +63,7 @@ function load(url: string, n: number, concurrency: number, offset: number): Prom
       child.kill();
     });
     child.once("error", reject);
-    child.send({ url, requests, concurrency });
+    child.send({ url, requests, concurrency, burstPauseMs });
   });
 }
 
@@ -89,11 +94,12 @@ async function main() {
   };
   const url = `${bot.url}/feishu/events`;
   await load(url, WARMUP, CONCURRENCY, 0);
-  const { results, wallMs } = await load(url, REQUESTS, CONCURRENCY, WARMUP);
+  const { results, wallMs } = await load(url, REQUESTS, CONCURRENCY, WARMUP, BURST_PAUSE);
   const ok = results.filter((r) => r.status === 200).length;
   const sorted = results.map((r) => r.ms).sort((a, b) => a - b);
   const written = await bot.models.AuditEntry.countDocuments({ campaignKey: "bench" });
   const out = {
+    mode: BURST_PAUSE === undefined ? "closed loop" : `bursts of ${CONCURRENCY}, ${BURST_PAUSE} ms apart`,
     concurrency: CONCURRENCY,
     requests: REQUESTS,
     ok,
