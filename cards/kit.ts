@@ -298,3 +298,44 @@ export function lbl(locale: Locale, zh: string, en: string): string {
 export function sep(locale: Locale): string {
   return locale === "en" ? " · " : "\u3000";
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tables and ratios (added for the summary and answer cards).
+
+/** Whole percent of `done` in `total` (0..100), undefined when `total` is not positive. */
+export function pct(done: number, total: number): number | undefined {
+  if (!Number.isFinite(done) || !Number.isFinite(total) || total <= 0) return undefined;
+  return Math.max(0, Math.min(100, Math.round((done * 100) / total)));
+}
+
+/** "3/5（60%）" / "3/5 (60%)"; just "0/0" when there is nothing to do. */
+export function fraction(locale: Locale, done: number, total: number): string {
+  const p = pct(done, total);
+  return p === undefined ? `${done}/${total}` : `${done}/${total}${tr(locale, `（${p}%）`, ` (${p}%)`)}`;
+}
+
+export type TableDataType = "text" | "lark_md" | "options" | "number" | "persons" | "date" | "markdown";
+
+export interface TableColumn {
+  name: string;
+  display_name: string;
+  data_type: TableDataType;
+  width?: string;
+  horizontal_align?: "left" | "center" | "right";
+}
+
+/**
+ * A `table` (root level only, at most 5 per card, page size ≤ 10). Every row key must be a declared
+ * column name and each cell must fit the column's data_type (numbers for number, strings for text).
+ */
+export function table(columns: TableColumn[], rows: Record<string, unknown>[], opts: { pageSize?: number } = {}): object {
+  return {
+    tag: "table",
+    page_size: Math.max(1, Math.min(10, opts.pageSize ?? 10)),
+    row_height: "auto",
+    freeze_first_column: true,
+    header_style: { text_align: "left", text_size: "normal", background_style: "grey", text_color: "grey", bold: true, lines: 1 },
+    columns,
+    rows,
+  };
+}

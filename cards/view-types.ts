@@ -64,3 +64,98 @@ export interface DigestLine {
   dueDate: string;
   note?: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Progress summaries, escalations and answers to chat questions.
+
+export interface SummaryView {
+  campaignTitle: string;
+  /** e.g. "2026-12-04 17:00" */
+  asOf: string;
+  /** e.g. "分管科室：办公室、人事科" for a leader's digest. */
+  scope?: string;
+  assignments: { done: number; total: number; overdue: number };
+  measures: { closed: number; total: number; overdue: number };
+  /** 六查 / 六正 / 两提高 (any checklist). */
+  sections: { code: string; done: number; total: number }[];
+  units: {
+    name: string;
+    done: number;
+    total: number;
+    measuresClosed: number;
+    measuresTotal: number;
+    overdue: number;
+  }[];
+  /** Sorted by daysOverdue desc. */
+  overdue: {
+    seq: number;
+    content: string;
+    ownerName: string;
+    unitName: string;
+    dueDate: string;
+    daysOverdue: number;
+    state: string;
+  }[];
+  newlyClosed: { seq: number; content: string; ownerName: string; unitName: string }[];
+}
+
+export interface EscalationItem {
+  kind: "assignment" | "measure";
+  id: string;
+  title: string;
+  ownerName: string;
+  unitName: string;
+  dueDate: string;
+  /** Working days. */
+  daysOverdue: number;
+}
+
+export interface EscalationView {
+  campaignTitle: string;
+  recipientName: string;
+  level: "owner" | "head" | "leader" | "admins";
+  afterWorkingDays: number;
+  items: EscalationItem[];
+}
+
+export interface PendingView {
+  campaignTitle: string;
+  byUnit: { unitName: string; people: { name: string; items: string[] }[] }[];
+  total: number;
+}
+
+export interface ItemStatusView {
+  campaignTitle: string;
+  itemTitle: string;
+  sectionCode: string;
+  rows: {
+    unitName: string;
+    assigneeName: string;
+    state: "pending" | "submitted";
+    conclusion?: string;
+    dueDate: string;
+    problems: number;
+  }[];
+}
+
+export interface ProblemListView {
+  campaignTitle: string;
+  scope?: string;
+  problems: { seq: number; text: string; itemTitle: string; unitName: string; measures: number; resolved: boolean }[];
+}
+
+export interface MeasureListView {
+  campaignTitle: string;
+  title: string;
+  scope?: string;
+  rows: {
+    id: string;
+    seq: number;
+    content: string;
+    ownerName: string;
+    unitName: string;
+    dueDate: string;
+    daysOverdue?: number;
+    state: string;
+  }[];
+}

@@ -88,6 +88,10 @@ export interface OutboundWorkerOptions extends OutboundOptions {
   hooks?: OutboundHooks;
   /** Global sends per second (below Feishu's 50/s app limit). */
   ratePerSecond: number;
+  /** Added to the one-second window (default 120 ms). */
+  secondMarginMs?: number;
+  /** Global sends per minute (Feishu: 1000/min per app); 0 turns the minute window off. */
+  ratePerMinute?: number;
   perReceiverPerSecond?: number;
   patchesPerMessagePerSecond?: number;
   concurrency?: number;
@@ -104,6 +108,8 @@ export class OutboundWorker {
   readonly worker: Worker<OutboundJob>;
   private readonly receiverWindow: RateWindow;
   private readonly patchWindow: RateWindow;
+  private readonly minuteWindow?: RateWindow;
+  private readonly secondWindow: RateWindow;
   private readonly metricsKey: string;
 
   constructor(private readonly o: OutboundWorkerOptions) {
@@ -112,11 +118,18 @@ export class OutboundWorker {
     this.receiverWindow = new RateWindow(kv, o.prefix, o.perReceiverPerSecond ?? 5, 1100);
     this.patchWindow = new RateWindow(kv, o.prefix, o.patchesPerMessagePerSecond ?? 5, 1100);
     this.metricsKey = `${o.prefix}:metrics:outbound`;
+    // BullMQ's limiter counts in fixed windows, so two adjacent windows can let through up to twice the
+    // rate within one second; Feishu counts in a sliding second. This window holds the real limit.
+    // A margin over one second absorbs the jitter between taking a slot here and arriving at Feishu.
+    this.secondWindow = new RateWindow(kv, o.prefix, o.ratePerSecond, 1000 + (o.secondMarginMs ?? 120));
+    const perMinute = o.ratePerMinute ?? 950;
+    if (perMinute > 0) this.minuteWindow = new RateWindow(kv, o.prefix, perMinute, 60_000);
     this.worker = new Worker<OutboundJob>(QUEUE.outbound, (job, token) => this.process(job, token), {
       connection: o.connection,
       prefix: o.prefix,
       concurrency: o.concurrency ?? 16,
-      limiter: { max: o.ratePerSecond, duration: 1000 },
+      // A backstop only; the sliding windows below hold the limits.
+      limiter: { max: o.ratePerSecond * 2, duration: 1000 },
       maxStalledCount: 3,
     });
     this.worker.on("error", (err) => o.logger.warn({ err: err.message }, "outbound worker error"));
@@ -149,6 +162,18 @@ export class OutboundWorker {
         await this.o.connection.hincrby(this.metricsKey, "delayed", 1);
         await job.moveToDelayed(Date.now() + wait, token);
         throw new DelayedError();
+      }
+    }
+    // The app-wide second: wait here for a slot (a few ms at most when the queue is busy).
+    for (let wait = await this.secondWindow.take("app-second"); wait > 0; wait = await this.secondWindow.take("app-second")) {
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    if (this.minuteWindow && data.op !== "delayed_update") {
+      // The per-minute app limit: the whole queue waits, in every process, until a slot frees.
+      const wait = await this.minuteWindow.take("app-minute");
+      if (wait > 0) {
+        await this.worker.rateLimit(wait);
+        throw Worker.RateLimitError();
       }
     }
     try {

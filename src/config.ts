@@ -61,6 +61,7 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().default("info"),
     DATA_DIR: z.string().optional().default("./data"),
     OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(50).optional().default(40),
+    OUTBOUND_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(1000).optional().default(950),
 });
 
 /** Rules across variables, checked on the raw environment so they are reported with shape errors. */
@@ -103,6 +104,7 @@ export interface Config {
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly dataDir: string;
   readonly outboundRatePerSecond: number;
+  readonly outboundRatePerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     outboundRatePerSecond: e.OUTBOUND_RATE_PER_SECOND,
+    outboundRatePerMinute: e.OUTBOUND_RATE_PER_MINUTE,
   });
 }
 

@@ -101,6 +101,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
       host: "0.0.0.0",
       timezone: config.timezone,
       outboundRatePerSecond: config.outboundRatePerSecond,
+      outboundRatePerMinute: config.outboundRatePerMinute,
     },
     logger,
   );

@@ -38,6 +38,8 @@ export interface BotSettings {
   host?: string;
   timezone: string;
   outboundRatePerSecond: number;
+  /** Feishu also limits an app to 1000 messages a minute; default 950. */
+  outboundRatePerMinute?: number;
   /** Start the queue workers in this process (default true). */
   workers?: boolean;
   now?: () => Date;
@@ -79,7 +81,7 @@ export async function startBot(s: BotSettings, logger: Logger, overrides: { feis
   const workers: Worker[] = [];
   let outboundWorker: OutboundWorker | undefined;
   if (s.workers !== false) {
-    outboundWorker = new OutboundWorker({ connection: redis, prefix: bullPrefix, logger, feishu, hooks, ratePerSecond: s.outboundRatePerSecond });
+    outboundWorker = new OutboundWorker({ connection: redis, prefix: bullPrefix, logger, feishu, hooks, ratePerSecond: s.outboundRatePerSecond, ratePerMinute: s.outboundRatePerMinute });
     workers.push(createEventsWorker(redis, bullPrefix, deps));
   }
 

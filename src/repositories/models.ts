@@ -252,6 +252,22 @@ const chatSchema = new Schema(
   opts,
 );
 
+/**
+ * Notices sent once: a reminder per person and day, an escalation step per item and due date, a nudge
+ * per item and day. Written after the send is queued (with a deterministic uuid), so a sweep killed in
+ * the middle and run again sends each notice exactly once.
+ */
+const noticeSchema = new Schema(
+  {
+    campaignKey: { type: String, required: true },
+    kind: { type: String, required: true },
+    key: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+noticeSchema.index({ campaignKey: 1, kind: 1, key: 1 }, { unique: true });
+
 const counterSchema = new Schema({ _id: { type: String, required: true }, seq: { type: Number, default: 0 } }, { versionKey: false });
 
 export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
@@ -281,6 +297,7 @@ export function createModels(conn: Connection) {
     SentCard: conn.model("SentCard", sentCardSchema),
     Chat: conn.model("Chat", chatSchema),
     Counter: conn.model("Counter", counterSchema),
+    Notice: conn.model("Notice", noticeSchema),
   };
 }
 

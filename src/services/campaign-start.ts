@@ -52,37 +52,52 @@ export async function startCampaign(d: StartDeps, key: string): Promise<StartRep
     perPerson.set(a.assigneeKey, list);
   }
   const day = today(d, c);
-  const rounds: OutboundJob[][] = [];
-  const push = (round: number, job: OutboundJob) => (rounds[round] ??= []).push(job);
   const skipped: StartReport["skipped"] = [];
   let alreadySent = 0;
+  let enqueued = 0;
+  const recipients: { p: (typeof people)[number]; list: typeof assignments }[] = [];
   for (const [personKey, list] of perPerson) {
     const p = byKey.get(personKey);
-    if (!p?.openId) {
-      skipped.push({ personKey, name: p?.name ?? personKey });
-      continue;
-    }
-    const locale = localeOf(p);
-    const to = { type: "open_id" as const, id: p.openId };
-    const ref = (kind: string, refId: string) => ({ campaignId: key, kind, refId, personKey });
-    if (sentSet.has(`digest-start:${personKey}`)) alreadySent++;
-    else {
-      const lines = list.map((a) => ({ kind: "assignment" as const, id: String(a._id), title: c.items.find((i) => i.key === a.itemKey)?.title ?? a.itemKey, dueDate: a.dueDate }));
-      const card = digestCard({ personName: p.name, campaignTitle: c.title, lines, locale, today: day, kind: "start" });
-      push(0, { op: "send", to, content: { card }, uuid: outboundUuid("start-digest", key, personKey), ref: ref("digest-start", personKey) });
-    }
-    list.forEach((a, i) => {
+    if (!p?.openId) skipped.push({ personKey, name: p?.name ?? personKey });
+    else recipients.push({ p, list });
+  }
+  // Round 0 is everyone's digest, round i everyone's i-th card: built and queued round by round, so
+  // the first cards go out while the rest are still being built.
+  const rounds = Math.max(0, ...recipients.map((r) => r.list.length)) + 1;
+  for (let round = 0; round < rounds; round++) {
+    let jobs: OutboundJob[] = [];
+    const flush = async () => {
+      await d.outbound.enqueueMany(jobs);
+      enqueued += jobs.length;
+      jobs = [];
+    };
+    for (const { p, list } of recipients) {
+      if (jobs.length >= 100) await flush();
+      const locale = localeOf(p);
+      const to = { type: "open_id" as const, id: p.openId as string };
+      const ref = (kind: string, refId: string) => ({ campaignId: key, kind, refId, personKey: p.key });
+      if (round === 0) {
+        if (sentSet.has(`digest-start:${p.key}`)) {
+          alreadySent++;
+          continue;
+        }
+        const lines = list.map((a) => ({ kind: "assignment" as const, id: String(a._id), title: c.items.find((i) => i.key === a.itemKey)?.title ?? a.itemKey, dueDate: a.dueDate }));
+        const card = digestCard({ personName: p.name, campaignTitle: c.title, lines, locale, today: day, kind: "start" });
+        jobs.push({ op: "send", to, content: { card }, uuid: outboundUuid("start-digest", key, p.key), ref: ref("digest-start", p.key) });
+        continue;
+      }
+      const a = list[round - 1];
+      if (!a) continue;
       const id = String(a._id);
       if (sentSet.has(`selfcheck:${id}`)) {
         alreadySent++;
-        return;
+        continue;
       }
       const view = assignmentViewFrom(a, c, unitName.get(a.unitKey) ?? a.unitKey, p.name);
       const card = selfCheckCard({ a: view, locale, today: day, mode: "edit" });
-      push(i + 1, { op: "send", to, content: { card }, uuid: outboundUuid("start-selfcheck", id), ref: ref("selfcheck", id) });
-    });
+      jobs.push({ op: "send", to, content: { card }, uuid: outboundUuid("start-selfcheck", id), ref: ref("selfcheck", id) });
+    }
+    await flush();
   }
-  const jobs = rounds.flat();
-  await d.outbound.enqueueMany(jobs);
-  return { campaignKey: key, people: perPerson.size, assignments: assignments.length, enqueued: jobs.length, alreadySent, skipped };
+  return { campaignKey: key, people: perPerson.size, assignments: assignments.length, enqueued, alreadySent, skipped };
 }
