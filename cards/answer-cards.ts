@@ -84,14 +84,21 @@ function buildPending(input: PendingCardInput, L: PendingLevel): Card {
       const shownPeople = u.people.slice(0, L.people);
       const lines = shownPeople.map((p) => {
         const name = escLine(p.name, L.name);
-        if (L.items === 0 || p.items.length === 0) return `- ${name}${tr(l, `（${p.items.length} 项）`, ` (${p.items.length})`)}`;
+        if (L.items === 0 || p.items.length === 0)
+          return `- ${name}${tr(l, `（${p.items.length} 项）`, ` (${p.items.length})`)}`;
         const items = p.items.slice(0, L.items).map((t) => escLine(t, L.title));
         const more = p.items.length - items.length;
         const tail = more > 0 ? tr(l, ` 等 ${p.items.length} 项`, ` and ${more} more`) : "";
         return `- ${name}${tr(l, "：", ": ")}${items.join(tr(l, "；", "; "))}${tail}`;
       });
       if (u.people.length > shownPeople.length) {
-        lines.push(tr(l, `另有 ${u.people.length - shownPeople.length} 人`, `${u.people.length - shownPeople.length} more people`));
+        lines.push(
+          tr(
+            l,
+            `另有 ${u.people.length - shownPeople.length} 人`,
+            `${u.people.length - shownPeople.length} more people`,
+          ),
+        );
       }
       const head = `**${escLine(u.unitName, 30)}**${tr(l, `（${u.people.length} 人）`, ` (${u.people.length})`)}`;
       elements.push(md(`${head}\n${lines.join("\n")}`));
@@ -114,7 +121,10 @@ function buildPending(input: PendingCardInput, L: PendingLevel): Card {
   return card({
     title: clip(`${title} · ${v.campaignTitle}`, 100),
     template: people > 0 ? "orange" : "green",
-    summary: clip(tr(l, `${title}：${people} 人，${v.total} 项`, `${title}: ${people} people, ${v.total} item(s)`), 60),
+    summary: clip(
+      tr(l, `${title}：${people} 人，${v.total} 项`, `${title}: ${people} people, ${v.total} item(s)`),
+      60,
+    ),
     elements,
   });
 }
@@ -170,7 +180,12 @@ function buildItemStatus(input: ItemStatusCardInput, maxRows: number): Card {
           { name: "who", display_name: tr(l, "填报人", "Assignee"), data_type: "text" },
           { name: "state", display_name: tr(l, "状态", "State"), data_type: "options" },
           { name: "concl", display_name: tr(l, "结论", "Conclusion"), data_type: "text" },
-          { name: "probs", display_name: tr(l, "问题数", "Problems"), data_type: "number", horizontal_align: "right" },
+          {
+            name: "probs",
+            display_name: tr(l, "问题数", "Problems"),
+            data_type: "number",
+            horizontal_align: "right",
+          },
           { name: "due", display_name: tr(l, "时限", "Due"), data_type: "markdown" },
         ],
         shown.map((r) => {
@@ -193,7 +208,13 @@ function buildItemStatus(input: ItemStatusCardInput, maxRows: number): Card {
     );
     if (rows.length > shown.length) {
       elements.push(
-        note(tr(l, `另有 ${rows.length - shown.length} 个科室未列出。`, `${rows.length - shown.length} more units not shown.`)),
+        note(
+          tr(
+            l,
+            `另有 ${rows.length - shown.length} 个科室未列出。`,
+            `${rows.length - shown.length} more units not shown.`,
+          ),
+        ),
       );
     }
   }
@@ -203,7 +224,14 @@ function buildItemStatus(input: ItemStatusCardInput, maxRows: number): Card {
     title: clip(tr(l, `填报情况 · ${head}`, `Status · ${head}`), 100),
     subtitle: clip(v.campaignTitle, 60),
     template: late > 0 ? "orange" : rows.length > 0 && submitted === rows.length ? "green" : "blue",
-    summary: clip(tr(l, `${v.itemTitle}：已填报 ${submitted}/${rows.length}`, `${v.itemTitle}: ${submitted}/${rows.length} filled in`), 60),
+    summary: clip(
+      tr(
+        l,
+        `${v.itemTitle}：已填报 ${submitted}/${rows.length}`,
+        `${v.itemTitle}: ${submitted}/${rows.length} filled in`,
+      ),
+      60,
+    ),
     elements,
   });
 }
@@ -259,7 +287,13 @@ function buildProblems(input: ProblemListCardInput, L: ProblemLevel): Card {
       return `- ${tr(l, `问题#${p.seq}`, `Problem #${p.seq}`)} ${escLine(p.text, L.text)}（${escLine(p.itemTitle, L.item)}${sep(l)}${escLine(p.unitName, L.name)}${sep(l)}${tr(l, `措施 ${p.measures} 项`, `${p.measures} measure(s)`)}${sep(l)}${status}）`;
     });
     if (ps.length > shown.length) {
-      lines.push(tr(l, `另有 ${ps.length - shown.length} 个问题，未全部列出。`, `${ps.length - shown.length} more not shown.`));
+      lines.push(
+        tr(
+          l,
+          `另有 ${ps.length - shown.length} 个问题，未全部列出。`,
+          `${ps.length - shown.length} more not shown.`,
+        ),
+      );
     }
     elements.push(...blocks(lines));
   }
@@ -268,7 +302,14 @@ function buildProblems(input: ProblemListCardInput, L: ProblemLevel): Card {
     title: clip(`${title} · ${v.campaignTitle}`, 100),
     subtitle: subtitleOf(v.scope),
     template: ps.length > resolved ? "orange" : "green",
-    summary: clip(tr(l, `${title}：${ps.length} 个，已解决 ${resolved} 个`, `${title}: ${ps.length}, ${resolved} resolved`), 60),
+    summary: clip(
+      tr(
+        l,
+        `${title}：${ps.length} 个，已解决 ${resolved} 个`,
+        `${title}: ${ps.length}, ${resolved} resolved`,
+      ),
+      60,
+    ),
     elements,
   });
 }
@@ -322,7 +363,11 @@ function buildMeasures(input: MeasureListCardInput, L: MeasureLevel): Card {
 
   if (rows.length === 0) {
     elements.push(
-      md(input.emptyText ? escLine(input.emptyText, 200) : tr(l, `目前没有${escLine(v.title, 40)}。`, `No ${escLine(v.title, 40)} at the moment.`)),
+      md(
+        input.emptyText
+          ? escLine(input.emptyText, 200)
+          : tr(l, `目前没有${escLine(v.title, 40)}。`, `No ${escLine(v.title, 40)} at the moment.`),
+      ),
     );
   } else {
     elements.push(md(tr(l, `共 **${rows.length}** 项：`, `**${rows.length}** measure(s):`)));
@@ -337,11 +382,22 @@ function buildMeasures(input: MeasureListCardInput, L: MeasureLevel): Card {
     if (input.withOpenButtons) {
       for (const r of shown) elements.push(openRow(l, parts(r).join("\n"), r.id));
     } else {
-      elements.push(...blocks(shown.map((r) => `- ${parts(r).join(" — ")}`), 10));
+      elements.push(
+        ...blocks(
+          shown.map((r) => `- ${parts(r).join(" — ")}`),
+          10,
+        ),
+      );
     }
     if (rows.length > shown.length) {
       elements.push(
-        md(tr(l, `另有 ${rows.length - shown.length} 项，未全部列出。`, `${rows.length - shown.length} more, not all listed.`)),
+        md(
+          tr(
+            l,
+            `另有 ${rows.length - shown.length} 项，未全部列出。`,
+            `${rows.length - shown.length} more, not all listed.`,
+          ),
+        ),
       );
     }
   }

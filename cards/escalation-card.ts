@@ -48,7 +48,7 @@ function maxLines(withNudge: boolean, cap: number): number {
 function sortItems(items: EscalationItem[]): EscalationItem[] {
   return items
     .map((it, i) => ({ it, i }))
-    .sort((x, y) => (y.it.daysOverdue - x.it.daysOverdue) || x.i - y.i)
+    .sort((x, y) => y.it.daysOverdue - x.it.daysOverdue || x.i - y.i)
     .map((x) => x.it);
 }
 
@@ -72,7 +72,9 @@ function build(input: EscalationCardInput, sorted: EscalationItem[], L: Level): 
   const name = escLine(e.recipientName, 20);
   const n = sorted.length;
   const after = e.afterWorkingDays;
-  const title = owner ? tr(l, "您有事项已逾期", "You have overdue items") : tr(l, "逾期督办", "Overdue escalation");
+  const title = owner
+    ? tr(l, "您有事项已逾期", "You have overdue items")
+    : tr(l, "逾期督办", "Overdue escalation");
   const elements: object[] = [];
 
   if (n === 0) {
@@ -110,8 +112,16 @@ function build(input: EscalationCardInput, sorted: EscalationItem[], L: Level): 
     elements.push(
       note(
         owner
-          ? tr(l, "点「打开」填报自查或更新整改进展。", 'Press "Open" to fill in a self-check or update a measure.')
-          : tr(l, "点「催办」向责任人发送提醒，点「打开」查看详情。", 'Press "Nudge" to remind the owner, "Open" for details.'),
+          ? tr(
+              l,
+              "点「打开」填报自查或更新整改进展。",
+              'Press "Open" to fill in a self-check or update a measure.',
+            )
+          : tr(
+              l,
+              "点「催办」向责任人发送提醒，点「打开」查看详情。",
+              'Press "Nudge" to remind the owner, "Open" for details.',
+            ),
       ),
     );
   }
@@ -134,7 +144,11 @@ function lineRow(l: Locale, it: EscalationItem, L: Level, withNudge: boolean): o
   const buttons: object[] = [];
   if (withNudge) {
     buttons.push(
-      button(tr(l, "催办", "Nudge"), { action: ESCALATION_ACTIONS.nudge, kind: it.kind, id: it.id }, { type: "primary" }),
+      button(
+        tr(l, "催办", "Nudge"),
+        { action: ESCALATION_ACTIONS.nudge, kind: it.kind, id: it.id },
+        { type: "primary" },
+      ),
     );
   }
   buttons.push(button(tr(l, "打开", "Open"), { action: DIGEST_ACTIONS.open, kind: it.kind, id: it.id }));
@@ -143,7 +157,13 @@ function lineRow(l: Locale, it: EscalationItem, L: Level, withNudge: boolean): o
     flex_mode: "none",
     horizontal_spacing: "small",
     columns: [
-      { tag: "column", width: "weighted", weight: 4, vertical_align: "center", elements: [md(text.join("\n"))] },
+      {
+        tag: "column",
+        width: "weighted",
+        weight: 4,
+        vertical_align: "center",
+        elements: [md(text.join("\n"))],
+      },
       { tag: "column", width: "auto", vertical_align: "center", vertical_spacing: "4px", elements: buttons },
     ],
   };

@@ -328,13 +328,24 @@ export interface TableColumn {
  * A `table` (root level only, at most 5 per card, page size ≤ 10). Every row key must be a declared
  * column name and each cell must fit the column's data_type (numbers for number, strings for text).
  */
-export function table(columns: TableColumn[], rows: Record<string, unknown>[], opts: { pageSize?: number } = {}): object {
+export function table(
+  columns: TableColumn[],
+  rows: Record<string, unknown>[],
+  opts: { pageSize?: number } = {},
+): object {
   return {
     tag: "table",
     page_size: Math.max(1, Math.min(10, opts.pageSize ?? 10)),
     row_height: "auto",
     freeze_first_column: true,
-    header_style: { text_align: "left", text_size: "normal", background_style: "grey", text_color: "grey", bold: true, lines: 1 },
+    header_style: {
+      text_align: "left",
+      text_size: "normal",
+      background_style: "grey",
+      text_color: "grey",
+      bold: true,
+      lines: 1,
+    },
     columns,
     rows,
   };

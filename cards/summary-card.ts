@@ -44,7 +44,14 @@ export const SUMMARY_TABLE_MAX_ROWS = 50;
 export const SUMMARY_CHART_MAX_BARS = 30;
 
 const LEVELS = [
-  { rows: SUMMARY_TABLE_MAX_ROWS, bars: SUMMARY_CHART_MAX_BARS, overdue: 50, closed: 20, content: 60, name: 20 },
+  {
+    rows: SUMMARY_TABLE_MAX_ROWS,
+    bars: SUMMARY_CHART_MAX_BARS,
+    overdue: 50,
+    closed: 20,
+    content: 60,
+    name: 20,
+  },
   { rows: 40, bars: 25, overdue: 30, closed: 15, content: 40, name: 16 },
   { rows: 30, bars: 20, overdue: 20, closed: 10, content: 30, name: 12 },
   { rows: 20, bars: 15, overdue: 10, closed: 5, content: 20, name: 10 },
@@ -145,8 +152,12 @@ function build(input: SummaryCardInput, L: Level): Card {
 
   // By section.
   if (s.sections.length) {
-    const lines = s.sections.map((x) => `- ${escLine(x.code, 20)}${tr(l, "：", ": ")}${fraction(l, x.done, x.total)}`);
-    elements.push(md(`**${tr(l, "分项进度（自查填报）", "By section (self-checks)")}**\n${lines.join("\n")}`));
+    const lines = s.sections.map(
+      (x) => `- ${escLine(x.code, 20)}${tr(l, "：", ": ")}${fraction(l, x.done, x.total)}`,
+    );
+    elements.push(
+      md(`**${tr(l, "分项进度（自查填报）", "By section (self-checks)")}**\n${lines.join("\n")}`),
+    );
   }
 
   // By unit: table, then chart.
@@ -159,7 +170,12 @@ function build(input: SummaryCardInput, L: Level): Card {
           { name: "unit", display_name: tr(l, "科室", "Unit"), data_type: "text", width: "auto" },
           { name: "sc", display_name: tr(l, "自查", "Self-checks"), data_type: "text" },
           { name: "ms", display_name: tr(l, "措施", "Measures"), data_type: "text" },
-          { name: "od", display_name: tr(l, "逾期", "Overdue"), data_type: "number", horizontal_align: "right" },
+          {
+            name: "od",
+            display_name: tr(l, "逾期", "Overdue"),
+            data_type: "number",
+            horizontal_align: "right",
+          },
         ],
         shown.map((i) => {
           const u = s.units[i];
@@ -217,7 +233,13 @@ function build(input: SummaryCardInput, L: Level): Card {
         },
       });
       elements.push(
-        note(tr(l, "完成率 =（已填报自查 + 已销号措施）/（自查 + 措施）", "Completion = (self-checks submitted + measures closed) / (self-checks + measures)")),
+        note(
+          tr(
+            l,
+            "完成率 =（已填报自查 + 已销号措施）/（自查 + 措施）",
+            "Completion = (self-checks submitted + measures closed) / (self-checks + measures)",
+          ),
+        ),
       );
     }
   }
@@ -231,7 +253,12 @@ function build(input: SummaryCardInput, L: Level): Card {
     );
     const rest = s.overdue.length - shown.length;
     if (rest > 0) lines.push(tr(l, `另有 ${rest} 项逾期`, `${rest} more overdue`));
-    elements.push(hr(), md(`**${tr(l, `逾期整改措施（${s.overdue.length} 项）`, `Overdue measures (${s.overdue.length})`)}**\n${lines.join("\n")}`));
+    elements.push(
+      hr(),
+      md(
+        `**${tr(l, `逾期整改措施（${s.overdue.length} 项）`, `Overdue measures (${s.overdue.length})`)}**\n${lines.join("\n")}`,
+      ),
+    );
   }
 
   // Newly closed.
@@ -247,7 +274,11 @@ function build(input: SummaryCardInput, L: Level): Card {
       );
       const rest = s.newlyClosed.length - shown.length;
       if (rest > 0) lines.push(tr(l, `另有 ${rest} 项`, `${rest} more`));
-      elements.push(md(`${head}${tr(l, `（${s.newlyClosed.length} 项）`, ` (${s.newlyClosed.length})`)}\n${lines.join("\n")}`));
+      elements.push(
+        md(
+          `${head}${tr(l, `（${s.newlyClosed.length} 项）`, ` (${s.newlyClosed.length})`)}\n${lines.join("\n")}`,
+        ),
+      );
     }
   }
 

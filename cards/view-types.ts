@@ -141,7 +141,14 @@ export interface ItemStatusView {
 export interface ProblemListView {
   campaignTitle: string;
   scope?: string;
-  problems: { seq: number; text: string; itemTitle: string; unitName: string; measures: number; resolved: boolean }[];
+  problems: {
+    seq: number;
+    text: string;
+    itemTitle: string;
+    unitName: string;
+    measures: number;
+    resolved: boolean;
+  }[];
 }
 
 export interface MeasureListView {

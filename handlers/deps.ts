@@ -1,4 +1,6 @@
 import type { OutboundJob } from "../jobs/outbound";
+import type { SweepJob } from "../jobs/sweeps";
+import type { WorkCalendar } from "../src/calendar";
 import type { FeishuApi } from "../src/feishu/types";
 import type { Logger } from "../src/logger";
 import type { Models } from "../src/repositories/models";
@@ -11,4 +13,8 @@ export interface HandlerDeps {
   outbound: { enqueue(job: OutboundJob, opts?: { delayMs?: number }): Promise<void> };
   timezone: string;
   now: () => Date;
+  calendar: WorkCalendar;
+  workingHours?: { start: number; end: number };
+  /** Run a sweep now (an admin's "发送进度通报"). */
+  sweeps: { runNow(job: SweepJob): Promise<void> };
 }

@@ -1,4 +1,5 @@
 import { DIGEST_ACTIONS } from "../cards/digest-card";
+import { ESCALATION_ACTIONS } from "../cards/escalation-card";
 import { MEASURE_ACTIONS } from "../cards/measure-card";
 import { SELF_CHECK_ACTIONS } from "../cards/self-check-card";
 import type { BotAddedToChat, CardAction, CardAnswer, InboundMessage } from "../src/domain/events";
@@ -8,6 +9,7 @@ import { onBotAdded } from "./bot-added";
 import { errorToast, type CardActionHandler } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { onDigestOpen } from "./digest-open";
+import { onEscalationNudge } from "./escalation-nudge";
 import {
   onExtensionGrant,
   onExtensionRefuse,
@@ -38,6 +40,7 @@ export const CARD_ACTIONS: Record<string, CardActionHandler> = {
   [MEASURE_ACTIONS.grantExt]: onExtensionGrant,
   [MEASURE_ACTIONS.refuseExt]: onExtensionRefuse,
   [DIGEST_ACTIONS.open]: onDigestOpen,
+  [ESCALATION_ACTIONS.nudge]: onEscalationNudge,
 };
 
 /** Event types and their handlers (message work runs from the events queue, see jobs/events.ts). */

@@ -2,4 +2,5 @@
 export const QUEUE = {
   outbound: "outbound",
   events: "events",
+  sweeps: "sweeps",
 } as const;

@@ -61,6 +61,14 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().default("info"),
     DATA_DIR: z.string().optional().default("./data"),
     OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(50).optional().default(40),
+    CALENDAR_FILE: optionalString,
+    WORKING_HOURS: z
+      .string()
+      .optional()
+      .default("9-18")
+      .refine((v) => /^\d{1,2}-\d{1,2}$/.test(v) && Number(v.split("-")[0]) < Number(v.split("-")[1]) && Number(v.split("-")[1]) <= 24, {
+        message: 'must be "START-END" hours, e.g. 9-18',
+      }),
     OUTBOUND_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(1000).optional().default(950),
 });
 
@@ -105,6 +113,10 @@ export interface Config {
   readonly dataDir: string;
   readonly outboundRatePerSecond: number;
   readonly outboundRatePerMinute: number;
+  /** Local overrides of the statutory-holiday calendar (YAML/JSON: workdays, holidays). */
+  readonly calendarFile?: string;
+  /** Reminders and escalations go out only within these hours on working days. */
+  readonly workingHours: { start: number; end: number };
 }
 
 export class ConfigError extends Error {
@@ -148,6 +160,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     outboundRatePerSecond: e.OUTBOUND_RATE_PER_SECOND,
     outboundRatePerMinute: e.OUTBOUND_RATE_PER_MINUTE,
+    calendarFile: e.CALENDAR_FILE,
+    workingHours: { start: Number(e.WORKING_HOURS.split("-")[0]), end: Number(e.WORKING_HOURS.split("-")[1]) },
   });
 }
 

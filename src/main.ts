@@ -2,6 +2,7 @@ import "dotenv/config";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, type Config } from "./config";
+import { WorkCalendar } from "./calendar";
 import { writeLocalRuntime } from "./local-runtime";
 import { createLogger, type Logger } from "./logger";
 import { startBot, type RunningBot } from "./runtime";
@@ -102,6 +103,8 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
       timezone: config.timezone,
       outboundRatePerSecond: config.outboundRatePerSecond,
       outboundRatePerMinute: config.outboundRatePerMinute,
+      calendar: WorkCalendar.fromFile(config.calendarFile, logger),
+      workingHours: config.workingHours,
     },
     logger,
   );

@@ -7,6 +7,8 @@ import type { HandlerDeps } from "../handlers/deps";
 import { createEventSink } from "../handlers/index";
 import { createEventsWorker, EventsQueue } from "../jobs/events";
 import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbound";
+import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
+import { WorkCalendar } from "./calendar";
 import { createApp } from "./app";
 import { FeishuClient } from "./feishu/client";
 import type { FeishuApi } from "./feishu/types";
@@ -40,6 +42,8 @@ export interface BotSettings {
   outboundRatePerSecond: number;
   /** Feishu also limits an app to 1000 messages a minute; default 950. */
   outboundRatePerMinute?: number;
+  calendar?: WorkCalendar;
+  workingHours?: { start: number; end: number };
   /** Start the queue workers in this process (default true). */
   workers?: boolean;
   now?: () => Date;
@@ -55,6 +59,7 @@ export interface RunningBot {
   outbound: OutboundQueue;
   outboundWorker?: OutboundWorker;
   eventsQueue: EventsQueue;
+  sweeps: SweepQueue;
   stop(): Promise<void>;
 }
 
@@ -72,7 +77,9 @@ export async function startBot(s: BotSettings, logger: Logger, overrides: { feis
   const bullPrefix = `${s.redisPrefix}:bull`;
   const outbound = new OutboundQueue({ connection: redis, prefix: bullPrefix, logger });
   const eventsQueue = new EventsQueue(redis, bullPrefix, logger);
-  const deps: HandlerDeps = { logger, models, feishu, outbound, timezone: s.timezone, now };
+  const sweeps = new SweepQueue(redis, bullPrefix, logger);
+  const calendar = s.calendar ?? new WorkCalendar({ logger });
+  const deps: HandlerDeps = { logger, models, feishu, outbound, timezone: s.timezone, now, calendar, workingHours: s.workingHours, sweeps };
 
   const hooks: OutboundHooks = {
     onSent: (job, result) => recordSent(models, job, result, now()),
@@ -83,7 +90,10 @@ export async function startBot(s: BotSettings, logger: Logger, overrides: { feis
   if (s.workers !== false) {
     outboundWorker = new OutboundWorker({ connection: redis, prefix: bullPrefix, logger, feishu, hooks, ratePerSecond: s.outboundRatePerSecond, ratePerMinute: s.outboundRatePerMinute });
     workers.push(createEventsWorker(redis, bullPrefix, deps));
+    workers.push(createSweepWorker(redis, bullPrefix, deps));
   }
+  // Schedulers follow the campaigns in the database (idempotent; every process may do it).
+  await sweeps.syncAll(models);
 
   const dedup = new EventDedup(redis, s.redisPrefix);
   const sink = createEventSink(deps, (evt) => eventsQueue.add(evt));
@@ -134,6 +144,7 @@ export async function startBot(s: BotSettings, logger: Logger, overrides: { feis
     outbound,
     outboundWorker,
     eventsQueue,
+    sweeps,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -144,7 +155,7 @@ export async function startBot(s: BotSettings, logger: Logger, overrides: { feis
       });
       // Workers finish their active jobs before closing.
       await Promise.all([outboundWorker?.close(), ...workers.map((w) => w.close())]);
-      await Promise.all([outbound.close(), eventsQueue.close()]);
+      await Promise.all([outbound.close(), eventsQueue.close(), sweeps.close()]);
       await redis.quit().catch(() => redis.disconnect());
       await mongo.close();
       logger.info("bot stopped");

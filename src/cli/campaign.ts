@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { readFile } from "node:fs/promises";
 import { formatFileError, parseCampaignFile } from "../campaign/file";
 import { OutboundQueue } from "../../jobs/outbound";
+import { SweepQueue } from "../../jobs/sweeps";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import { importCampaign } from "../services/campaign-import";
@@ -16,7 +17,7 @@ export interface Out {
 }
 
 /** `campaign import <file>`: validate everything first; an invalid file changes nothing. */
-export async function campaignImport(s: CliServices, file: string, o: { today: string; out: Out }): Promise<number> {
+export async function campaignImport(s: CliServices, file: string, o: { today: string; out: Out; logger?: Logger }): Promise<number> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -46,6 +47,7 @@ export async function campaignImport(s: CliServices, file: string, o: { today: s
         `${r.assignments.total} assignments (${r.assignments.created} new, ${r.assignments.updated} changed, ${r.assignments.withdrawn} withdrawn)`,
     );
   for (const u of r.unresolved) o.out.error(`unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}`);
+  if (!r.unchanged && o.logger) await syncSchedules(s, r.campaignKey, o.logger, o.out);
   return 0;
 }
 
@@ -70,6 +72,7 @@ export async function campaignStart(s: CliServices, key: string, logger: Logger,
   const outbound = new OutboundQueue({ connection: s.redis, prefix: `${s.redisPrefix}:bull`, logger });
   try {
     const r = await startCampaign({ models: s.models, now: () => new Date(), outbound }, key);
+    await syncSchedules(s, key, logger, out);
     out.print(`campaign ${key}: active; ${r.people} people, ${r.assignments} pending assignments; ${r.enqueued} cards queued, ${r.alreadySent} already sent`);
     for (const p of r.skipped) out.error(`skipped: ${p.personKey} (${p.name}) has no Feishu open_id`);
     return 0;
@@ -132,4 +135,72 @@ export async function campaignReturn(s: CliServices, assignmentId: string, reaso
     }
     throw e;
   }
+}
+
+async function withSweeps<T>(s: CliServices, logger: Logger, fn: (q: SweepQueue) => Promise<T>): Promise<T | undefined> {
+  if (!s.redis) return undefined;
+  const q = new SweepQueue(s.redis, `${s.redisPrefix}:bull`, logger);
+  try {
+    return await fn(q);
+  } finally {
+    await q.close();
+  }
+}
+
+/** Bring the campaign's job schedulers in line with its state and schedules (after import/start/end). */
+export async function syncSchedules(s: CliServices, key: string, logger: Logger, out: Out): Promise<void> {
+  const c = await s.models.Campaign.findOne({ key }, { key: 1, status: 1, timezone: 1, schedules: 1 }).lean();
+  if (!c) return;
+  const done = await withSweeps(s, logger, (q) => q.syncCampaign(c).then(() => true));
+  if (!done) out.error("no Redis: schedules will be updated when the bot starts");
+}
+
+/** `campaign end <key>`: no more reminders, escalations or broadcasts; answers stay. */
+export async function campaignEnd(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
+  const r = await s.models.Campaign.updateOne({ key, status: { $ne: "ended" } }, { $set: { status: "ended", endedAt: new Date() } });
+  if (!r.matchedCount) {
+    out.error(`no open campaign "${key}"`);
+    return 1;
+  }
+  await syncSchedules(s, key, logger, out);
+  out.print(`campaign ${key}: ended; schedules removed`);
+  return 0;
+}
+
+/** `summary send <key>`: the progress broadcast now, to the campaign's group chats. */
+export async function summarySend(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
+  const c = await s.models.Campaign.findOne({ key }, { key: 1 }).lean();
+  if (!c) {
+    out.error(`no campaign "${key}"`);
+    return 1;
+  }
+  const ok = await withSweeps(s, logger, (q) => q.runNow({ kind: "broadcast", campaignKey: key, slot: `cli-${new Date().toISOString().slice(0, 16)}` }).then(() => true));
+  if (!ok) {
+    out.error("Redis is needed: set REDIS_URL or keep `npm start` running");
+    return 1;
+  }
+  out.print(`campaign ${key}: progress broadcast queued`);
+  return 0;
+}
+
+/** `leave set <key> <person> <from> <to>` / `leave clear <key> <person>`: no reminders while away. */
+export async function leave(s: CliServices, args: string[], out: Out): Promise<number> {
+  const [op, key, person, from, to] = args;
+  const isDate = (d: string | undefined) => Boolean(d && /^\d{4}-\d{2}-\d{2}$/.test(d));
+  if (op === "set" && (!isDate(from) || !isDate(to) || (from as string) > (to as string))) {
+    out.error("usage: leave set <campaign> <person-key> <YYYY-MM-DD> <YYYY-MM-DD> (from ≤ to)");
+    return 2;
+  }
+  const update = op === "set" ? { $push: { leave: { from, to } } } : op === "clear" ? { $set: { leave: [] } } : undefined;
+  if (!update || !key || !person) {
+    out.error("usage: leave set|clear <campaign> <person-key> [from to]");
+    return 2;
+  }
+  const r = await s.models.Person.updateOne({ campaignKey: key, key: person }, update);
+  if (!r.matchedCount) {
+    out.error(`no person "${person}" in campaign "${key}"`);
+    return 1;
+  }
+  out.print(op === "set" ? `${person}: on leave ${from} to ${to}` : `${person}: leave cleared`);
+  return 0;
 }

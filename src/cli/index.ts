@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from "../config";
 import { buildDictionary, runIntentCli } from "../intent/index";
 import { createLogger } from "../logger";
 import { todayIn } from "../time";
-import { campaignImport, campaignList, campaignReturn, campaignStart, campaignStatus, type Out } from "./campaign";
+import { campaignEnd, campaignImport, campaignList, campaignReturn, campaignStart, campaignStatus, leave, summarySend, type Out } from "./campaign";
 import { connect } from "./connect";
 
 const HELP = `npm run cli -- <command>
@@ -16,6 +16,10 @@ const HELP = `npm run cli -- <command>
   campaign status <key>                  progress, overdue work, people who cannot be reached
   campaign return <assignment-id> --reason <text>
                                          send a submitted answer back to its assignee
+  campaign end <key>                     end it: no more reminders, escalations, broadcasts
+  summary send <key>                     send the progress broadcast to its group chats now
+  leave set <key> <person> <from> <to>   no reminders to a person while on leave
+  leave clear <key> <person>
   intent ["question"]                    how the bot reads a question (stdin: one per line)
 `;
 
@@ -72,6 +76,24 @@ async function main(argv: string[]): Promise<number> {
     return runIntentCli(text, { stdin: process.stdin, stdout: process.stdout }, dict);
   }
 
+  if (cmd === "summary" && sub === "send" && rest[0]) {
+    const s = await connect(config, logger, { redis: true });
+    try {
+      return await summarySend(s, rest[0], logger, out);
+    } finally {
+      await s.close();
+    }
+  }
+
+  if (cmd === "leave") {
+    const s = await connect(config, logger);
+    try {
+      return await leave(s, [sub ?? "", ...rest], out);
+    } finally {
+      await s.close();
+    }
+  }
+
   if (cmd === "campaign") {
     const needRedis = sub === "start";
     const s = await connect(config, logger, { redis: needRedis });
@@ -79,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       switch (sub) {
         case "import":
           if (!rest[0]) break;
-          return await campaignImport(s, rest[0], { today: flag(rest, "today") ?? todayIn(config.timezone), out });
+          return await campaignImport(s, rest[0], { today: flag(rest, "today") ?? todayIn(config.timezone), out, logger });
         case "list":
           return await campaignList(s, out);
         case "start":
@@ -88,6 +110,9 @@ async function main(argv: string[]): Promise<number> {
         case "status":
           if (!rest[0]) break;
           return await campaignStatus(s, rest[0], out);
+        case "end":
+          if (!rest[0]) break;
+          return await campaignEnd(s, rest[0], logger, out);
         case "return": {
           const reason = flag(rest, "reason");
           if (!rest[0] || !reason) break;

@@ -85,7 +85,9 @@ function callbackValues(card: object): Obj[] {
   return objects((card as Obj).body)
     .filter((o) => o.tag === "button")
     .flatMap((b) =>
-      ((b.behaviors as Obj[] | undefined) ?? []).filter((x) => x.type === "callback").map((x) => x.value as Obj),
+      ((b.behaviors as Obj[] | undefined) ?? [])
+        .filter((x) => x.type === "callback")
+        .map((x) => x.value as Obj),
     );
 }
 
@@ -118,7 +120,14 @@ function expectEscaped(card: object): void {
 
 // ---------------------------------------------------------------------------------------------
 
-const unit = (name: string, done: number, total: number, mc: number, mt: number, overdue = 0): SummaryView["units"][number] => ({
+const unit = (
+  name: string,
+  done: number,
+  total: number,
+  mc: number,
+  mt: number,
+  overdue = 0,
+): SummaryView["units"][number] => ({
   name,
   done,
   total,
@@ -127,7 +136,11 @@ const unit = (name: string, done: number, total: number, mc: number, mt: number,
   overdue,
 });
 
-const overdueRow = (seq: number, days: number, over: Partial<SummaryView["overdue"][number]> = {}): SummaryView["overdue"][number] => ({
+const overdueRow = (
+  seq: number,
+  days: number,
+  over: Partial<SummaryView["overdue"][number]> = {},
+): SummaryView["overdue"][number] => ({
   seq,
   content: `整改措施内容${seq}`,
   ownerName: "李四",
@@ -274,7 +287,11 @@ describe("summaryCard", () => {
       unit(`${NASTY}${long(40, "科")}${i}`, i % 7, 10, i % 5, 6, i % 3 === 0 ? i % 11 : 0),
     );
     const overdue = Array.from({ length: 500 }, (_, i) =>
-      overdueRow(i + 1, 500 - i, { content: `${NASTY}${long(120)}`, ownerName: NASTY + long(30, "名"), unitName: NASTY + long(40, "科") }),
+      overdueRow(i + 1, 500 - i, {
+        content: `${NASTY}${long(120)}`,
+        ownerName: NASTY + long(30, "名"),
+        unitName: NASTY + long(40, "科"),
+      }),
     );
     const newlyClosed = Array.from({ length: 300 }, (_, i) => ({
       seq: 1000 + i,
@@ -298,8 +315,11 @@ describe("summaryCard", () => {
         expectTableCellsFit(t);
         const rows = (t.rows as Obj[]).length;
         expect(rows).toBeLessThanOrEqual(SUMMARY_TABLE_MAX_ROWS);
-        expect(noteText(c)).toContain(locale === "zh" ? `另有 ${200 - rows} 个科室` : `${200 - rows} more units`);
-        const values = (charts(c)[0].chart_spec as { data: { values: { unit: string; pct: number }[] } }).data.values;
+        expect(noteText(c)).toContain(
+          locale === "zh" ? `另有 ${200 - rows} 个科室` : `${200 - rows} more units`,
+        );
+        const values = (charts(c)[0].chart_spec as { data: { values: { unit: string; pct: number }[] } }).data
+          .values;
         expect(values.length).toBeLessThanOrEqual(SUMMARY_CHART_MAX_BARS);
         expect(values.length).toBeGreaterThan(0);
         expect(new Set(values.map((v) => v.unit)).size).toBe(values.length);
@@ -385,16 +405,29 @@ describe("escalationCard", () => {
 
   it("worst case: truncated with the right remaining count", () => {
     const items = Array.from({ length: 300 }, (_, i) =>
-      escItem(i, { title: NASTY + long(200), ownerName: NASTY + long(40), unitName: NASTY + long(40), daysOverdue: i }),
+      escItem(i, {
+        title: NASTY + long(200),
+        ownerName: NASTY + long(40),
+        unitName: NASTY + long(40),
+        daysOverdue: i,
+      }),
     );
     for (const level of ["owner", "head"] as const) {
-      const c = escalationCard({ e: escView({ level, recipientName: NASTY, items }), locale: "zh", today: TODAY });
+      const c = escalationCard({
+        e: escView({ level, recipientName: NASTY, items }),
+        locale: "zh",
+        today: TODAY,
+      });
       expectValid(c);
       expectEscaped(c);
       const opens = callbackValues(c).filter((v) => v.action === "dg.open").length;
       expect(opens).toBeGreaterThanOrEqual(10);
       expect(markdownText(c)).toContain(`另有 ${300 - opens} 项未列出`);
-      expect(callbackValues(c)[level === "owner" ? 0 : 1]).toEqual({ action: "dg.open", kind: "measure", id: "id_299" });
+      expect(callbackValues(c)[level === "owner" ? 0 : 1]).toEqual({
+        action: "dg.open",
+        kind: "measure",
+        id: "id_299",
+      });
     }
   });
 });
@@ -406,7 +439,13 @@ describe("pendingCard", () => {
     campaignTitle: "2026年作风建设自查整改",
     byUnit: [
       { unitName: "办公室", people: [{ name: "张三", items: ["查立场是否坚定", "查作风是否务实"] }] },
-      { unitName: "财务科", people: [{ name: "李四", items: ["查纪律是否严明"] }, { name: "王五", items: ["查担当"] }] },
+      {
+        unitName: "财务科",
+        people: [
+          { name: "李四", items: ["查纪律是否严明"] },
+          { name: "王五", items: ["查担当"] },
+        ],
+      },
     ],
     total: 4,
     ...over,
@@ -449,7 +488,11 @@ describe("pendingCard", () => {
     expect(text).toContain(`另有 ${60 - shownUnits} 个科室（${(60 - shownUnits) * 5} 人）未列出`);
     // one unit with 300 people
     const one = pendingCard({
-      v: { campaignTitle: "x", byUnit: [{ unitName: "大科室", people: byUnit.flatMap((u) => u.people) }], total: 3000 },
+      v: {
+        campaignTitle: "x",
+        byUnit: [{ unitName: "大科室", people: byUnit.flatMap((u) => u.people) }],
+        total: 3000,
+      },
       locale: "en",
     });
     expectValid(one);
@@ -463,7 +506,14 @@ describe("itemStatusCard", () => {
     itemTitle: "查立场是否坚定",
     sectionCode: "六查",
     rows: [
-      { unitName: "办公室", assigneeName: "张三", state: "submitted", conclusion: "problems", dueDate: "2026-12-05", problems: 2 },
+      {
+        unitName: "办公室",
+        assigneeName: "张三",
+        state: "submitted",
+        conclusion: "problems",
+        dueDate: "2026-12-05",
+        problems: 2,
+      },
       { unitName: "财务科", assigneeName: "李四", state: "pending", dueDate: "2026-12-08", problems: 0 },
       { unitName: "人事科", assigneeName: "王五", state: "pending", dueDate: "2026-12-20", problems: 0 },
     ],
@@ -476,9 +526,22 @@ describe("itemStatusCard", () => {
     expect(title(c)).toContain("六查 · 查立场是否坚定");
     const [t] = tables(c);
     expectTableCellsFit(t);
-    expect((t.columns as Obj[]).map((x) => x.display_name)).toEqual(["科室", "填报人", "状态", "结论", "问题数", "时限"]);
+    expect((t.columns as Obj[]).map((x) => x.display_name)).toEqual([
+      "科室",
+      "填报人",
+      "状态",
+      "结论",
+      "问题数",
+      "时限",
+    ]);
     const rows = t.rows as Obj[];
-    expect(rows[0]).toMatchObject({ unit: "办公室", who: "张三", concl: "存在问题", probs: 2, due: "2026-12-05" });
+    expect(rows[0]).toMatchObject({
+      unit: "办公室",
+      who: "张三",
+      concl: "存在问题",
+      probs: 2,
+      due: "2026-12-05",
+    });
     expect(rows[0].state).toEqual([{ text: "已填报", color: "green" }]);
     expect(rows[1].state).toEqual([{ text: "未填报", color: "red" }]);
     expect(rows[1].due).toContain("<font color='red'>2026-12-08");
@@ -569,7 +632,10 @@ describe("problemListCard", () => {
 });
 
 describe("measureListCard", () => {
-  const row = (i: number, over: Partial<MeasureListView["rows"][number]> = {}): MeasureListView["rows"][number] => ({
+  const row = (
+    i: number,
+    over: Partial<MeasureListView["rows"][number]> = {},
+  ): MeasureListView["rows"][number] => ({
     id: `ms_${i}`,
     seq: i,
     content: `措施内容${i}`,
@@ -618,7 +684,12 @@ describe("measureListCard", () => {
     const c = measureListCard({ v: view({ rows: [] }), locale: "zh", today: TODAY });
     expectValid(c);
     expect(markdownText(c)).toContain("目前没有逾期整改措施。");
-    const d = measureListCard({ v: view({ rows: [] }), locale: "zh", today: TODAY, emptyText: "目前没有逾期的整改措施。" });
+    const d = measureListCard({
+      v: view({ rows: [] }),
+      locale: "zh",
+      today: TODAY,
+      emptyText: "目前没有逾期的整改措施。",
+    });
     expect(markdownText(d)).toBe("目前没有逾期的整改措施。");
   });
 
@@ -627,7 +698,12 @@ describe("measureListCard", () => {
       row(i + 1, { content: NASTY + long(200), ownerName: NASTY + long(30), unitName: NASTY + long(40) }),
     );
     for (const withOpenButtons of [false, true]) {
-      const c = measureListCard({ v: view({ rows, scope: long(100) }), locale: "zh", today: TODAY, withOpenButtons });
+      const c = measureListCard({
+        v: view({ rows, scope: long(100) }),
+        locale: "zh",
+        today: TODAY,
+        withOpenButtons,
+      });
       expectValid(c);
       expectEscaped(c);
       const text = markdownText(c);
