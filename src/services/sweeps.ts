@@ -68,9 +68,12 @@ export async function runReminderSweep(d: SweepDeps, campaignKey: string): Promi
   const { plans, skipped } = planReminders({ active: c.status === "active", today, remindBefore: c.remindBefore, items, people: byKey, calendar: d.calendar });
   const delayMs = quietHoursDelay(d.now(), c.timezone, d.calendar, d.workingHours);
   let sent = 0;
+  const done = new Set(
+    (await d.models.Notice.find({ campaignKey, kind: "reminder", key: { $in: plans.map((p) => `${p.personKey}:${today}`) } }, { key: 1 }).lean()).map((n) => n.key),
+  );
   for (const plan of plans) {
     const key = `${plan.personKey}:${today}`;
-    if (await alreadyNoticed(d, campaignKey, "reminder", key)) continue;
+    if (done.has(key)) continue;
     const p = byKey.get(plan.personKey)!;
     const card = digestCard({ personName: p.name, campaignTitle: c.title, lines: plan.lines, locale: localeOf(p), today, kind: "reminder" });
     await d.outbound.enqueue(
