@@ -1,7 +1,7 @@
-import { card, md, note, tr, type Locale } from "./kit";
+import { card, md, note, tr, type Card, type Locale } from "./kit";
 
 /** The help card: what people can ask the bot. Also the answer to a question it does not understand. */
-export function helpCard(opts: { locale: Locale; notUnderstood?: string }): object {
+export function helpCard(opts: { locale: Locale; notUnderstood?: string }): Card {
   const l = opts.locale;
   const lines = [
     tr(l, "**可以这样问我：**", "**You can ask me:**"),

@@ -1,7 +1,26 @@
 import { helpCard } from "../cards/help-card";
+import { card, md } from "../cards/kit";
 import type { InboundMessage } from "../src/domain/events";
+import { buildDictionary, parseIntent, type IntentDictionary } from "../src/intent/index";
 import type { Logger } from "../src/logger";
+import {
+  answerDueSoon,
+  answerItemStatus,
+  answerMeasureDetail,
+  answerMyTodos,
+  answerOverdue,
+  answerPending,
+  answerProblems,
+  answerProgress,
+  notInCampaign,
+  type Answer,
+  type Asker,
+} from "../src/services/answers";
+import type { Campaign } from "../src/services/context";
+import { manualSlot } from "../src/services/sweeps";
+import { campaignChecklist } from "../src/services/views";
 import type { HandlerDeps } from "./deps";
+import { sendCardToPerson } from "./notify";
 import { answerMessage } from "./respond";
 
 /** Mention keys (`@_user_1`) are placeholders, not words of the question. */
@@ -14,16 +33,79 @@ export function questionLocale(text: string): "zh" | "en" {
   return /[a-zA-Z]/.test(text) && !/[\u3400-\u9fff]/.test(text) ? "en" : "zh";
 }
 
-const HELP = /^(帮助|怎么用|使用说明|你能做什么|help|\?|？)$/i;
+const dictionaries = new Map<string, IntentDictionary>();
+
+/** The campaign's own units, sections and items; cached until the campaign changes. */
+async function dictionaryFor(deps: HandlerDeps, c: Campaign): Promise<IntentDictionary> {
+  const key = `${c.key}@${c.updatedAt?.getTime() ?? 0}`;
+  const hit = dictionaries.get(key);
+  if (hit) return hit;
+  const units = await deps.models.Unit.find({ campaignKey: c.key }, { name: 1 }).lean();
+  const dict = buildDictionary({ units: units.map((u) => u.name), checklist: campaignChecklist(c) });
+  if (dictionaries.size > 50) dictionaries.clear();
+  dictionaries.set(key, dict);
+  return dict;
+}
+
+/** The asker's campaign: the newest active one they are on, else the newest active one. */
+async function askerContext(deps: HandlerDeps, openId: string) {
+  const active = await deps.models.Campaign.find({ status: "active" }).sort({ startedAt: -1, updatedAt: -1 }).lean();
+  if (!active.length) return undefined;
+  const people = await deps.models.Person.find({ openId, campaignKey: { $in: active.map((c) => c.key) } }).lean();
+  const campaign = active.find((c) => people.some((p) => p.campaignKey === c.key)) ?? active[0];
+  return { campaign, person: people.find((p) => p.campaignKey === campaign.key) ?? null };
+}
 
 /** `im.message.receive_v1`: a question to the bot, in p2p or with an @mention in a group. */
 export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, log: Logger): Promise<void> {
   const text = questionText(msg);
   const locale = questionLocale(text);
-  if (msg.messageType !== "text") {
-    log.info({ type: msg.messageType }, "non-text message; answering with help");
+  const ctx = await askerContext(deps, msg.senderOpenId);
+  const dict = ctx ? await dictionaryFor(deps, ctx.campaign) : buildDictionary({ units: [], checklist: { key: "", title: "", sections: [] } });
+  const q = msg.messageType === "text" ? parseIntent(text, dict, { mentions: msg.mentions.map((m) => ({ key: m.key, openId: m.openId })) }) : { intent: "unknown" as const, slots: {} };
+  const started = performance.now();
+  let answer: Answer;
+  if (q.intent === "help" || q.intent === "unknown") {
+    answer = { card: helpCard({ locale, notUnderstood: q.intent === "unknown" ? text : undefined }) };
+  } else if (!ctx) {
+    answer = { card: card({ title: locale === "en" ? "No campaign running" : "暂无进行中的自查活动", template: "grey", elements: [md(locale === "en" ? "There is no active campaign at the moment." : "目前没有进行中的专项整治自查活动。")] }) };
+  } else {
+    const a: Asker = { person: ctx.person, campaign: ctx.campaign, group: msg.chatType === "group", locale };
+    answer = await route(q, a, deps);
   }
-  const understood = HELP.test(text);
-  await answerMessage(msg, { card: helpCard({ locale, notUnderstood: understood ? undefined : text }) }, deps);
-  log.info({ intent: understood ? "help" : "unknown" }, "answered question");
+  await answerMessage(msg, { card: answer.card }, deps);
+  if (answer.privateCard && ctx?.person) await sendCardToPerson(deps, ctx.person, answer.privateCard, ["private-answer", msg.messageId], { kind: "answer" });
+  log.info({ intent: q.intent, slots: q.slots, campaign: ctx?.campaign.key, ms: Math.round(performance.now() - started) }, "answered question");
+}
+
+async function route(q: ReturnType<typeof parseIntent>, a: Asker, deps: HandlerDeps): Promise<Answer> {
+  switch (q.intent) {
+    case "overdue_measures":
+      return answerOverdue(deps, a, q);
+    case "my_todos":
+      return a.person ? answerMyTodos(deps, a) : { card: notInCampaign(a) };
+    case "pending_items":
+      return answerPending(deps, a, q);
+    case "progress":
+      return answerProgress(deps, a, q);
+    case "due_soon":
+      return answerDueSoon(deps, a, q);
+    case "item_status":
+      return answerItemStatus(deps, a, q);
+    case "measure_detail":
+      return answerMeasureDetail(deps, a, q);
+    case "problem_list":
+      return answerProblems(deps, a, q);
+    case "send_summary": {
+      const en = a.locale === "en";
+      if (!a.person?.roles.includes("admin")) {
+        return { card: card({ title: en ? "Not allowed" : "无法发送", template: "grey", elements: [md(en ? "Only the organising office (admins) can send the progress broadcast." : "只有牵头科室（管理员）可以发送进度通报。")] }) };
+      }
+      await deps.sweeps.runNow({ kind: "broadcast", campaignKey: a.campaign.key, slot: manualSlot(deps, a.campaign.timezone) });
+      const chats = a.campaign.chats.length;
+      return { card: card({ title: en ? "Progress broadcast sent" : "进度通报已发送", template: "green", elements: [md(en ? `Sent to ${chats} group chat(s).` : `已发送到 ${chats} 个工作群。`)] }) };
+    }
+    default:
+      return { card: helpCard({ locale: a.locale }) };
+  }
 }

@@ -3,6 +3,7 @@ import { BUILTIN_TEMPLATE, TEMPLATES } from "../campaign/template";
 import { ConfigError, loadConfig } from "../config";
 import { buildDictionary, runIntentCli } from "../intent/index";
 import { createLogger } from "../logger";
+import { campaignChecklist } from "../services/views";
 import { todayIn } from "../time";
 import { campaignEnd, campaignImport, campaignList, campaignReturn, campaignStart, campaignStatus, leave, summarySend, type Out } from "./campaign";
 import { connect } from "./connect";
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
           const units = await s.models.Unit.find({ campaignKey: c.key }, { name: 1 }).lean();
           dict = buildDictionary({
             units: units.map((u) => u.name),
-            checklist: { key: c.checklistKey, title: c.checklistTitle, sections: c.sections.map((sec) => ({ key: sec.key, code: sec.code, title: sec.title, items: c.items.filter((i) => i.sectionKey === sec.key).map((i) => ({ key: i.key, title: i.title, checkpoints: i.checkpoints })) })) },
+            checklist: campaignChecklist(c),
           });
         }
         await s.close();

@@ -1,6 +1,6 @@
 import type { Types } from "mongoose";
 import type { AssignmentView, MeasureView, ResponseView } from "../../cards/view-types";
-import type { Locale } from "../domain/types";
+import type { ChecklistSpec, Locale } from "../domain/types";
 import type { MeasureDoc } from "../repositories/models";
 import { formatDateTime } from "../time";
 import type { Campaign, ServiceDeps } from "./context";
@@ -141,4 +141,18 @@ function auditText(action: string, to: string | undefined, reason: string | unde
   const base = locale === "en" ? en : zh;
   const extra = [to && action.includes("extension") ? to : undefined, reason].filter(Boolean).join("，");
   return extra ? `${base}（${extra}）` : base;
+}
+
+/** A stored campaign's checklist in the shape of a campaign file's. */
+export function campaignChecklist(c: Pick<Campaign, "checklistKey" | "checklistTitle" | "sections" | "items">): ChecklistSpec {
+  return {
+    key: c.checklistKey,
+    title: c.checklistTitle,
+    sections: c.sections.map((s) => ({
+      key: s.key,
+      code: s.code,
+      title: s.title,
+      items: c.items.filter((i) => i.sectionKey === s.key).map((i) => ({ key: i.key, title: i.title, checkpoints: i.checkpoints ?? [] })),
+    })),
+  };
 }

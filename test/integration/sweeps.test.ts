@@ -24,7 +24,6 @@ let spec: CampaignSpec;
 let users: EmulatorUser[];
 const openIdOf = (key: string) => users[spec.people.findIndex((p) => p.key === key)].open_id;
 const deps = (): SweepDeps => ({ ...t.bot.deps });
-const remindersTo = (key: string) => t.emu.messagesTo(openIdOf(key)).filter((m) => JSON.stringify(m.card).includes("提醒") || JSON.stringify(m.card).includes("到期"));
 
 beforeAll(async () => {
   t = await startTestBot({ emulator: { now: () => nowMs }, settings: { now: clock } });
