@@ -62,7 +62,9 @@ export class SweepQueue {
 
   /** Run a sweep now (admin "发送进度通报", CLI `summary send`). */
   async runNow(job: SweepJob): Promise<void> {
-    await this.queue.add(job.kind, job, { jobId: job.slot ? `${job.campaignKey}::${job.kind}::${job.slot}` : undefined });
+    // BullMQ job ids may not contain ":"; the same slot is the same run.
+    const jobId = job.slot ? `${job.campaignKey}|${job.kind}|${job.slot}`.replace(/:/g, "_") : undefined;
+    await this.queue.add(job.kind, job, { jobId });
   }
 
   close(): Promise<void> {
