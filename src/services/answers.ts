@@ -150,23 +150,25 @@ export async function answerPending(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   const s = await scopeFor(d, a, q);
   const c = a.campaign;
   const section = q.slots.section ? c.sections.find((x) => x.code === q.slots.section) : undefined;
-  const list = await d.models.Assignment.find(
-    { campaignKey: c.key, state: "pending", withdrawn: false, ...unitFilter(s), ...(s.selfOnly ? { assigneeKey: s.selfOnly } : {}), ...(section ? { sectionKey: section.key } : {}) },
-    { unitKey: 1, assigneeKey: 1, itemKey: 1 },
-  ).lean();
+  // Grouped in the database: who (by unit) still has which items.
+  const groups = await d.models.Assignment.aggregate<{ _id: { u: string; p: string }; items: string[] }>([
+    { $match: { campaignKey: c.key, state: "pending", withdrawn: false, ...unitFilter(s), ...(s.selfOnly ? { assigneeKey: s.selfOnly } : {}), ...(section ? { sectionKey: section.key } : {}) } },
+    { $group: { _id: { u: "$unitKey", p: "$assigneeKey" }, items: { $push: "$itemKey" } } },
+  ]);
   const n = await names(d, c);
   const byUnit = new Map<string, Map<string, string[]>>();
-  for (const x of list) {
-    const u = byUnit.get(x.unitKey) ?? new Map<string, string[]>();
-    u.set(x.assigneeKey, [...(u.get(x.assigneeKey) ?? []), c.items.find((i) => i.key === x.itemKey)?.title ?? x.itemKey]);
-    byUnit.set(x.unitKey, u);
+  for (const g of groups) {
+    const u = byUnit.get(g._id.u) ?? new Map<string, string[]>();
+    u.set(g._id.p, g.items.map((k) => c.items.find((i) => i.key === k)?.title ?? k));
+    byUnit.set(g._id.u, u);
   }
+  const total = groups.reduce((sum, g) => sum + g.items.length, 0);
   return {
     card: pendingCard({
       v: {
         campaignTitle: section ? `${c.title} · ${section.code}` : c.title,
         byUnit: [...byUnit].map(([unitKey, people]) => ({ unitName: n.unit.get(unitKey) ?? unitKey, people: [...people].map(([k, items]) => ({ name: n.person.get(k) ?? k, items })) })),
-        total: list.length,
+        total,
       },
       locale: a.locale,
     }),
