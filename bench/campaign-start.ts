@@ -30,8 +30,19 @@ const NO_MINUTE = process.argv.includes("--no-minute-limit");
 const PER_MINUTE = NO_MINUTE ? 0 : arg("per-minute", 990);
 
 function spec(): CampaignSpec {
-  const units = Array.from({ length: 20 }, (_, i) => ({ key: `u${i}`, name: `科室${i + 1}`, head: `p${i}`, leader: `p${(i + 1) % 20}` }));
-  const people = Array.from({ length: PEOPLE }, (_, i) => ({ key: `p${i}`, name: `干部${i + 1}`, unit: `u${i % 20}`, roles: [i < 20 ? "head" : "member"] as ("head" | "member")[], openId: `ou_bench_${String(i).padStart(5, "0")}` }));
+  const units = Array.from({ length: 20 }, (_, i) => ({
+    key: `u${i}`,
+    name: `科室${i + 1}`,
+    head: `p${i}`,
+    leader: `p${(i + 1) % 20}`,
+  }));
+  const people = Array.from({ length: PEOPLE }, (_, i) => ({
+    key: `p${i}`,
+    name: `干部${i + 1}`,
+    unit: `u${i % 20}`,
+    roles: [i < 20 ? "head" : "member"] as ("head" | "member")[],
+    openId: `ou_bench_${String(i).padStart(5, "0")}`,
+  }));
   const items = BUILTIN_TEMPLATE.sections.flatMap((s) => s.items.map((it) => it.key));
   return {
     key: "bench-start",
@@ -41,9 +52,19 @@ function spec(): CampaignSpec {
     checklist: BUILTIN_TEMPLATE,
     units,
     people,
-    assignments: items.map((item) => ({ item, units: [], people: people.map((p) => p.key), due: "2027-03-01" })),
+    assignments: items.map((item) => ({
+      item,
+      units: [],
+      people: people.map((p) => p.key),
+      due: "2027-03-01",
+    })),
     chats: [],
-    schedules: { reminderSweep: "0 9 * * 1-5", escalationSweep: "30 9 * * 1-5", broadcast: "0 17 * * 5", leadersDigest: "0 8 * * 1" },
+    schedules: {
+      reminderSweep: "0 9 * * 1-5",
+      escalationSweep: "30 9 * * 1-5",
+      broadcast: "0 17 * * 5",
+      leadersDigest: "0 8 * * 1",
+    },
     escalation: [],
     reviewer: "head",
     remindBefore: [3, 1],
@@ -54,11 +75,23 @@ async function main() {
   const redis = await startRedisServer();
   const store = await startMongoWire({});
   const s = spec();
-  const emu = await startEmulatorProcess({ appId: "cli_bench", appSecret: "bench-secret", limits: NO_MINUTE ? { appPerMinute: 1_000_000 } : {} }, emulatorUsersFor(s));
+  const emu = await startEmulatorProcess(
+    { appId: "cli_bench", appSecret: "bench-secret", limits: NO_MINUTE ? { appPerMinute: 1_000_000 } : {} },
+    emulatorUsersFor(s),
+  );
   const emuUrl = emu.url;
   const bot = await startBot(
     {
-      feishu: { appId: "cli_bench", appSecret: "bench-secret", domain: emuUrl, encryptKey: "k", verificationToken: "v", insecureNoEncryption: false, signatureWindowSeconds: 300, transport: "webhook" },
+      feishu: {
+        appId: "cli_bench",
+        appSecret: "bench-secret",
+        domain: emuUrl,
+        encryptKey: "k",
+        verificationToken: "v",
+        insecureNoEncryption: false,
+        signatureWindowSeconds: 300,
+        transport: "webhook",
+      },
       mongoUri: store.uri.replace(/\/(\?|$)/, "/bench_start$1"),
       redisUrl: redis.url,
       redisPrefix: "bench",
@@ -74,9 +107,15 @@ async function main() {
   const t0 = performance.now();
   let firstMs: number | undefined;
   const watchFirst = setInterval(() => {
-    if (firstMs === undefined) void emu.stats().then((st) => (firstMs ??= st.messages.length > 0 ? performance.now() - t0 : undefined));
+    if (firstMs === undefined)
+      void emu
+        .stats()
+        .then((st) => (firstMs ??= st.messages.length > 0 ? performance.now() - t0 : undefined));
   }, 20);
-  const report = await startCampaign({ models: bot.models, now: bot.deps.now, outbound: bot.outbound }, s.key);
+  const report = await startCampaign(
+    { models: bot.models, now: bot.deps.now, outbound: bot.outbound },
+    s.key,
+  );
   const enqueuedMs = performance.now() - t0;
   const expected = report.enqueued;
   const started = Date.now();

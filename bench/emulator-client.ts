@@ -9,7 +9,9 @@ export interface Stats {
 
 /** The emulator in its own process (see bench/emulator-process.ts). */
 export async function startEmulatorProcess(options: EmulatorOptions, users: EmulatorUser[]) {
-  const child: ChildProcess = fork(new URL("./emulator-process.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+  const child: ChildProcess = fork(new URL("./emulator-process.ts", import.meta.url), {
+    execArgv: ["--import", "tsx"],
+  });
   child.setMaxListeners(100);
   let seq = 0;
   const ask = <T>(msg: object, answer: string) =>
@@ -28,7 +30,7 @@ export async function startEmulatorProcess(options: EmulatorOptions, users: Emul
   return {
     url,
     stats: () => ask<Stats>({ type: "stats" }, "stats"),
-    stop: () => new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.send({ type: "stop" }))),
+    stop: () =>
+      new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.send({ type: "stop" }))),
   };
 }
-

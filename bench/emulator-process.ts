@@ -4,7 +4,9 @@
  */
 import { FeishuEmulator, type EmulatorOptions, type EmulatorUser } from "../src/emulator/index";
 
-type Msg = ({ type: "start"; options: EmulatorOptions; users: EmulatorUser[] } | { type: "stats" } | { type: "stop" }) & { id: number };
+type Msg = (
+  { type: "start"; options: EmulatorOptions; users: EmulatorUser[] } | { type: "stats" } | { type: "stop" }
+) & { id: number };
 
 let emu: FeishuEmulator | undefined;
 
@@ -16,8 +18,13 @@ process.on("message", (raw) => {
       for (const u of msg.users) emu.addUser(u);
       process.send?.({ type: "started", id: msg.id, url: await emu.start() });
     } else if (msg.type === "stats" && emu) {
-      const messages = emu.messages().map((m) => ({ createdAt: m.createdAt, to: m.open_id ?? m.receive_id, uuid: m.uuid }));
-      const calls = emu.calls.map((c) => ({ status: c.status, code: (c.response as { code?: number } | undefined)?.code }));
+      const messages = emu
+        .messages()
+        .map((m) => ({ createdAt: m.createdAt, to: m.open_id ?? m.receive_id, uuid: m.uuid }));
+      const calls = emu.calls.map((c) => ({
+        status: c.status,
+        code: (c.response as { code?: number } | undefined)?.code,
+      }));
       process.send?.({ type: "stats", id: msg.id, messages, calls });
     } else if (msg.type === "stop") {
       await emu?.close();

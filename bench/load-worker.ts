@@ -12,7 +12,18 @@ function sendOne(agent: http.Agent, target: URL, r: Req): Promise<{ ms: number; 
   const t0 = performance.now();
   return new Promise((resolve) => {
     const req = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(r.body), ...r.headers } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(r.body),
+          ...r.headers,
+        },
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
@@ -45,14 +56,15 @@ async function run({ url, requests, concurrency, burstPauseMs }: Plan) {
       res.forEach((r, j) => (results[i + j] = r));
       await new Promise((resolve) => setTimeout(resolve, burstPauseMs));
     }
-  } else await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests.length) {
-        const i = next++;
-        results[i] = await send(requests[i]);
-      }
-    }),
-  );
+  } else
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < requests.length) {
+          const i = next++;
+          results[i] = await send(requests[i]);
+        }
+      }),
+    );
   const wallMs = performance.now() - t0;
   agent.destroy();
   process.send?.({ results, wallMs });

@@ -30,7 +30,8 @@ const QUESTIONS: [string, string][] = [
   ["unknown", "今天天气怎么样"],
 ];
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main() {
   const redis = await startRedisServer();
@@ -39,25 +40,55 @@ async function main() {
   const { conn, m } = await seedCampaign(uri, "bench-q", 2000, 10_000, 3_000);
   // Askers rotate over 50 admins and 50 members: Feishu allows 5 messages/s into one chat, so one person
   // asking 40 questions back to back would measure that limit, not the bot.
-  await m.Person.updateMany({ campaignKey: "bench-q", key: { $in: Array.from({ length: 50 }, (_, i) => `p${i}`) } }, { $set: { roles: ["admin"] } });
+  await m.Person.updateMany(
+    { campaignKey: "bench-q", key: { $in: Array.from({ length: 50 }, (_, i) => `p${i}`) } },
+    { $set: { roles: ["admin"] } },
+  );
   await m.Campaign.updateOne({ key: "bench-q" }, { $set: { startedAt: new Date() } });
   await conn.close();
   // One running clock for both sides (signatures are checked against it), set to a day of the campaign.
   const offset = Date.parse("2026-12-15T02:00:00Z") - Date.now();
-  const emu = new FeishuEmulator({ appId: "cli_bench", appSecret: "s", now: () => Date.now() + offset, limits: { appPerSecond: 1e6, appPerMinute: 1e9, perReceiverPerSecond: 1e6 } });
+  const emu = new FeishuEmulator({
+    appId: "cli_bench",
+    appSecret: "s",
+    now: () => Date.now() + offset,
+    limits: { appPerSecond: 1e6, appPerMinute: 1e9, perReceiverPerSecond: 1e6 },
+  });
   const emuUrl = await emu.start();
   for (let i = 0; i < 100; i++) emu.addUser({ open_id: `ou_rb_${i}`, name: `p${i}` });
   const bot = await startBot(
     {
-      feishu: { appId: "cli_bench", appSecret: "s", domain: emuUrl, encryptKey: "bench-key", verificationToken: "bench-token", insecureNoEncryption: false, signatureWindowSeconds: 300, transport: "webhook" },
-      mongoUri: uri, redisUrl: redis.url, redisPrefix: "bench-q", port: 0, timezone: "Asia/Shanghai", outboundRatePerSecond: 50, outboundRatePerMinute: 0,
+      feishu: {
+        appId: "cli_bench",
+        appSecret: "s",
+        domain: emuUrl,
+        encryptKey: "bench-key",
+        verificationToken: "bench-token",
+        insecureNoEncryption: false,
+        signatureWindowSeconds: 300,
+        transport: "webhook",
+      },
+      mongoUri: uri,
+      redisUrl: redis.url,
+      redisPrefix: "bench-q",
+      port: 0,
+      timezone: "Asia/Shanghai",
+      outboundRatePerSecond: 50,
+      outboundRatePerMinute: 0,
       now: () => new Date(Date.now() + offset),
     },
     process.env.BENCH_LOG ? createLogger("info", pino.destination(process.env.BENCH_LOG)) : silentLogger,
   );
-  emu.configureDelivery({ url: `${bot.url}/feishu/events`, encryptKey: "bench-key", verificationToken: "bench-token" });
+  emu.configureDelivery({
+    url: `${bot.url}/feishu/events`,
+    encryptKey: "bench-key",
+    verificationToken: "bench-token",
+  });
   const results: Record<string, Record<string, number | string>> = {};
-  for (const [who, base] of [["admin", 0], ["member", 50]] as const) {
+  for (const [who, base] of [
+    ["admin", 0],
+    ["member", 50],
+  ] as const) {
     for (const [intent, text] of QUESTIONS) {
       const times: number[] = [];
       for (let i = 0; i < N + 3; i++) {
@@ -68,7 +99,16 @@ async function main() {
         const t0 = Date.now() + offset;
         await emu.sendUserMessage({ from: openId, chatType: "p2p", text });
         const deadline = Date.now() + 10_000;
-        const sent = () => emu.calls.slice(from).find((c) => c.method === "POST" && c.path === "/open-apis/im/v1/messages" && c.status === 200 && (c.body as { receive_id?: string }).receive_id === chat);
+        const sent = () =>
+          emu.calls
+            .slice(from)
+            .find(
+              (c) =>
+                c.method === "POST" &&
+                c.path === "/open-apis/im/v1/messages" &&
+                c.status === 200 &&
+                (c.body as { receive_id?: string }).receive_id === chat,
+            );
         while (!sent()) {
           if (Date.now() > deadline) throw new Error(`no answer to "${text}" within 10 s`);
           await new Promise((r) => setTimeout(r, 1));
@@ -77,10 +117,24 @@ async function main() {
         if (i >= 3) times.push(answer.createdAt - t0); // 3 warm-up questions
       }
       times.sort((a, b) => a - b);
-      results[`${who} ${intent}`] = { p50_ms: pct(times, 50), p95_ms: pct(times, 95), max_ms: times[times.length - 1] };
+      results[`${who} ${intent}`] = {
+        p50_ms: pct(times, 50),
+        p95_ms: pct(times, 95),
+        max_ms: times[times.length - 1],
+      };
     }
   }
-  console.log(JSON.stringify({ data: { assignments: 10_000, measures: 3_000, units: 200, people: 2000 }, questions_per_intent: N, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        data: { assignments: 10_000, measures: 3_000, units: 200, people: 2000 },
+        questions_per_intent: N,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
   await bot.stop();
   await emu.close();
   await store.close();

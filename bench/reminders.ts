@@ -47,8 +47,20 @@ async function main() {
     today: "2026-12-15",
     remindBefore: [3, 1],
     items: [
-      ...assignments.map((a) => ({ kind: "assignment" as const, id: String(a._id), title: a.itemKey, personKey: a.assigneeKey, dueDate: a.dueDate })),
-      ...measures.map((x) => ({ kind: "measure" as const, id: String(x._id), title: x.content, personKey: x.ownerKey, dueDate: x.dueDate })),
+      ...assignments.map((a) => ({
+        kind: "assignment" as const,
+        id: String(a._id),
+        title: a.itemKey,
+        personKey: a.assigneeKey,
+        dueDate: a.dueDate,
+      })),
+      ...measures.map((x) => ({
+        kind: "measure" as const,
+        id: String(x._id),
+        title: x.content,
+        personKey: x.ownerKey,
+        dueDate: x.dueDate,
+      })),
     ],
     people: new Map(people.map((p) => [p.key, p])),
     calendar,
@@ -61,12 +73,31 @@ async function main() {
   const seeded = await seed(uri2, "bench-dlv", DIGESTS, DIGESTS, 0);
   await seeded.m.Assignment.updateMany({}, { $set: { dueDate: "2026-12-15", state: "pending" } });
   await seeded.conn.close();
-  const emu = await startEmulatorProcess({ appId: "cli_bench", appSecret: "s" }, Array.from({ length: DIGESTS }, (_, i) => ({ open_id: `ou_rb_${i}`, name: `干部${i}` })));
+  const emu = await startEmulatorProcess(
+    { appId: "cli_bench", appSecret: "s" },
+    Array.from({ length: DIGESTS }, (_, i) => ({ open_id: `ou_rb_${i}`, name: `干部${i}` })),
+  );
   const bot = await startBot(
     {
-      feishu: { appId: "cli_bench", appSecret: "s", domain: emu.url, encryptKey: "k", verificationToken: "v", insecureNoEncryption: false, signatureWindowSeconds: 300, transport: "webhook" },
-      mongoUri: uri2, redisUrl: redis.url, redisPrefix: "bench-rem", port: 0, timezone: "Asia/Shanghai",
-      outboundRatePerSecond: RATE, outboundRatePerMinute: 990, now: () => NOW, calendar,
+      feishu: {
+        appId: "cli_bench",
+        appSecret: "s",
+        domain: emu.url,
+        encryptKey: "k",
+        verificationToken: "v",
+        insecureNoEncryption: false,
+        signatureWindowSeconds: 300,
+        transport: "webhook",
+      },
+      mongoUri: uri2,
+      redisUrl: redis.url,
+      redisPrefix: "bench-rem",
+      port: 0,
+      timezone: "Asia/Shanghai",
+      outboundRatePerSecond: RATE,
+      outboundRatePerMinute: 990,
+      now: () => NOW,
+      calendar,
     },
     silentLogger,
   );
@@ -86,19 +117,28 @@ async function main() {
     best10 = Math.max(best10, i - j + 1);
   }
   const per5s: number[] = [];
-  for (const x of times) per5s[Math.floor((x - times[0]) / 5000)] = (per5s[Math.floor((x - times[0]) / 5000)] ?? 0) + 1;
-  if (process.env.BENCH_VERBOSE) console.error("messages per 5 s:", Array.from(per5s, (v) => v ?? 0).join(" "));
+  for (const x of times)
+    per5s[Math.floor((x - times[0]) / 5000)] = (per5s[Math.floor((x - times[0]) / 5000)] ?? 0) + 1;
+  if (process.env.BENCH_VERBOSE)
+    console.error("messages per 5 s:", Array.from(per5s, (v) => v ?? 0).join(" "));
   const first990 = (times[Math.min(989, times.length - 1)] - times[0]) / 1000;
   console.log(
     JSON.stringify(
       {
         compute: {
-          assignments: A, measures: M, people: 2000,
-          load_ms: Math.round(t1 - t0), plan_ms: Math.round(t2 - t1), total_ms: Math.round(t2 - t0),
-          people_reminded: plan.plans.length, lines: plan.plans.reduce((n, p) => n + p.lines.length, 0),
+          assignments: A,
+          measures: M,
+          people: 2000,
+          load_ms: Math.round(t1 - t0),
+          plan_ms: Math.round(t2 - t1),
+          total_ms: Math.round(t2 - t0),
+          people_reminded: plan.plans.length,
+          lines: plan.plans.reduce((n, p) => n + p.lines.length, 0),
         },
         delivery: {
-          digests_queued: sweep.sent, sweep_ms: Math.round(sweepMs), delivered: st.messages.length,
+          digests_queued: sweep.sent,
+          sweep_ms: Math.round(sweepMs),
+          delivered: st.messages.length,
           duplicates: st.messages.length - new Set(st.messages.map((x) => x.uuid)).size,
           total_s: +span.toFixed(1),
           overall_msgs_per_s: +(st.messages.length / span).toFixed(1),

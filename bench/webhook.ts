@@ -40,7 +40,14 @@ function percentile(sorted: number[], p: number): number {
 function callback(i: number) {
   const payload = {
     schema: "2.0",
-    header: { event_id: `bench-${crypto.randomUUID()}`, event_type: "card.action.trigger", create_time: String(Date.now()), token: TOKEN, app_id: "cli_bench", tenant_key: "tk" },
+    header: {
+      event_id: `bench-${crypto.randomUUID()}`,
+      event_type: "card.action.trigger",
+      create_time: String(Date.now()),
+      token: TOKEN,
+      app_id: "cli_bench",
+      tenant_key: "tk",
+    },
     event: {
       operator: { open_id: `ou_bench_${i % 300}` },
       token: `c-${i}`,
@@ -51,10 +58,23 @@ function callback(i: number) {
   const body = JSON.stringify({ encrypt: encryptBody(KEY, JSON.stringify(payload)) });
   const ts = String(Math.floor(Date.now() / 1000));
   const nonce = crypto.randomBytes(8).toString("hex");
-  return { body, headers: { "x-lark-request-timestamp": ts, "x-lark-request-nonce": nonce, "x-lark-signature": signBody(ts, nonce, KEY, body) } };
+  return {
+    body,
+    headers: {
+      "x-lark-request-timestamp": ts,
+      "x-lark-request-nonce": nonce,
+      "x-lark-signature": signBody(ts, nonce, KEY, body),
+    },
+  };
 }
 
-function load(url: string, n: number, concurrency: number, offset: number, burstPauseMs?: number): Promise<{ results: { ms: number; status: number }[]; wallMs: number }> {
+function load(
+  url: string,
+  n: number,
+  concurrency: number,
+  offset: number,
+  burstPauseMs?: number,
+): Promise<{ results: { ms: number; status: number }[]; wallMs: number }> {
   const requests = Array.from({ length: n }, (_, i) => callback(offset + i));
   return new Promise((resolve, reject) => {
     const child = fork(new URL("./load-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
@@ -71,10 +91,21 @@ async function main() {
   const redis = await startRedisServer();
   const store = process.env.MONGODB_URI ? undefined : await startMongoWire({});
   const mongoUri = process.env.MONGODB_URI ?? store!.uri.replace(/\/(\?|$)/, "/bench_webhook$1");
-  const noFeishu = new Proxy({} as FeishuApi, { get: () => () => Promise.reject(new Error("no Feishu calls expected")) });
+  const noFeishu = new Proxy({} as FeishuApi, {
+    get: () => () => Promise.reject(new Error("no Feishu calls expected")),
+  });
   const bot = await startBot(
     {
-      feishu: { appId: "cli_bench", appSecret: "x", domain: "http://127.0.0.1:9", encryptKey: KEY, verificationToken: TOKEN, insecureNoEncryption: false, signatureWindowSeconds: 300, transport: "webhook" },
+      feishu: {
+        appId: "cli_bench",
+        appSecret: "x",
+        domain: "http://127.0.0.1:9",
+        encryptKey: KEY,
+        verificationToken: TOKEN,
+        insecureNoEncryption: false,
+        signatureWindowSeconds: 300,
+        transport: "webhook",
+      },
       mongoUri,
       redisUrl: redis.url,
       redisPrefix: "bench",
@@ -88,7 +119,13 @@ async function main() {
   // One document written per callback, as every card action does: its audit entry.
   CARD_ACTIONS.bench_write = async (a, deps) => {
     if (!process.env.BENCH_NO_WRITE) {
-      await audit(deps, { campaignKey: "bench", entity: "bench", entityId: String(a.value.n), action: "press", byOpenId: a.operatorOpenId });
+      await audit(deps, {
+        campaignKey: "bench",
+        entity: "bench",
+        entityId: String(a.value.n),
+        action: "press",
+        byOpenId: a.operatorOpenId,
+      });
     }
     return { toast: { type: "success", content: "已记录" } };
   };

@@ -4,12 +4,28 @@
  */
 
 export type Locale = "zh" | "en";
-export type Template = "blue" | "wathet" | "turquoise" | "green" | "yellow" | "orange" | "red" | "carmine" | "violet" | "purple" | "indigo" | "grey";
+export type Template =
+  | "blue"
+  | "wathet"
+  | "turquoise"
+  | "green"
+  | "yellow"
+  | "orange"
+  | "red"
+  | "carmine"
+  | "violet"
+  | "purple"
+  | "indigo"
+  | "grey";
 
 export interface Card {
   schema: "2.0";
   config: { update_multi: true; locales?: string[]; summary?: { content: string } };
-  header: { title: { tag: "plain_text"; content: string }; subtitle?: { tag: "plain_text"; content: string }; template: Template };
+  header: {
+    title: { tag: "plain_text"; content: string };
+    subtitle?: { tag: "plain_text"; content: string };
+    template: Template;
+  };
   body: { elements: object[] };
 }
 
@@ -18,7 +34,13 @@ export function tr(locale: Locale, zh: string, en: string): string {
   return locale === "en" ? en : zh;
 }
 
-export function card(opts: { title: string; subtitle?: string; template?: Template; summary?: string; elements: object[] }): Card {
+export function card(opts: {
+  title: string;
+  subtitle?: string;
+  template?: Template;
+  summary?: string;
+  elements: object[];
+}): Card {
   return {
     schema: "2.0",
     config: { update_multi: true, ...(opts.summary ? { summary: { content: opts.summary } } : {}) },
@@ -49,10 +71,28 @@ export function note(content: string): object {
   return { tag: "div", text: { tag: "plain_text", content, text_size: "notation", text_color: "grey" } };
 }
 
-export type ButtonType = "default" | "primary" | "danger" | "text" | "primary_filled" | "danger_filled" | "primary_text" | "danger_text" | "laser";
+export type ButtonType =
+  | "default"
+  | "primary"
+  | "danger"
+  | "text"
+  | "primary_filled"
+  | "danger_filled"
+  | "primary_text"
+  | "danger_text"
+  | "laser";
 
 /** A button whose press calls back with `value` (routed by `value.action`). */
-export function button(text: string, value: Record<string, unknown>, opts: { type?: ButtonType; name?: string; confirm?: { title: string; text: string }; disabled?: boolean } = {}): object {
+export function button(
+  text: string,
+  value: Record<string, unknown>,
+  opts: {
+    type?: ButtonType;
+    name?: string;
+    confirm?: { title: string; text: string };
+    disabled?: boolean;
+  } = {},
+): object {
   return {
     tag: "button",
     text: { tag: "plain_text", content: text },
@@ -60,7 +100,14 @@ export function button(text: string, value: Record<string, unknown>, opts: { typ
     ...(opts.name ? { name: opts.name } : {}),
     ...(opts.disabled ? { disabled: true } : {}),
     behaviors: [{ type: "callback", value }],
-    ...(opts.confirm ? { confirm: { title: { tag: "plain_text", content: opts.confirm.title }, text: { tag: "plain_text", content: opts.confirm.text } } } : {}),
+    ...(opts.confirm
+      ? {
+          confirm: {
+            title: { tag: "plain_text", content: opts.confirm.title },
+            text: { tag: "plain_text", content: opts.confirm.text },
+          },
+        }
+      : {}),
   };
 }
 
@@ -154,9 +201,11 @@ export function dueMd(locale: Locale, today: string, date: string, opts: { done?
   const d = daysUntil(today, date);
   if (d === undefined) return esc(clip(date, 20));
   if (opts.done) return date;
-  if (d < 0) return `<font color='red'>${date}${tr(locale, `（逾期 ${-d} 天）`, ` (${-d} day${-d === 1 ? "" : "s"} overdue)`)}</font>`;
+  if (d < 0)
+    return `<font color='red'>${date}${tr(locale, `（逾期 ${-d} 天）`, ` (${-d} day${-d === 1 ? "" : "s"} overdue)`)}</font>`;
   if (d === 0) return `<font color='orange'>${date}${tr(locale, "（今天到期）", " (due today)")}</font>`;
-  if (d <= 3) return `<font color='orange'>${date}${tr(locale, `（还剩 ${d} 天）`, ` (${d} day${d === 1 ? "" : "s"} left)`)}</font>`;
+  if (d <= 3)
+    return `<font color='orange'>${date}${tr(locale, `（还剩 ${d} 天）`, ` (${d} day${d === 1 ? "" : "s"} left)`)}</font>`;
   return date;
 }
 
@@ -166,7 +215,12 @@ export function form(name: string, elements: object[]): object {
 }
 
 /** A form's submit button: its press sends every field of the form with `value`. */
-export function submitButton(text: string, name: string, value: Record<string, unknown>, opts: { type?: ButtonType; confirm?: { title: string; text: string } } = {}): object {
+export function submitButton(
+  text: string,
+  name: string,
+  value: Record<string, unknown>,
+  opts: { type?: ButtonType; confirm?: { title: string; text: string } } = {},
+): object {
   return {
     tag: "button",
     name,
@@ -174,7 +228,9 @@ export function submitButton(text: string, name: string, value: Record<string, u
     type: opts.type ?? "primary_filled",
     form_action_type: "submit",
     behaviors: [{ type: "callback", value }],
-    ...(opts.confirm ? { confirm: { title: plain(opts.confirm.title), text: plain(opts.confirm.text) } } : {}),
+    ...(opts.confirm
+      ? { confirm: { title: plain(opts.confirm.title), text: plain(opts.confirm.text) } }
+      : {}),
   };
 }
 
@@ -192,7 +248,9 @@ export function textInput(opts: {
     tag: "input",
     name: opts.name,
     ...(opts.required ? { required: true } : {}),
-    ...(opts.multiline ? { input_type: "multiline_text", rows: opts.rows ?? 3, auto_resize: true, max_rows: 10 } : {}),
+    ...(opts.multiline
+      ? { input_type: "multiline_text", rows: opts.rows ?? 3, auto_resize: true, max_rows: 10 }
+      : {}),
     max_length: opts.maxLength,
     width: "fill",
     ...(opts.label ? { label: plain(opts.label), label_position: "top" } : {}),
@@ -208,7 +266,10 @@ export function selectStatic(opts: {
   required?: boolean;
   initial?: string;
 }): object {
-  const initial = opts.initial !== undefined && opts.options.some((o) => o.value === opts.initial) ? opts.initial : undefined;
+  const initial =
+    opts.initial !== undefined && opts.options.some((o) => o.value === opts.initial)
+      ? opts.initial
+      : undefined;
   return {
     tag: "select_static",
     name: opts.name,
@@ -221,10 +282,21 @@ export function selectStatic(opts: {
 }
 
 export function selectPerson(opts: { name: string; placeholder: string; required?: boolean }): object {
-  return { tag: "select_person", name: opts.name, ...(opts.required ? { required: true } : {}), width: "fill", placeholder: plain(opts.placeholder) };
+  return {
+    tag: "select_person",
+    name: opts.name,
+    ...(opts.required ? { required: true } : {}),
+    width: "fill",
+    placeholder: plain(opts.placeholder),
+  };
 }
 
-export function datePicker(opts: { name: string; placeholder: string; required?: boolean; initial?: string }): object {
+export function datePicker(opts: {
+  name: string;
+  placeholder: string;
+  required?: boolean;
+  initial?: string;
+}): object {
   return {
     tag: "date_picker",
     name: opts.name,

@@ -11,7 +11,12 @@ export function errorToast(zh: string, en: string, locale: Locale = "zh"): CardA
   return { toast: { type: "error", content: locale === "en" ? en : zh, i18n: { zh_cn: zh, en_us: en } } };
 }
 
-export function toast(type: "success" | "info" | "warning" | "error", zh: string, en: string, locale: Locale = "zh"): CardAnswer["toast"] {
+export function toast(
+  type: "success" | "info" | "warning" | "error",
+  zh: string,
+  en: string,
+  locale: Locale = "zh",
+): CardAnswer["toast"] {
   return { type, content: locale === "en" ? en : zh, i18n: { zh_cn: zh, en_us: en } };
 }
 

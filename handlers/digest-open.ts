@@ -23,7 +23,10 @@ export async function onDigestOpen(action: CardAction, deps: HandlerDeps, log: L
     locale,
     async () => {
       const l = await locale();
-      const campaignKey = kind === "measure" ? (await loadMeasure(deps, id)).campaignKey : (await loadAssignment(deps, id)).campaignKey;
+      const campaignKey =
+        kind === "measure"
+          ? (await loadMeasure(deps, id)).campaignKey
+          : (await loadAssignment(deps, id)).campaignKey;
       const op = await operatorIn(deps, campaignKey, action.operatorOpenId);
       const admin = op.roles.includes("admin");
       let card: object;
@@ -37,7 +40,13 @@ export async function onDigestOpen(action: CardAction, deps: HandlerDeps, log: L
         card = await selfCheckCardFor(deps, a, l);
       }
       // One open per item and minute: a double click sends one card.
-      await sendCardToPerson(deps, op, card, ["open", kind, id, op.key, Math.floor(deps.now().getTime() / 60_000)], { kind: kind === "measure" ? "measure" : "selfcheck", refId: id });
+      await sendCardToPerson(
+        deps,
+        op,
+        card,
+        ["open", kind, id, op.key, Math.floor(deps.now().getTime() / 60_000)],
+        { kind: kind === "measure" ? "measure" : "selfcheck", refId: id },
+      );
       log.info({ kind, id }, "item card opened from digest");
       return { toast: toast("success", "已发送，请查看新消息。", "Sent: see the new message.", l) };
     },

@@ -52,7 +52,12 @@ export const EVENT_HANDLERS = {
 /** Feishu shows error 200340 when a callback takes longer than 3 s; answer before that. */
 export const CARD_ANSWER_BUDGET_MS = 2500;
 
-export async function handleCardAction(action: CardAction, deps: HandlerDeps, log: Logger, table = CARD_ACTIONS): Promise<CardAnswer> {
+export async function handleCardAction(
+  action: CardAction,
+  deps: HandlerDeps,
+  log: Logger,
+  table = CARD_ACTIONS,
+): Promise<CardAnswer> {
   const name = typeof action.value.action === "string" ? action.value.action : "";
   const handler = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!handler) {
@@ -61,7 +66,9 @@ export async function handleCardAction(action: CardAction, deps: HandlerDeps, lo
   }
   const work = handler(action, deps, log.child({ action: name }));
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), CARD_ANSWER_BUDGET_MS)));
+  const late = new Promise<"late">(
+    (resolve) => (timer = setTimeout(() => resolve("late"), CARD_ANSWER_BUDGET_MS)),
+  );
   const first = await Promise.race([work, late]);
   clearTimeout(timer);
   if (first !== "late") return first;
@@ -70,15 +77,31 @@ export async function handleCardAction(action: CardAction, deps: HandlerDeps, lo
   work
     .then(async (answer) => {
       if (answer.card && action.token) {
-        await deps.outbound.enqueue({ op: "delayed_update", token: action.token, card: answer.card, messageId: action.messageId });
+        await deps.outbound.enqueue({
+          op: "delayed_update",
+          token: action.token,
+          card: answer.card,
+          messageId: action.messageId,
+        });
       }
     })
-    .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, "late card action failed"));
-  return { toast: { type: "info", content: "正在处理，请稍候…", i18n: { zh_cn: "正在处理，请稍候…", en_us: "Working on it…" } } };
+    .catch((e: unknown) =>
+      log.error({ err: e instanceof Error ? e.message : String(e) }, "late card action failed"),
+    );
+  return {
+    toast: {
+      type: "info",
+      content: "正在处理，请稍候…",
+      i18n: { zh_cn: "正在处理，请稍候…", en_us: "Working on it…" },
+    },
+  };
 }
 
 /** The sink the inbound server delivers to. `queueMessage` puts message work on the events queue. */
-export function createEventSink(deps: HandlerDeps, queueMessage: (evt: InboundMessage) => Promise<void>): EventSink {
+export function createEventSink(
+  deps: HandlerDeps,
+  queueMessage: (evt: InboundMessage) => Promise<void>,
+): EventSink {
   return {
     message: (evt: InboundMessage) => queueMessage(evt),
     cardAction: (evt: CardAction, log: Logger) => handleCardAction(evt, deps, log),

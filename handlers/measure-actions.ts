@@ -44,15 +44,24 @@ function handler(spec: Spec) {
       async () => {
         const m = await spec.run(deps, action);
         const op = await operatorIn(deps, m.campaignKey, action.operatorOpenId);
-        const otherKey = spec.notify === "owner" ? m.ownerKey : spec.notify === "reviewer" ? m.reviewerKey : undefined;
-        const other = otherKey ? await deps.models.Person.findOne({ campaignKey: m.campaignKey, key: otherKey }).lean() : null;
+        const otherKey =
+          spec.notify === "owner" ? m.ownerKey : spec.notify === "reviewer" ? m.reviewerKey : undefined;
+        const other = otherKey
+          ? await deps.models.Person.findOne({ campaignKey: m.campaignKey, key: otherKey }).lean()
+          : null;
         if (other && other.key !== op.key) {
           const card = await measureCardFor(deps, id, other, { notice: `${op.name}：${spec.done[0]}` });
-          await sendCardToPerson(deps, other, card, ["measure", id, m.rev, other.key], { kind: "measure", refId: id });
+          await sendCardToPerson(deps, other, card, ["measure", id, m.rev, other.key], {
+            kind: "measure",
+            refId: id,
+          });
         }
         log.info({ measure: id, state: m.state, rev: m.rev }, "measure updated");
         const l = await locale();
-        return { toast: toast("success", spec.done[0], spec.done[1], l), card: await measureCardFor(deps, id, op, { notice: l === "en" ? spec.done[1] : spec.done[0] }) };
+        return {
+          toast: toast("success", spec.done[0], spec.done[1], l),
+          card: await measureCardFor(deps, id, op, { notice: l === "en" ? spec.done[1] : spec.done[0] }),
+        };
       },
       async () => measureCardFor(deps, id, await viewer()),
     );
@@ -61,10 +70,37 @@ function handler(spec: Spec) {
 
 const t = (a: CardAction) => ({ measureId: a.value.m, rev: a.value.rev, operatorOpenId: a.operatorOpenId });
 
-export const onMeasureProgress = handler({ run: (d, a) => reportProgress(d, { ...t(a), form: a.formValue }), done: ["进展已记录", "Progress recorded"] });
-export const onMeasureExtend = handler({ run: (d, a) => requestExtension(d, { ...t(a), form: a.formValue }), done: ["延期申请已提交，等待审核", "Extension requested; awaiting review"], notify: "reviewer" });
-export const onMeasureCloseRequest = handler({ run: (d, a) => requestClosure(d, t(a)), done: ["已申请销号，等待审核", "Closure requested; awaiting review"], notify: "reviewer" });
-export const onReviewAccept = handler({ run: (d, a) => acceptClosure(d, t(a)), done: ["已同意销号", "Closure accepted"], notify: "owner" });
-export const onReviewSendBack = handler({ run: (d, a) => sendBack(d, { ...t(a), form: a.formValue }), done: ["已退回整改", "Sent back"], notify: "owner" });
-export const onExtensionGrant = handler({ run: (d, a) => decideExtension(d, { ...t(a), grant: true }), done: ["已同意延期", "Extension granted"], notify: "owner" });
-export const onExtensionRefuse = handler({ run: (d, a) => decideExtension(d, { ...t(a), grant: false }), done: ["已不同意延期", "Extension refused"], notify: "owner" });
+export const onMeasureProgress = handler({
+  run: (d, a) => reportProgress(d, { ...t(a), form: a.formValue }),
+  done: ["进展已记录", "Progress recorded"],
+});
+export const onMeasureExtend = handler({
+  run: (d, a) => requestExtension(d, { ...t(a), form: a.formValue }),
+  done: ["延期申请已提交，等待审核", "Extension requested; awaiting review"],
+  notify: "reviewer",
+});
+export const onMeasureCloseRequest = handler({
+  run: (d, a) => requestClosure(d, t(a)),
+  done: ["已申请销号，等待审核", "Closure requested; awaiting review"],
+  notify: "reviewer",
+});
+export const onReviewAccept = handler({
+  run: (d, a) => acceptClosure(d, t(a)),
+  done: ["已同意销号", "Closure accepted"],
+  notify: "owner",
+});
+export const onReviewSendBack = handler({
+  run: (d, a) => sendBack(d, { ...t(a), form: a.formValue }),
+  done: ["已退回整改", "Sent back"],
+  notify: "owner",
+});
+export const onExtensionGrant = handler({
+  run: (d, a) => decideExtension(d, { ...t(a), grant: true }),
+  done: ["已同意延期", "Extension granted"],
+  notify: "owner",
+});
+export const onExtensionRefuse = handler({
+  run: (d, a) => decideExtension(d, { ...t(a), grant: false }),
+  done: ["已不同意延期", "Extension refused"],
+  notify: "owner",
+});

@@ -8,23 +8,44 @@ import { sendCardToPerson } from "./notify";
 import { operatorLocale } from "./operator";
 
 /** `pm.submit`: a measure for a reported problem; its owner receives the measure card. */
-export async function onMeasurePropose(action: CardAction, deps: HandlerDeps, log: Logger): Promise<CardAnswer> {
+export async function onMeasurePropose(
+  action: CardAction,
+  deps: HandlerDeps,
+  log: Logger,
+): Promise<CardAnswer> {
   const id = String(action.value.a ?? "");
   const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
     log,
     locale,
     async () => {
-      const r = await proposeMeasure(deps, { assignmentId: id, operatorOpenId: action.operatorOpenId, form: action.formValue });
+      const r = await proposeMeasure(deps, {
+        assignmentId: id,
+        operatorOpenId: action.operatorOpenId,
+        form: action.formValue,
+      });
       const l = await locale();
       const mid = String(r.measure._id);
       if (r.created) {
         log.info({ measure: mid, seq: r.measure.seq, owner: r.owner.key }, "measure proposed");
-        await sendCardToPerson(deps, r.owner, await measureCardFor(deps, mid, r.owner), ["measure-new", mid], { kind: "measure", refId: mid });
+        await sendCardToPerson(
+          deps,
+          r.owner,
+          await measureCardFor(deps, mid, r.owner),
+          ["measure-new", mid],
+          { kind: "measure", refId: mid },
+        );
       }
-      const zh = r.created ? `已添加整改措施 #${r.measure.seq}，已通知责任人 ${r.owner.name}。` : `整改措施 #${r.measure.seq} 已存在，未重复添加。`;
-      const en = r.created ? `Measure #${r.measure.seq} added; ${r.owner.name} has been notified.` : `Measure #${r.measure.seq} already exists; not added twice.`;
-      return { toast: toast(r.created ? "success" : "info", zh, en, l), card: await selfCheckCardFor(deps, id, l) };
+      const zh = r.created
+        ? `已添加整改措施 #${r.measure.seq}，已通知责任人 ${r.owner.name}。`
+        : `整改措施 #${r.measure.seq} 已存在，未重复添加。`;
+      const en = r.created
+        ? `Measure #${r.measure.seq} added; ${r.owner.name} has been notified.`
+        : `Measure #${r.measure.seq} already exists; not added twice.`;
+      return {
+        toast: toast(r.created ? "success" : "info", zh, en, l),
+        card: await selfCheckCardFor(deps, id, l),
+      };
     },
     async () => selfCheckCardFor(deps, id, await locale()),
   );

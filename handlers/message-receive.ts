@@ -25,7 +25,10 @@ import { answerMessage } from "./respond";
 
 /** Mention keys (`@_user_1`) are placeholders, not words of the question. */
 export function questionText(msg: InboundMessage): string {
-  return msg.text.replace(/@_user_\d+/g, " ").replace(/\s+/g, " ").trim();
+  return msg.text
+    .replace(/@_user_\d+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** English when the question has Latin letters and no CJK characters. */
@@ -49,9 +52,14 @@ async function dictionaryFor(deps: HandlerDeps, c: Campaign): Promise<IntentDict
 
 /** The asker's campaign: the newest active one they are on, else the newest active one. */
 async function askerContext(deps: HandlerDeps, openId: string) {
-  const active = await deps.models.Campaign.find({ status: "active" }).sort({ startedAt: -1, updatedAt: -1 }).lean();
+  const active = await deps.models.Campaign.find({ status: "active" })
+    .sort({ startedAt: -1, updatedAt: -1 })
+    .lean();
   if (!active.length) return undefined;
-  const people = await deps.models.Person.find({ openId, campaignKey: { $in: active.map((c) => c.key) } }).lean();
+  const people = await deps.models.Person.find({
+    openId,
+    campaignKey: { $in: active.map((c) => c.key) },
+  }).lean();
   const campaign = active.find((c) => people.some((p) => p.campaignKey === c.key)) ?? active[0];
   return { campaign, person: people.find((p) => p.campaignKey === campaign.key) ?? null };
 }
@@ -61,21 +69,49 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
   const text = questionText(msg);
   const locale = questionLocale(text);
   const ctx = await askerContext(deps, msg.senderOpenId);
-  const dict = ctx ? await dictionaryFor(deps, ctx.campaign) : buildDictionary({ units: [], checklist: { key: "", title: "", sections: [] } });
-  const q = msg.messageType === "text" ? parseIntent(text, dict, { mentions: msg.mentions.map((m) => ({ key: m.key, openId: m.openId })) }) : { intent: "unknown" as const, slots: {} };
+  const dict = ctx
+    ? await dictionaryFor(deps, ctx.campaign)
+    : buildDictionary({ units: [], checklist: { key: "", title: "", sections: [] } });
+  const q =
+    msg.messageType === "text"
+      ? parseIntent(text, dict, { mentions: msg.mentions.map((m) => ({ key: m.key, openId: m.openId })) })
+      : { intent: "unknown" as const, slots: {} };
   const started = performance.now();
   let answer: Answer;
   if (q.intent === "help" || q.intent === "unknown") {
     answer = { card: helpCard({ locale, notUnderstood: q.intent === "unknown" ? text : undefined }) };
   } else if (!ctx) {
-    answer = { card: card({ title: locale === "en" ? "No campaign running" : "暂无进行中的自查活动", template: "grey", elements: [md(locale === "en" ? "There is no active campaign at the moment." : "目前没有进行中的专项整治自查活动。")] }) };
+    answer = {
+      card: card({
+        title: locale === "en" ? "No campaign running" : "暂无进行中的自查活动",
+        template: "grey",
+        elements: [
+          md(
+            locale === "en"
+              ? "There is no active campaign at the moment."
+              : "目前没有进行中的专项整治自查活动。",
+          ),
+        ],
+      }),
+    };
   } else {
     const a: Asker = { person: ctx.person, campaign: ctx.campaign, group: msg.chatType === "group", locale };
     answer = await route(q, a, deps);
   }
   await answerMessage(msg, { card: answer.card }, deps);
-  if (answer.privateCard && ctx?.person) await sendCardToPerson(deps, ctx.person, answer.privateCard, ["private-answer", msg.messageId], { kind: "answer" });
-  log.info({ intent: q.intent, slots: q.slots, campaign: ctx?.campaign.key, ms: Math.round(performance.now() - started) }, "answered question");
+  if (answer.privateCard && ctx?.person)
+    await sendCardToPerson(deps, ctx.person, answer.privateCard, ["private-answer", msg.messageId], {
+      kind: "answer",
+    });
+  log.info(
+    {
+      intent: q.intent,
+      slots: q.slots,
+      campaign: ctx?.campaign.key,
+      ms: Math.round(performance.now() - started),
+    },
+    "answered question",
+  );
 }
 
 async function route(q: ReturnType<typeof parseIntent>, a: Asker, deps: HandlerDeps): Promise<Answer> {
@@ -99,11 +135,33 @@ async function route(q: ReturnType<typeof parseIntent>, a: Asker, deps: HandlerD
     case "send_summary": {
       const en = a.locale === "en";
       if (!a.person?.roles.includes("admin")) {
-        return { card: card({ title: en ? "Not allowed" : "无法发送", template: "grey", elements: [md(en ? "Only the organising office (admins) can send the progress broadcast." : "只有牵头科室（管理员）可以发送进度通报。")] }) };
+        return {
+          card: card({
+            title: en ? "Not allowed" : "无法发送",
+            template: "grey",
+            elements: [
+              md(
+                en
+                  ? "Only the organising office (admins) can send the progress broadcast."
+                  : "只有牵头科室（管理员）可以发送进度通报。",
+              ),
+            ],
+          }),
+        };
       }
-      await deps.sweeps.runNow({ kind: "broadcast", campaignKey: a.campaign.key, slot: manualSlot(deps, a.campaign.timezone) });
+      await deps.sweeps.runNow({
+        kind: "broadcast",
+        campaignKey: a.campaign.key,
+        slot: manualSlot(deps, a.campaign.timezone),
+      });
       const chats = a.campaign.chats.length;
-      return { card: card({ title: en ? "Progress broadcast sent" : "进度通报已发送", template: "green", elements: [md(en ? `Sent to ${chats} group chat(s).` : `已发送到 ${chats} 个工作群。`)] }) };
+      return {
+        card: card({
+          title: en ? "Progress broadcast sent" : "进度通报已发送",
+          template: "green",
+          elements: [md(en ? `Sent to ${chats} group chat(s).` : `已发送到 ${chats} 个工作群。`)],
+        }),
+      };
     }
     default:
       return { card: helpCard({ locale: a.locale }) };

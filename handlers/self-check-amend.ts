@@ -7,16 +7,27 @@ import type { HandlerDeps } from "./deps";
 import { operatorLocale } from "./operator";
 
 /** `sc.amend`: the answered card opens for editing again, prefilled with the latest answer. */
-export async function onSelfCheckAmend(action: CardAction, deps: HandlerDeps, log: Logger): Promise<CardAnswer> {
+export async function onSelfCheckAmend(
+  action: CardAction,
+  deps: HandlerDeps,
+  log: Logger,
+): Promise<CardAnswer> {
   const id = String(action.value.a ?? "");
   const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
     log,
     locale,
     async () => {
-      const a = await amendSelfCheck(deps, { assignmentId: id, rev: action.value.rev, operatorOpenId: action.operatorOpenId });
+      const a = await amendSelfCheck(deps, {
+        assignmentId: id,
+        rev: action.value.rev,
+        operatorOpenId: action.operatorOpenId,
+      });
       const l = await locale();
-      return { toast: toast("info", "请修改后重新提交。", "Edit and submit again.", l), card: await selfCheckCardFor(deps, a, l, { mode: "edit" }) };
+      return {
+        toast: toast("info", "请修改后重新提交。", "Edit and submit again.", l),
+        card: await selfCheckCardFor(deps, a, l, { mode: "edit" }),
+      };
     },
     async () => selfCheckCardFor(deps, id, await locale()),
   );

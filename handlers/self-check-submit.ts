@@ -7,24 +7,42 @@ import type { HandlerDeps } from "./deps";
 import { operatorLocale } from "./operator";
 
 /** `sc.submit`: store the answer (a Response version and its problems); the card turns to submitted. */
-export async function onSelfCheckSubmit(action: CardAction, deps: HandlerDeps, log: Logger): Promise<CardAnswer> {
+export async function onSelfCheckSubmit(
+  action: CardAction,
+  deps: HandlerDeps,
+  log: Logger,
+): Promise<CardAnswer> {
   const id = String(action.value.a ?? "");
   const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
     log,
     locale,
     async () => {
-      const r = await submitSelfCheck(deps, { assignmentId: id, rev: action.value.rev, operatorOpenId: action.operatorOpenId, form: action.formValue });
+      const r = await submitSelfCheck(deps, {
+        assignmentId: id,
+        rev: action.value.rev,
+        operatorOpenId: action.operatorOpenId,
+        form: action.formValue,
+      });
       const l = await locale();
       log.info({ assignment: id, version: r.version, problems: r.problemIds.length }, "self-check submitted");
-      const zh = r.problemIds.length ? `已提交。发现 ${r.problemIds.length} 个问题，请在卡片下方提出整改措施。` : "已提交，感谢！";
-      const en = r.problemIds.length ? `Submitted. ${r.problemIds.length} problem(s) found: propose measures below.` : "Submitted. Thank you!";
+      const zh = r.problemIds.length
+        ? `已提交。发现 ${r.problemIds.length} 个问题，请在卡片下方提出整改措施。`
+        : "已提交，感谢！";
+      const en = r.problemIds.length
+        ? `Submitted. ${r.problemIds.length} problem(s) found: propose measures below.`
+        : "Submitted. Thank you!";
       return { toast: toast("success", zh, en, l), card: await selfCheckCardFor(deps, r.assignment, l) };
     },
     async (e) => {
       const l = await locale();
       // A form that did not validate is shown again as typed, with what to fix.
-      if (e.kind === "invalid") return selfCheckCardFor(deps, id, l, { mode: "edit", error: l === "en" ? e.en : e.zh, draft: draftFromForm(action.formValue, "") });
+      if (e.kind === "invalid")
+        return selfCheckCardFor(deps, id, l, {
+          mode: "edit",
+          error: l === "en" ? e.en : e.zh,
+          draft: draftFromForm(action.formValue, ""),
+        });
       return selfCheckCardFor(deps, id, l);
     },
   );

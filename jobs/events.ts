@@ -13,7 +13,12 @@ export class EventsQueue {
     this.queue = new Queue<InboundMessage>(QUEUE.events, {
       connection,
       prefix,
-      defaultJobOptions: { attempts: 3, backoff: { type: "exponential", delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+      defaultJobOptions: {
+        attempts: 3,
+        backoff: { type: "exponential", delay: 500 },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
     });
     this.queue.on("error", (err) => logger.warn({ err: err.message }, "events queue error"));
   }
@@ -28,7 +33,12 @@ export class EventsQueue {
   }
 }
 
-export function createEventsWorker(connection: Redis, prefix: string, deps: HandlerDeps, concurrency = 8): Worker<InboundMessage> {
+export function createEventsWorker(
+  connection: Redis,
+  prefix: string,
+  deps: HandlerDeps,
+  concurrency = 8,
+): Worker<InboundMessage> {
   const worker = new Worker<InboundMessage>(
     QUEUE.events,
     async (job) => {
@@ -38,6 +48,8 @@ export function createEventsWorker(connection: Redis, prefix: string, deps: Hand
     { connection, prefix, concurrency },
   );
   worker.on("error", (err) => deps.logger.warn({ err: err.message }, "events worker error"));
-  worker.on("failed", (job, err) => deps.logger.error({ job: job?.id, err: err.message }, "message event failed"));
+  worker.on("failed", (job, err) =>
+    deps.logger.error({ job: job?.id, err: err.message }, "message event failed"),
+  );
   return worker;
 }

@@ -27,7 +27,15 @@ export interface SentRef {
 
 export type OutboundJob =
   | { op: "send"; to: Receiver; content: MessageContent; uuid: string; ref?: SentRef }
-  | { op: "reply"; messageId: string; chatId?: string; inThread?: boolean; content: MessageContent; uuid: string; ref?: SentRef }
+  | {
+      op: "reply";
+      messageId: string;
+      chatId?: string;
+      inThread?: boolean;
+      content: MessageContent;
+      uuid: string;
+      ref?: SentRef;
+    }
   | { op: "patch"; messageId: string; card: object; seq: number }
   | { op: "delayed_update"; token: string; card: object; messageId?: string };
 
@@ -69,12 +77,18 @@ export class OutboundQueue {
   }
 
   async enqueue(job: OutboundJob, opts: { delayMs?: number; priority?: number } = {}): Promise<void> {
-    await this.queue.add(job.op, job, { jobId: this.jobId(job), delay: opts.delayMs, priority: opts.priority });
+    await this.queue.add(job.op, job, {
+      jobId: this.jobId(job),
+      delay: opts.delayMs,
+      priority: opts.priority,
+    });
   }
 
   async enqueueMany(jobs: OutboundJob[]): Promise<void> {
     for (let i = 0; i < jobs.length; i += 500) {
-      await this.queue.addBulk(jobs.slice(i, i + 500).map((job) => ({ name: job.op, data: job, opts: { jobId: this.jobId(job) } })));
+      await this.queue.addBulk(
+        jobs.slice(i, i + 500).map((job) => ({ name: job.op, data: job, opts: { jobId: this.jobId(job) } })),
+      );
     }
   }
 
@@ -136,7 +150,10 @@ export class OutboundWorker {
     this.worker.on("failed", (job, err) => {
       if (!job) return;
       const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-      o.logger[final ? "error" : "warn"]({ job: job.id, op: job.data.op, err: err.message, attempt: job.attemptsMade }, final ? "outbound job failed for good" : "outbound job failed; will retry");
+      o.logger[final ? "error" : "warn"](
+        { job: job.id, op: job.data.op, err: err.message, attempt: job.attemptsMade },
+        final ? "outbound job failed for good" : "outbound job failed; will retry",
+      );
     });
   }
 
@@ -145,7 +162,10 @@ export class OutboundWorker {
       case "send":
         return { window: this.receiverWindow, key: `to:${job.to.type}:${job.to.id}` };
       case "reply":
-        return { window: this.receiverWindow, key: job.chatId ? `to:chat_id:${job.chatId}` : `reply:${job.messageId}` };
+        return {
+          window: this.receiverWindow,
+          key: job.chatId ? `to:chat_id:${job.chatId}` : `reply:${job.messageId}`,
+        };
       case "patch":
         return { window: this.patchWindow, key: `patch:${job.messageId}` };
       case "delayed_update":
@@ -165,7 +185,11 @@ export class OutboundWorker {
       }
     }
     // The app-wide second: wait here for a slot (a few ms at most when the queue is busy).
-    for (let wait = await this.secondWindow.take("app-second"); wait > 0; wait = await this.secondWindow.take("app-second")) {
+    for (
+      let wait = await this.secondWindow.take("app-second");
+      wait > 0;
+      wait = await this.secondWindow.take("app-second")
+    ) {
       await new Promise((r) => setTimeout(r, wait));
     }
     if (this.minuteWindow && data.op !== "delayed_update") {
@@ -210,7 +234,10 @@ export class OutboundWorker {
       case "send":
         return this.o.feishu.send(data.to, data.content, { uuid: data.uuid });
       case "reply":
-        return this.o.feishu.reply(data.messageId, data.content, { uuid: data.uuid, inThread: data.inThread });
+        return this.o.feishu.reply(data.messageId, data.content, {
+          uuid: data.uuid,
+          inThread: data.inThread,
+        });
       case "patch": {
         // Drop a patch older than one already applied to the same message.
         const key = `${this.o.prefix}:patchseq:${data.messageId}`;
@@ -234,7 +261,12 @@ export class OutboundWorker {
     const h = await this.o.connection.hgetall(this.metricsKey);
     const failed: Record<string, number> = {};
     for (const [k, v] of Object.entries(h)) if (k.startsWith("failed:")) failed[k.slice(7)] = Number(v);
-    return { sent: Number(h.sent ?? 0), retried: Number(h.retried ?? 0), delayed: Number(h.delayed ?? 0), failed };
+    return {
+      sent: Number(h.sent ?? 0),
+      retried: Number(h.retried ?? 0),
+      delayed: Number(h.delayed ?? 0),
+      failed,
+    };
   }
 
   async close(): Promise<void> {

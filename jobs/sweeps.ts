@@ -2,7 +2,14 @@ import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../src/logger";
 import type { Models } from "../src/repositories/models";
-import { runBroadcast, runEscalationSweep, runLeadersDigest, runReminderSweep, type SweepDeps, type SweepResult } from "../src/services/sweeps";
+import {
+  runBroadcast,
+  runEscalationSweep,
+  runLeadersDigest,
+  runReminderSweep,
+  type SweepDeps,
+  type SweepResult,
+} from "../src/services/sweeps";
 import { QUEUE } from "./queue-names";
 
 /**
@@ -19,12 +26,13 @@ export interface SweepJob {
   slot?: string;
 }
 
-const SCHEDULE_FIELD: Record<SweepKind, "reminderSweep" | "escalationSweep" | "broadcast" | "leadersDigest"> = {
-  reminder: "reminderSweep",
-  escalation: "escalationSweep",
-  broadcast: "broadcast",
-  "leaders-digest": "leadersDigest",
-};
+const SCHEDULE_FIELD: Record<SweepKind, "reminderSweep" | "escalationSweep" | "broadcast" | "leadersDigest"> =
+  {
+    reminder: "reminderSweep",
+    escalation: "escalationSweep",
+    broadcast: "broadcast",
+    "leaders-digest": "leadersDigest",
+  };
 
 export const SWEEP_KINDS = Object.keys(SCHEDULE_FIELD) as SweepKind[];
 
@@ -38,18 +46,32 @@ export class SweepQueue {
     this.queue = new Queue<SweepJob>(QUEUE.sweeps, {
       connection,
       prefix,
-      defaultJobOptions: { attempts: 3, backoff: { type: "exponential", delay: 5000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 } },
+      defaultJobOptions: {
+        attempts: 3,
+        backoff: { type: "exponential", delay: 5000 },
+        removeOnComplete: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
     });
     this.queue.on("error", (err) => logger.warn({ err: err.message }, "sweeps queue error"));
   }
 
   /** Make the schedulers match the campaign: active → one per schedule; otherwise none. */
-  async syncCampaign(c: { key: string; status: string; timezone: string; schedules?: Partial<Record<string, string | null>> | null }): Promise<void> {
+  async syncCampaign(c: {
+    key: string;
+    status: string;
+    timezone: string;
+    schedules?: Partial<Record<string, string | null>> | null;
+  }): Promise<void> {
     for (const kind of SWEEP_KINDS) {
       const id = schedulerId(c.key, kind);
       const pattern = c.schedules?.[SCHEDULE_FIELD[kind]];
       if (c.status === "active" && pattern) {
-        await this.queue.upsertJobScheduler(id, { pattern, tz: c.timezone }, { name: kind, data: { kind, campaignKey: c.key } });
+        await this.queue.upsertJobScheduler(
+          id,
+          { pattern, tz: c.timezone },
+          { name: kind, data: { kind, campaignKey: c.key } },
+        );
       } else {
         await this.queue.removeJobScheduler(id);
       }
@@ -57,7 +79,8 @@ export class SweepQueue {
   }
 
   async syncAll(models: Models): Promise<void> {
-    for (const c of await models.Campaign.find({}, { key: 1, status: 1, timezone: 1, schedules: 1 }).lean()) await this.syncCampaign(c);
+    for (const c of await models.Campaign.find({}, { key: 1, status: 1, timezone: 1, schedules: 1 }).lean())
+      await this.syncCampaign(c);
   }
 
   /** Run a sweep now (admin "发送进度通报", CLI `summary send`). */
@@ -91,7 +114,11 @@ export function createSweepWorker(connection: Redis, prefix: string, deps: Sweep
     async (job: Job<SweepJob>) => {
       // A scheduler names its jobs by tick (repeat:<id>:<millis>): the same tick is the same broadcast.
       const slot = `${job.data.kind}-${job.id}`;
-      return runSweep({ ...deps, logger: deps.logger.child({ job: job.id, sweep: job.data.kind }) }, job.data, slot);
+      return runSweep(
+        { ...deps, logger: deps.logger.child({ job: job.id, sweep: job.data.kind }) },
+        job.data,
+        slot,
+      );
     },
     { connection, prefix, concurrency: 2 },
   );

@@ -39,10 +39,13 @@ export function createApp(deps: AppDeps): Express {
   });
   // The one final destination for errors thrown by routes.
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-    const status = typeof err === "object" && err && "status" in err && typeof err.status === "number" ? err.status : 500;
+    const status =
+      typeof err === "object" && err && "status" in err && typeof err.status === "number" ? err.status : 500;
     deps.logger.error({ err, path: req.path, status }, "request failed");
     if (res.headersSent) return;
-    res.status(status).json({ error: status >= 500 ? "internal error" : err instanceof Error ? err.message : "bad request" });
+    res
+      .status(status)
+      .json({ error: status >= 500 ? "internal error" : err instanceof Error ? err.message : "bad request" });
   };
   app.use(onError);
   return app;

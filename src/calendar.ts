@@ -55,8 +55,12 @@ export class WorkCalendar {
   static fromFile(path: string | undefined, logger?: Logger): WorkCalendar {
     if (!path) return new WorkCalendar({ logger });
     const doc = parseYaml(readFileSync(path, "utf8")) as CalendarOverrides | null;
-    const dates = (v: unknown) => (Array.isArray(v) ? v.map(String).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) : []);
-    return new WorkCalendar({ overrides: { workdays: dates(doc?.workdays), holidays: dates(doc?.holidays) }, logger });
+    const dates = (v: unknown) =>
+      Array.isArray(v) ? v.map(String).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) : [];
+    return new WorkCalendar({
+      overrides: { workdays: dates(doc?.workdays), holidays: dates(doc?.holidays) },
+      logger,
+    });
   }
 
   coversYear(year: number): boolean {
@@ -69,7 +73,10 @@ export class WorkCalendar {
     const year = Number(date.slice(0, 4));
     if (!this.covered.has(year) && !this.warned.has(year)) {
       this.warned.add(year);
-      this.opts.logger?.warn({ year }, "no statutory-holiday data for this year: counting Monday–Friday as working days; add the year to the calendar override file");
+      this.opts.logger?.warn(
+        { year },
+        "no statutory-holiday data for this year: counting Monday–Friday as working days; add the year to the calendar override file",
+      );
     }
     const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
     return dow !== 0 && dow !== 6;
@@ -86,7 +93,7 @@ export class WorkCalendar {
   addWorkingDays(date: string, n: number): string {
     let d = date;
     const step = n < 0 ? -1 : 1;
-    for (let left = Math.abs(n); left > 0; ) {
+    for (let left = Math.abs(n); left > 0;) {
       d = addDays(d, step);
       if (this.isWorkingDay(d)) left--;
     }

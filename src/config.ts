@@ -39,37 +39,45 @@ const timezone = z
     { message: "must be an IANA time zone such as Asia/Shanghai" },
   );
 
-const schema = z
-  .object({
-    FEISHU_APP_ID: optionalString,
-    FEISHU_APP_SECRET: optionalString,
-    FEISHU_ENCRYPT_KEY: optionalString,
-    FEISHU_VERIFICATION_TOKEN: optionalString,
-    FEISHU_DOMAIN: domain,
-    FEISHU_TRANSPORT: z.enum(["webhook", "ws"]).optional().default("webhook"),
-    FEISHU_INSECURE_NO_ENCRYPTION: bool,
-    FEISHU_SIGNATURE_WINDOW_SECONDS: z.coerce.number().int().positive().optional().default(300),
-    MONGODB_URI: optionalString.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
-      message: "must start with mongodb:// or mongodb+srv://",
-    }),
-    REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), {
-      message: "must start with redis:// or rediss://",
-    }),
-    REDIS_PREFIX: z.string().optional().default("rb"),
-    PORT: z.coerce.number().int().min(0).max(65535).optional().default(3000),
-    ORG_TIMEZONE: timezone,
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().default("info"),
-    DATA_DIR: z.string().optional().default("./data"),
-    OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(50).optional().default(40),
-    CALENDAR_FILE: optionalString,
-    WORKING_HOURS: z
-      .string()
-      .optional()
-      .default("9-18")
-      .refine((v) => /^\d{1,2}-\d{1,2}$/.test(v) && Number(v.split("-")[0]) < Number(v.split("-")[1]) && Number(v.split("-")[1]) <= 24, {
+const schema = z.object({
+  FEISHU_APP_ID: optionalString,
+  FEISHU_APP_SECRET: optionalString,
+  FEISHU_ENCRYPT_KEY: optionalString,
+  FEISHU_VERIFICATION_TOKEN: optionalString,
+  FEISHU_DOMAIN: domain,
+  FEISHU_TRANSPORT: z.enum(["webhook", "ws"]).optional().default("webhook"),
+  FEISHU_INSECURE_NO_ENCRYPTION: bool,
+  FEISHU_SIGNATURE_WINDOW_SECONDS: z.coerce.number().int().positive().optional().default(300),
+  MONGODB_URI: optionalString.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
+    message: "must start with mongodb:// or mongodb+srv://",
+  }),
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), {
+    message: "must start with redis:// or rediss://",
+  }),
+  REDIS_PREFIX: z.string().optional().default("rb"),
+  PORT: z.coerce.number().int().min(0).max(65535).optional().default(3000),
+  ORG_TIMEZONE: timezone,
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .optional()
+    .default("info"),
+  DATA_DIR: z.string().optional().default("./data"),
+  OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(50).optional().default(40),
+  CALENDAR_FILE: optionalString,
+  WORKING_HOURS: z
+    .string()
+    .optional()
+    .default("9-18")
+    .refine(
+      (v) =>
+        /^\d{1,2}-\d{1,2}$/.test(v) &&
+        Number(v.split("-")[0]) < Number(v.split("-")[1]) &&
+        Number(v.split("-")[1]) <= 24,
+      {
         message: 'must be "START-END" hours, e.g. 9-18',
-      }),
-    OUTBOUND_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(1000).optional().default(950),
+      },
+    ),
+  OUTBOUND_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(1000).optional().default(950),
 });
 
 /** Rules across variables, checked on the raw environment so they are reported with shape errors. */
@@ -81,7 +89,8 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
       if (!set(k)) out.push(`${k} is required when the other Feishu credential is set (missing)`);
   }
   if (set("FEISHU_APP_ID")) {
-    if (!set("FEISHU_VERIFICATION_TOKEN")) out.push("FEISHU_VERIFICATION_TOKEN is required with Feishu credentials (missing)");
+    if (!set("FEISHU_VERIFICATION_TOKEN"))
+      out.push("FEISHU_VERIFICATION_TOKEN is required with Feishu credentials (missing)");
     const insecure = ["true", "1", "yes"].includes(env.FEISHU_INSECURE_NO_ENCRYPTION ?? "");
     if (!set("FEISHU_ENCRYPT_KEY") && !insecure)
       out.push(
@@ -121,7 +130,9 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`);
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`,
+    );
     this.name = "ConfigError";
   }
 }
@@ -161,7 +172,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboundRatePerSecond: e.OUTBOUND_RATE_PER_SECOND,
     outboundRatePerMinute: e.OUTBOUND_RATE_PER_MINUTE,
     calendarFile: e.CALENDAR_FILE,
-    workingHours: { start: Number(e.WORKING_HOURS.split("-")[0]), end: Number(e.WORKING_HOURS.split("-")[1]) },
+    workingHours: {
+      start: Number(e.WORKING_HOURS.split("-")[0]),
+      end: Number(e.WORKING_HOURS.split("-")[1]),
+    },
   });
 }
 

@@ -17,11 +17,16 @@ export class AppError extends Error {
 }
 
 export const notFound = (zh: string, en: string) => new AppError("not_found", zh, en);
-export const forbidden = (zh = "这不是您的事项，无法操作。", en = "This is not yours to act on.") => new AppError("forbidden", zh, en);
-export const invalid = (zh: string, en: string, details?: Record<string, unknown>) => new AppError("invalid", zh, en, details);
-export const stale = (zh = "卡片内容已更新，请以最新内容为准。", en = "This card is out of date; it now shows the current state.") =>
-  new AppError("stale", zh, en);
-export const closed = (zh = "活动已结束，不能再修改。", en = "The campaign has ended; no more changes.") => new AppError("closed", zh, en);
+export const forbidden = (zh = "这不是您的事项，无法操作。", en = "This is not yours to act on.") =>
+  new AppError("forbidden", zh, en);
+export const invalid = (zh: string, en: string, details?: Record<string, unknown>) =>
+  new AppError("invalid", zh, en, details);
+export const stale = (
+  zh = "卡片内容已更新，请以最新内容为准。",
+  en = "This card is out of date; it now shows the current state.",
+) => new AppError("stale", zh, en);
+export const closed = (zh = "活动已结束，不能再修改。", en = "The campaign has ended; no more changes.") =>
+  new AppError("closed", zh, en);
 
 /** Duplicate-key error from MongoDB (or the embedded store). */
 export function isDuplicateKey(e: unknown): boolean {

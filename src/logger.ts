@@ -9,7 +9,15 @@ export function createLogger(level: string = "info", destination?: pino.Destinat
       level,
       base: { service: "rectify-bot" },
       redact: {
-        paths: ["appSecret", "encryptKey", "verificationToken", "*.appSecret", "*.encryptKey", "*.tenant_access_token", "headers.authorization"],
+        paths: [
+          "appSecret",
+          "encryptKey",
+          "verificationToken",
+          "*.appSecret",
+          "*.encryptKey",
+          "*.tenant_access_token",
+          "headers.authorization",
+        ],
         censor: "***",
       },
     },

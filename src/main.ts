@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.error({ err: String(e) }, "error while stopping"));
+    for (const c of cleanups.reverse())
+      await c().catch((e: unknown) => logger.error({ err: String(e) }, "error while stopping"));
   };
   try {
     const bot = await start(config, logger, cleanups);
@@ -54,7 +55,9 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
   let redisUrl = config.redisUrl;
   if (!redisUrl) {
     if (!(await hasRedisServer())) {
-      throw new Error(`REDIS_URL is not set and redis-server is not on the PATH. Install it (${REDIS_INSTALL_HINT}) or set REDIS_URL.`);
+      throw new Error(
+        `REDIS_URL is not set and redis-server is not on the PATH. Install it (${REDIS_INSTALL_HINT}) or set REDIS_URL.`,
+      );
     }
     mkdirSync(path.join(config.dataDir, "redis"), { recursive: true });
     const redis = await startRedisServer({ dir: path.resolve(config.dataDir, "redis"), persist: true });
@@ -65,7 +68,8 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
 
   let mongoUri = config.mongodbUri;
   if (!mongoUri) {
-    if (!config.sandbox) logger.warn("MONGODB_URI is not set: using the embedded store; use a real MongoDB in production");
+    if (!config.sandbox)
+      logger.warn("MONGODB_URI is not set: using the embedded store; use a real MongoDB in production");
     mkdirSync(config.dataDir, { recursive: true });
     const { startMongoWire } = await import("./mongo-wire/index");
     const dataFile = path.resolve(config.dataDir, "store.bson");
@@ -94,7 +98,12 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
 
   const bot = await startBot(
     {
-      feishu: { ...feishu, insecureNoEncryption: config.feishu.insecureNoEncryption, signatureWindowSeconds: config.feishu.signatureWindowSeconds, transport: config.feishu.transport },
+      feishu: {
+        ...feishu,
+        insecureNoEncryption: config.feishu.insecureNoEncryption,
+        signatureWindowSeconds: config.feishu.signatureWindowSeconds,
+        transport: config.feishu.transport,
+      },
       mongoUri,
       redisUrl,
       redisPrefix: config.redisPrefix,
@@ -110,7 +119,12 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
   );
   cleanups.push(() => bot.stop());
   afterStart?.(`http://127.0.0.1:${bot.port}/feishu/events`);
-  const removeRuntime = writeLocalRuntime(config.dataDir, { pid: process.pid, redisUrl, mongoUri, feishu: { appId: feishu.appId, appSecret: feishu.appSecret, domain: feishu.domain } });
+  const removeRuntime = writeLocalRuntime(config.dataDir, {
+    pid: process.pid,
+    redisUrl,
+    mongoUri,
+    feishu: { appId: feishu.appId, appSecret: feishu.appSecret, domain: feishu.domain },
+  });
   cleanups.push(async () => removeRuntime());
   started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz)`);
   console.log(`Started:\n${started.map((s) => `  - ${s}`).join("\n")}`);

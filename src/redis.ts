@@ -6,7 +6,11 @@ import type { Logger } from "./logger";
  * reconnect instead of failing); every connection gets an error listener so a dropped connection is
  * logged, not an unhandled 'error' event.
  */
-export function createRedis(url: string, logger: Logger, opts: { name?: string; forBullmq?: boolean } = {}): Redis {
+export function createRedis(
+  url: string,
+  logger: Logger,
+  opts: { name?: string; forBullmq?: boolean } = {},
+): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: opts.forBullmq ? null : 3,
     enableReadyCheck: true,

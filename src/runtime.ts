@@ -64,7 +64,11 @@ export interface RunningBot {
 }
 
 /** Connect, start workers and listen. Everything it starts, `stop()` closes, in order. */
-export async function startBot(s: BotSettings, logger: Logger, overrides: { feishu?: FeishuApi } = {}): Promise<RunningBot> {
+export async function startBot(
+  s: BotSettings,
+  logger: Logger,
+  overrides: { feishu?: FeishuApi } = {},
+): Promise<RunningBot> {
   const now = s.now ?? (() => new Date());
   const mongo = await mongoose.createConnection(s.mongoUri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   const models = createModels(mongo);
@@ -72,14 +76,31 @@ export async function startBot(s: BotSettings, logger: Logger, overrides: { feis
   const redis = createRedis(s.redisUrl, logger, { name: "bot", forBullmq: true });
   const feishu =
     overrides.feishu ??
-    new FeishuClient({ appId: s.feishu.appId, appSecret: s.feishu.appSecret, domain: s.feishu.domain, redis, redisPrefix: s.redisPrefix, logger });
+    new FeishuClient({
+      appId: s.feishu.appId,
+      appSecret: s.feishu.appSecret,
+      domain: s.feishu.domain,
+      redis,
+      redisPrefix: s.redisPrefix,
+      logger,
+    });
 
   const bullPrefix = `${s.redisPrefix}:bull`;
   const outbound = new OutboundQueue({ connection: redis, prefix: bullPrefix, logger });
   const eventsQueue = new EventsQueue(redis, bullPrefix, logger);
   const sweeps = new SweepQueue(redis, bullPrefix, logger);
   const calendar = s.calendar ?? new WorkCalendar({ logger });
-  const deps: HandlerDeps = { logger, models, feishu, outbound, timezone: s.timezone, now, calendar, workingHours: s.workingHours, sweeps };
+  const deps: HandlerDeps = {
+    logger,
+    models,
+    feishu,
+    outbound,
+    timezone: s.timezone,
+    now,
+    calendar,
+    workingHours: s.workingHours,
+    sweeps,
+  };
 
   const hooks: OutboundHooks = {
     onSent: (job, result) => recordSent(models, job, result, now()),
@@ -88,7 +109,15 @@ export async function startBot(s: BotSettings, logger: Logger, overrides: { feis
   const workers: Worker[] = [];
   let outboundWorker: OutboundWorker | undefined;
   if (s.workers !== false) {
-    outboundWorker = new OutboundWorker({ connection: redis, prefix: bullPrefix, logger, feishu, hooks, ratePerSecond: s.outboundRatePerSecond, ratePerMinute: s.outboundRatePerMinute });
+    outboundWorker = new OutboundWorker({
+      connection: redis,
+      prefix: bullPrefix,
+      logger,
+      feishu,
+      hooks,
+      ratePerSecond: s.outboundRatePerSecond,
+      ratePerMinute: s.outboundRatePerMinute,
+    });
     workers.push(createEventsWorker(redis, bullPrefix, deps));
     workers.push(createSweepWorker(redis, bullPrefix, deps));
   }

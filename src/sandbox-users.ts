@@ -9,7 +9,9 @@ import type { EmulatorUser } from "./emulator/index";
  */
 export function emulatorUsersFor(spec: CampaignSpec): EmulatorUser[] {
   return spec.people.map((p) => ({
-    open_id: p.openId ?? `ou_${crypto.createHash("sha256").update(`${spec.key}:${p.key}`).digest("hex").slice(0, 32)}`,
+    open_id:
+      p.openId ??
+      `ou_${crypto.createHash("sha256").update(`${spec.key}:${p.key}`).digest("hex").slice(0, 32)}`,
     name: p.name,
     email: p.email,
     mobile: p.mobile,

@@ -46,14 +46,24 @@ export async function startSandboxEmulator(logger: Logger): Promise<{
   const examples = await exampleCampaigns();
   for (const spec of examples) {
     for (const u of emulatorUsersFor(spec)) emu.addUser(u);
-    for (const c of spec.chats) emu.addChat({ chat_id: c.chatId, name: c.name ?? c.chatId, members: emulatorUsersFor(spec).map((u) => u.open_id), botIsMember: true });
+    for (const c of spec.chats)
+      emu.addChat({
+        chat_id: c.chatId,
+        name: c.name ?? c.chatId,
+        members: emulatorUsersFor(spec).map((u) => u.open_id),
+        botIsMember: true,
+      });
   }
   const url = await emu.start();
   return {
     url,
     credentials,
     connect(botEventsUrl: string) {
-      emu.configureDelivery({ url: botEventsUrl, encryptKey: credentials.encryptKey, verificationToken: credentials.verificationToken });
+      emu.configureDelivery({
+        url: botEventsUrl,
+        encryptKey: credentials.encryptKey,
+        verificationToken: credentials.verificationToken,
+      });
       console.log(
         [
           "Sandbox: play a user through the emulator, e.g.",

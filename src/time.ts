@@ -1,7 +1,12 @@
 /** Dates in the organisation's time zone. Calendar dates are `YYYY-MM-DD` strings. */
 
 export function todayIn(timezone: string, now: Date = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(now);
 }
 
 /** "2026-12-01 10:32" in the zone. */

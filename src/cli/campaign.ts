@@ -17,7 +17,11 @@ export interface Out {
 }
 
 /** `campaign import <file>`: validate everything first; an invalid file changes nothing. */
-export async function campaignImport(s: CliServices, file: string, o: { today: string; out: Out; logger?: Logger }): Promise<number> {
+export async function campaignImport(
+  s: CliServices,
+  file: string,
+  o: { today: string; out: Out; logger?: Logger },
+): Promise<number> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -31,7 +35,8 @@ export async function campaignImport(s: CliServices, file: string, o: { today: s
     // campaign's start are still refused.
     const key = keyOf(text);
     const existing = key ? await s.models.Campaign.findOne({ key }, { startDate: 1 }).lean() : null;
-    if (existing && existing.startDate < o.today) parsed = parseCampaignFile(text, file, { today: existing.startDate });
+    if (existing && existing.startDate < o.today)
+      parsed = parseCampaignFile(text, file, { today: existing.startDate });
   }
   if (!parsed.ok) {
     for (const e of parsed.errors) o.out.error(formatFileError(e));
@@ -39,14 +44,17 @@ export async function campaignImport(s: CliServices, file: string, o: { today: s
     return 1;
   }
   for (const w of parsed.warnings) o.out.print(`warning: ${formatFileError(w)}`);
-  const r = await importCampaign(s.models, parsed.spec, { lookupUsers: s.feishu ? (q) => s.feishu!.lookupUsers(q) : undefined });
+  const r = await importCampaign(s.models, parsed.spec, {
+    lookupUsers: s.feishu ? (q) => s.feishu!.lookupUsers(q) : undefined,
+  });
   if (r.unchanged) o.out.print(`campaign ${r.campaignKey}: unchanged (this file was imported before)`);
   else
     o.out.print(
       `campaign ${r.campaignKey}: ${r.created ? "created" : "updated"}; ${r.units} units, ${r.people} people, ` +
         `${r.assignments.total} assignments (${r.assignments.created} new, ${r.assignments.updated} changed, ${r.assignments.withdrawn} withdrawn)`,
     );
-  for (const u of r.unresolved) o.out.error(`unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}`);
+  for (const u of r.unresolved)
+    o.out.error(`unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}`);
   if (!r.unchanged && o.logger) await syncSchedules(s, r.campaignKey, o.logger, o.out);
   return 0;
 }
@@ -61,9 +69,13 @@ function keyOf(text: string): string | undefined {
 }
 
 export async function campaignList(s: CliServices, out: Out): Promise<number> {
-  const list = await s.models.Campaign.find({}, { key: 1, title: 1, status: 1, startDate: 1, endDate: 1 }).sort({ createdAt: 1 }).lean();
-  if (!list.length) out.print("no campaigns; import one with: npm run cli -- campaign import examples/bureau.yaml");
-  for (const c of list) out.print(`${c.key}\t${c.status}\t${c.startDate}${c.endDate ? `..${c.endDate}` : ""}\t${c.title}`);
+  const list = await s.models.Campaign.find({}, { key: 1, title: 1, status: 1, startDate: 1, endDate: 1 })
+    .sort({ createdAt: 1 })
+    .lean();
+  if (!list.length)
+    out.print("no campaigns; import one with: npm run cli -- campaign import examples/bureau.yaml");
+  for (const c of list)
+    out.print(`${c.key}\t${c.status}\t${c.startDate}${c.endDate ? `..${c.endDate}` : ""}\t${c.title}`);
   return 0;
 }
 
@@ -73,7 +85,9 @@ export async function campaignStart(s: CliServices, key: string, logger: Logger,
   try {
     const r = await startCampaign({ models: s.models, now: () => new Date(), outbound }, key);
     await syncSchedules(s, key, logger, out);
-    out.print(`campaign ${key}: active; ${r.people} people, ${r.assignments} pending assignments; ${r.enqueued} cards queued, ${r.alreadySent} already sent`);
+    out.print(
+      `campaign ${key}: active; ${r.people} people, ${r.assignments} pending assignments; ${r.enqueued} cards queued, ${r.alreadySent} already sent`,
+    );
     for (const p of r.skipped) out.error(`skipped: ${p.personKey} (${p.name}) has no Feishu open_id`);
     return 0;
   } finally {
@@ -89,7 +103,10 @@ export async function campaignStatus(s: CliServices, key: string, out: Out): Pro
   }
   const today = todayIn(c.timezone);
   const [assignments, measures, people, units] = await Promise.all([
-    s.models.Assignment.find({ campaignKey: key, withdrawn: false }, { state: 1, unitKey: 1, sectionKey: 1, dueDate: 1 }).lean(),
+    s.models.Assignment.find(
+      { campaignKey: key, withdrawn: false },
+      { state: 1, unitKey: 1, sectionKey: 1, dueDate: 1 },
+    ).lean(),
     s.models.Measure.find({ campaignKey: key }, { state: 1, dueDate: 1 }).lean(),
     s.models.Person.find({ campaignKey: key }).lean(),
     s.models.Unit.find({ campaignKey: key }).sort({ order: 1 }).lean(),
@@ -104,19 +121,32 @@ export async function campaignStatus(s: CliServices, key: string, out: Out): Pro
   }
   for (const u of units) {
     const list = assignments.filter((a) => a.unitKey === u.key);
-    if (list.length) out.print(`  ${u.name}: ${list.filter((a) => a.state === "submitted").length}/${list.length}`);
+    if (list.length)
+      out.print(`  ${u.name}: ${list.filter((a) => a.state === "submitted").length}/${list.length}`);
   }
   const by = (st: string) => measures.filter((m) => m.state === st).length;
   const overdueM = measures.filter((m) => m.state !== "closed" && m.dueDate < today).length;
-  out.print(`measures: ${measures.length} (open ${by("open")}, in progress ${by("in_progress")}, closure requested ${by("closure_requested")}, closed ${by("closed")}), ${overdueM} overdue`);
+  out.print(
+    `measures: ${measures.length} (open ${by("open")}, in progress ${by("in_progress")}, closure requested ${by("closure_requested")}, closed ${by("closed")}), ${overdueM} overdue`,
+  );
   for (const p of people.filter((x) => !x.openId)) out.print(`  not resolved: ${p.key} (${p.name})`);
-  for (const p of people.filter((x) => x.undeliverable?.at)) out.print(`  undeliverable: ${p.key} (${p.name}): ${p.undeliverable?.reason ?? ""}`);
+  for (const p of people.filter((x) => x.undeliverable?.at))
+    out.print(`  undeliverable: ${p.key} (${p.name}): ${p.undeliverable?.reason ?? ""}`);
   return 0;
 }
 
-export async function campaignReturn(s: CliServices, assignmentId: string, reason: string, logger: Logger, out: Out): Promise<number> {
+export async function campaignReturn(
+  s: CliServices,
+  assignmentId: string,
+  reason: string,
+  logger: Logger,
+  out: Out,
+): Promise<number> {
   try {
-    const a = await returnSelfCheck({ models: s.models, now: () => new Date() }, { assignmentId, reason, by: { admin: "cli" } });
+    const a = await returnSelfCheck(
+      { models: s.models, now: () => new Date() },
+      { assignmentId, reason, by: { admin: "cli" } },
+    );
     out.print(`returned ${assignmentId} to ${a.assigneeKey}: ${reason}`);
     if (s.redis) {
       const { sendReturnedCard } = await import("../services/notices");
@@ -137,7 +167,11 @@ export async function campaignReturn(s: CliServices, assignmentId: string, reaso
   }
 }
 
-async function withSweeps<T>(s: CliServices, logger: Logger, fn: (q: SweepQueue) => Promise<T>): Promise<T | undefined> {
+async function withSweeps<T>(
+  s: CliServices,
+  logger: Logger,
+  fn: (q: SweepQueue) => Promise<T>,
+): Promise<T | undefined> {
   if (!s.redis) return undefined;
   const q = new SweepQueue(s.redis, `${s.redisPrefix}:bull`, logger);
   try {
@@ -157,7 +191,10 @@ export async function syncSchedules(s: CliServices, key: string, logger: Logger,
 
 /** `campaign end <key>`: no more reminders, escalations or broadcasts; answers stay. */
 export async function campaignEnd(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
-  const r = await s.models.Campaign.updateOne({ key, status: { $ne: "ended" } }, { $set: { status: "ended", endedAt: new Date() } });
+  const r = await s.models.Campaign.updateOne(
+    { key, status: { $ne: "ended" } },
+    { $set: { status: "ended", endedAt: new Date() } },
+  );
   if (!r.matchedCount) {
     out.error(`no open campaign "${key}"`);
     return 1;
@@ -174,7 +211,11 @@ export async function summarySend(s: CliServices, key: string, logger: Logger, o
     out.error(`no campaign "${key}"`);
     return 1;
   }
-  const ok = await withSweeps(s, logger, (q) => q.runNow({ kind: "broadcast", campaignKey: key, slot: `cli-${new Date().toISOString().slice(0, 16)}` }).then(() => true));
+  const ok = await withSweeps(s, logger, (q) =>
+    q
+      .runNow({ kind: "broadcast", campaignKey: key, slot: `cli-${new Date().toISOString().slice(0, 16)}` })
+      .then(() => true),
+  );
   if (!ok) {
     out.error("Redis is needed: set REDIS_URL or keep `npm start` running");
     return 1;
@@ -191,7 +232,8 @@ export async function leave(s: CliServices, args: string[], out: Out): Promise<n
     out.error("usage: leave set <campaign> <person-key> <YYYY-MM-DD> <YYYY-MM-DD> (from ≤ to)");
     return 2;
   }
-  const update = op === "set" ? { $push: { leave: { from, to } } } : op === "clear" ? { $set: { leave: [] } } : undefined;
+  const update =
+    op === "set" ? { $push: { leave: { from, to } } } : op === "clear" ? { $set: { leave: [] } } : undefined;
   if (!update || !key || !person) {
     out.error("usage: leave set|clear <campaign> <person-key> [from to]");
     return 2;

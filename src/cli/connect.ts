@@ -22,7 +22,11 @@ export interface CliServices {
   close(): Promise<void>;
 }
 
-export async function connect(config: Config, logger: Logger, need: { redis?: boolean } = {}): Promise<CliServices> {
+export async function connect(
+  config: Config,
+  logger: Logger,
+  need: { redis?: boolean } = {},
+): Promise<CliServices> {
   const local = readLocalRuntime(config.dataDir);
   const closers: (() => Promise<void>)[] = [];
   let mongoUri = config.mongodbUri ?? local?.mongoUri;
@@ -32,7 +36,9 @@ export async function connect(config: Config, logger: Logger, need: { redis?: bo
     closers.push(() => store.close());
     mongoUri = store.uri.replace(/\/(\?|$)/, "/rectify$1");
   }
-  const conn: Connection = await mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  const conn: Connection = await mongoose
+    .createConnection(mongoUri, { serverSelectionTimeoutMS: 5000 })
+    .asPromise();
   closers.unshift(() => conn.close());
   const models = createModels(conn);
   await ensureIndexes(models);
@@ -40,7 +46,9 @@ export async function connect(config: Config, logger: Logger, need: { redis?: bo
   const redisUrl = config.redisUrl ?? local?.redisUrl;
   if (need.redis && !redisUrl) {
     await Promise.all(closers.map((c) => c()));
-    throw new Error("Redis is needed for this command: set REDIS_URL, or keep `npm start` running (it records its Redis in DATA_DIR/runtime.json).");
+    throw new Error(
+      "Redis is needed for this command: set REDIS_URL, or keep `npm start` running (it records its Redis in DATA_DIR/runtime.json).",
+    );
   }
   const redis = redisUrl ? createRedis(redisUrl, logger, { name: "cli", forBullmq: true }) : undefined;
   if (redis) closers.unshift(async () => void (await redis.quit()));
@@ -48,7 +56,10 @@ export async function connect(config: Config, logger: Logger, need: { redis?: bo
   const creds = config.feishu.appId
     ? { appId: config.feishu.appId, appSecret: config.feishu.appSecret ?? "", domain: config.feishu.domain }
     : local?.feishu;
-  const feishu = creds && redis ? new FeishuClient({ ...creds, redis, redisPrefix: config.redisPrefix, logger }) : undefined;
+  const feishu =
+    creds && redis
+      ? new FeishuClient({ ...creds, redis, redisPrefix: config.redisPrefix, logger })
+      : undefined;
   return {
     models,
     redis,

@@ -5,7 +5,17 @@ import { buildDictionary, runIntentCli } from "../intent/index";
 import { createLogger } from "../logger";
 import { campaignChecklist } from "../services/views";
 import { todayIn } from "../time";
-import { campaignEnd, campaignImport, campaignList, campaignReturn, campaignStart, campaignStatus, leave, summarySend, type Out } from "./campaign";
+import {
+  campaignEnd,
+  campaignImport,
+  campaignList,
+  campaignReturn,
+  campaignStart,
+  campaignStatus,
+  leave,
+  summarySend,
+  type Out,
+} from "./campaign";
 import { connect } from "./connect";
 
 const HELP = `npm run cli -- <command>
@@ -44,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === "template" && sub === "show") {
     if (rest.includes("--json")) console.log(JSON.stringify(BUILTIN_TEMPLATE, null, 2));
     else {
-      console.log(`${BUILTIN_TEMPLATE.title} [${BUILTIN_TEMPLATE.key}]  (templates: ${Object.keys(TEMPLATES).join(", ")})`);
+      console.log(
+        `${BUILTIN_TEMPLATE.title} [${BUILTIN_TEMPLATE.key}]  (templates: ${Object.keys(TEMPLATES).join(", ")})`,
+      );
       for (const s of BUILTIN_TEMPLATE.sections) {
         console.log(`\n${s.code} · ${s.title}`);
         for (const it of s.items) {
@@ -102,7 +114,11 @@ async function main(argv: string[]): Promise<number> {
       switch (sub) {
         case "import":
           if (!rest[0]) break;
-          return await campaignImport(s, rest[0], { today: flag(rest, "today") ?? todayIn(config.timezone), out, logger });
+          return await campaignImport(s, rest[0], {
+            today: flag(rest, "today") ?? todayIn(config.timezone),
+            out,
+            logger,
+          });
         case "list":
           return await campaignList(s, out);
         case "start":

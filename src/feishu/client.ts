@@ -3,7 +3,16 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../logger";
 import { checkBody, FeishuApiError, toFeishuError } from "./errors";
 import { RedisTokenCache } from "./token-cache";
-import type { ChatMember, FeishuApi, MessageContent, Receiver, ResolvedUser, SendOptions, SentMessage, UserLookup } from "./types";
+import type {
+  ChatMember,
+  FeishuApi,
+  MessageContent,
+  Receiver,
+  ResolvedUser,
+  SendOptions,
+  SentMessage,
+  UserLookup,
+} from "./types";
 
 export interface FeishuClientOptions {
   appId: string;
@@ -25,7 +34,10 @@ export function sdkDomain(domain: string): lark.Domain | string {
 
 /** Route the SDK's own logging into ours, quietly: we classify and log errors ourselves. */
 function sdkLogger(log: Logger) {
-  const fmt = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m))).join(" ");
+  const fmt = (msg: unknown[]) =>
+    msg
+      .map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m)))
+      .join(" ");
   return {
     error: (...m: unknown[]) => log.debug({ sdk: "error" }, fmt(m)),
     warn: (...m: unknown[]) => log.debug({ sdk: "warn" }, fmt(m)),
@@ -86,34 +98,53 @@ export class FeishuClient implements FeishuApi {
   }
 
   async send(to: Receiver, content: MessageContent, opts: SendOptions = {}): Promise<SentMessage> {
-    const res = await this.call("message.create", () =>
-      this.sdk.im.message.create({
-        params: { receive_id_type: to.type },
-        data: { receive_id: to.id, ...encode(content), uuid: opts.uuid },
-      }) as Promise<ApiBody>,
+    const res = await this.call(
+      "message.create",
+      () =>
+        this.sdk.im.message.create({
+          params: { receive_id_type: to.type },
+          data: { receive_id: to.id, ...encode(content), uuid: opts.uuid },
+        }) as Promise<ApiBody>,
     );
     return { messageId: String(res.data?.message_id ?? ""), chatId: res.data?.chat_id as string | undefined };
   }
 
-  async reply(messageId: string, content: MessageContent, opts: SendOptions & { inThread?: boolean } = {}): Promise<SentMessage> {
-    const res = await this.call("message.reply", () =>
-      this.sdk.im.message.reply({
-        path: { message_id: messageId },
-        data: { ...encode(content), reply_in_thread: opts.inThread, uuid: opts.uuid },
-      }) as Promise<ApiBody>,
+  async reply(
+    messageId: string,
+    content: MessageContent,
+    opts: SendOptions & { inThread?: boolean } = {},
+  ): Promise<SentMessage> {
+    const res = await this.call(
+      "message.reply",
+      () =>
+        this.sdk.im.message.reply({
+          path: { message_id: messageId },
+          data: { ...encode(content), reply_in_thread: opts.inThread, uuid: opts.uuid },
+        }) as Promise<ApiBody>,
     );
     return { messageId: String(res.data?.message_id ?? ""), chatId: res.data?.chat_id as string | undefined };
   }
 
   async patchCard(messageId: string, card: object): Promise<void> {
-    await this.call("message.patch", () =>
-      this.sdk.im.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }) as Promise<ApiBody>,
+    await this.call(
+      "message.patch",
+      () =>
+        this.sdk.im.message.patch({
+          path: { message_id: messageId },
+          data: { content: JSON.stringify(card) },
+        }) as Promise<ApiBody>,
     );
   }
 
   async delayedUpdate(token: string, card: object): Promise<void> {
-    await this.call("card.update", () =>
-      this.sdk.request({ method: "POST", url: "/open-apis/interactive/v1/card/update", data: { token, card } }) as Promise<ApiBody>,
+    await this.call(
+      "card.update",
+      () =>
+        this.sdk.request({
+          method: "POST",
+          url: "/open-apis/interactive/v1/card/update",
+          data: { token, card },
+        }) as Promise<ApiBody>,
     );
   }
 
@@ -125,11 +156,13 @@ export class FeishuClient implements FeishuApi {
     for (let i = 0; i < Math.max(emails.length, mobiles.length); i += 50) {
       const batchE = emails.slice(i, i + 50);
       const batchM = mobiles.slice(i, i + 50);
-      const res = await this.call("contact.batch_get_id", () =>
-        this.sdk.contact.user.batchGetId({
-          params: { user_id_type: "open_id" },
-          data: { emails: batchE.length ? batchE : undefined, mobiles: batchM.length ? batchM : undefined },
-        }) as Promise<ApiBody>,
+      const res = await this.call(
+        "contact.batch_get_id",
+        () =>
+          this.sdk.contact.user.batchGetId({
+            params: { user_id_type: "open_id" },
+            data: { emails: batchE.length ? batchE : undefined, mobiles: batchM.length ? batchM : undefined },
+          }) as Promise<ApiBody>,
       );
       const list = (res.data?.user_list ?? []) as { user_id?: string; email?: string; mobile?: string }[];
       const found = new Map<string, string | undefined>();
@@ -147,11 +180,13 @@ export class FeishuClient implements FeishuApi {
     const members: ChatMember[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await this.call("chat_members.get", () =>
-        this.sdk.im.chatMembers.get({
-          path: { chat_id: chatId },
-          params: { member_id_type: "open_id", page_size: 100, page_token: pageToken },
-        }) as Promise<ApiBody>,
+      const res = await this.call(
+        "chat_members.get",
+        () =>
+          this.sdk.im.chatMembers.get({
+            path: { chat_id: chatId },
+            params: { member_id_type: "open_id", page_size: 100, page_token: pageToken },
+          }) as Promise<ApiBody>,
       );
       const items = (res.data?.items ?? []) as { member_id?: string; name?: string }[];
       for (const it of items) if (it.member_id) members.push({ openId: it.member_id, name: it.name });
@@ -161,19 +196,29 @@ export class FeishuClient implements FeishuApi {
   }
 
   async getChatName(chatId: string): Promise<string | undefined> {
-    const res = await this.call("chat.get", () => this.sdk.im.chat.get({ path: { chat_id: chatId } }) as Promise<ApiBody>);
+    const res = await this.call(
+      "chat.get",
+      () => this.sdk.im.chat.get({ path: { chat_id: chatId } }) as Promise<ApiBody>,
+    );
     return res.data?.name as string | undefined;
   }
 
-  async uploadFile(file: { name: string; type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus"; data: Buffer }): Promise<string> {
+  async uploadFile(file: {
+    name: string;
+    type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus";
+    data: Buffer;
+  }): Promise<string> {
     // The SDK's im.file.create returns `data` unwrapped ({file_key}) or null on failure.
     let res: { file_key?: string } | null;
     try {
-      res = await this.sdk.im.file.create({ data: { file_type: file.type, file_name: file.name, file: file.data } });
+      res = await this.sdk.im.file.create({
+        data: { file_type: file.type, file_name: file.name, file: file.data },
+      });
     } catch (e) {
       throw toFeishuError(e, "file.create");
     }
-    if (!res?.file_key) throw new FeishuApiError("unknown", undefined, undefined, "file.create failed: no file_key");
+    if (!res?.file_key)
+      throw new FeishuApiError("unknown", undefined, undefined, "file.create failed: no file_key");
     return res.file_key;
   }
 }

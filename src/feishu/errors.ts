@@ -33,7 +33,9 @@ export class FeishuApiError extends Error {
 
 const RATE_LIMITED = new Set([99991400, 230020, 11232, 11233]);
 const PERMISSION = new Set([99991672, 99991679, 230006, 230013, 230027, 230053, 99991401]);
-const INVALID_RECEIVER = new Set([230029, 230001, 230002, 99992361, 99992351, 99992352, 99992353, 230034, 230035, 230012]);
+const INVALID_RECEIVER = new Set([
+  230029, 230001, 230002, 99992361, 99992351, 99992352, 99992353, 230034, 230035, 230012,
+]);
 const CARD_INVALID = new Set([230099, 230025, 200621, 200861, 11310, 230009]);
 const TOO_OLD = new Set([230031, 230028]);
 const INVALID_TOKEN = new Set([99991663, 99991661, 99991664, 99991668]);
@@ -86,11 +88,20 @@ export function toFeishuError(e: unknown, what: string): FeishuApiError {
 }
 
 /** A 2xx answer still needs `code === 0`. */
-export function checkBody<T extends { code?: number; msg?: string }>(body: T | undefined | null, what: string): T {
+export function checkBody<T extends { code?: number; msg?: string }>(
+  body: T | undefined | null,
+  what: string,
+): T {
   if (!body) throw new FeishuApiError("unknown", undefined, 200, `${what} failed: empty answer`);
   if (body.code !== undefined && body.code !== 0) {
     const kind = classifyCode(body.code, 200);
-    throw new FeishuApiError(kind, body.code, 200, `${what} failed: ${body.code} ${body.msg ?? ""}`, kind === "rate_limited" ? 1000 : undefined);
+    throw new FeishuApiError(
+      kind,
+      body.code,
+      200,
+      `${what} failed: ${body.code} ${body.msg ?? ""}`,
+      kind === "rate_limited" ? 1000 : undefined,
+    );
   }
   return body;
 }

@@ -20,7 +20,12 @@ export class RedisTokenCache {
     return v ?? undefined;
   }
 
-  async set(key: unknown, value: unknown, expireAt?: number, options?: { namespace?: string }): Promise<boolean> {
+  async set(
+    key: unknown,
+    value: unknown,
+    expireAt?: number,
+    options?: { namespace?: string },
+  ): Promise<boolean> {
     const k = this.key(key, options?.namespace);
     if (value === undefined || value === null || value === "") {
       await this.redis.del(k);

@@ -39,12 +39,20 @@ export interface ChatMember {
 
 export interface FeishuApi {
   send(to: Receiver, content: MessageContent, opts?: SendOptions): Promise<SentMessage>;
-  reply(messageId: string, content: MessageContent, opts?: SendOptions & { inThread?: boolean }): Promise<SentMessage>;
+  reply(
+    messageId: string,
+    content: MessageContent,
+    opts?: SendOptions & { inThread?: boolean },
+  ): Promise<SentMessage>;
   patchCard(messageId: string, card: object): Promise<void>;
   /** Delayed update with a callback token (valid 30 min, 2 uses). */
   delayedUpdate(token: string, card: object): Promise<void>;
   lookupUsers(q: UserLookup): Promise<ResolvedUser[]>;
   listChatMembers(chatId: string): Promise<ChatMember[]>;
   getChatName(chatId: string): Promise<string | undefined>;
-  uploadFile(file: { name: string; type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus"; data: Buffer }): Promise<string>;
+  uploadFile(file: {
+    name: string;
+    type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus";
+    data: Buffer;
+  }): Promise<string>;
 }

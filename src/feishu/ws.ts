@@ -22,7 +22,10 @@ export function startLongConnection(opts: {
   logger: Logger;
   onPayload(payload: Record<string, unknown>): Promise<unknown>;
 }): LongConnection {
-  const dispatcher = new lark.EventDispatcher({ encryptKey: opts.encryptKey, verificationToken: opts.verificationToken });
+  const dispatcher = new lark.EventDispatcher({
+    encryptKey: opts.encryptKey,
+    verificationToken: opts.verificationToken,
+  });
   const handlers: Record<string, (data: Record<string, unknown>) => Promise<unknown>> = {};
   for (const type of EVENT_TYPES) {
     handlers[type] = async (data) => {
@@ -36,7 +39,12 @@ export function startLongConnection(opts: {
   }
   // The SDK's handler map is typed per known event; card.action.trigger is missing from it.
   dispatcher.register(handlers as unknown as Parameters<typeof dispatcher.register>[0]);
-  const ws = new lark.WSClient({ appId: opts.appId, appSecret: opts.appSecret, domain: sdkDomain(opts.domain), loggerLevel: lark.LoggerLevel.warn });
+  const ws = new lark.WSClient({
+    appId: opts.appId,
+    appSecret: opts.appSecret,
+    domain: sdkDomain(opts.domain),
+    loggerLevel: lark.LoggerLevel.warn,
+  });
   void ws.start({ eventDispatcher: dispatcher });
   opts.logger.info("feishu long connection started");
   return { close: () => ws.close() };

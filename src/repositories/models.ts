@@ -92,7 +92,10 @@ const personSchema = new Schema(
   opts,
 );
 personSchema.index({ campaignKey: 1, key: 1 }, { unique: true });
-personSchema.index({ campaignKey: 1, openId: 1 }, { unique: true, partialFilterExpression: { openId: { $type: "string" } } });
+personSchema.index(
+  { campaignKey: 1, openId: 1 },
+  { unique: true, partialFilterExpression: { openId: { $type: "string" } } },
+);
 personSchema.index({ openId: 1 });
 
 const assignmentSchema = new Schema(
@@ -173,7 +176,12 @@ const measureSchema = new Schema(
     reviewerKey: { type: String },
     dueDate: { type: String, required: true },
     originalDueDate: { type: String, required: true },
-    state: { type: String, enum: ["open", "in_progress", "closure_requested", "closed"], default: "open", required: true },
+    state: {
+      type: String,
+      enum: ["open", "in_progress", "closure_requested", "closed"],
+      default: "open",
+      required: true,
+    },
     rev: { type: Number, default: 0 },
     percent: { type: Number, default: 0 },
     extension: {
@@ -268,7 +276,10 @@ const noticeSchema = new Schema(
 );
 noticeSchema.index({ campaignKey: 1, kind: 1, key: 1 }, { unique: true });
 
-const counterSchema = new Schema({ _id: { type: String, required: true }, seq: { type: Number, default: 0 } }, { versionKey: false });
+const counterSchema = new Schema(
+  { _id: { type: String, required: true }, seq: { type: Number, default: 0 } },
+  { versionKey: false },
+);
 
 export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
 export type UnitDoc = InferSchemaType<typeof unitSchema>;

@@ -23,7 +23,12 @@ export function encryptBody(encryptKey: string, plain: string): string {
 }
 
 /** hex SHA-256 of timestamp + nonce + encryptKey + rawBody. */
-export function signBody(timestamp: string, nonce: string, encryptKey: string, rawBody: Buffer | string): string {
+export function signBody(
+  timestamp: string,
+  nonce: string,
+  encryptKey: string,
+  rawBody: Buffer | string,
+): string {
   return crypto
     .createHash("sha256")
     .update(timestamp + nonce + encryptKey)

@@ -33,7 +33,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
 /** JSON answer without express' extras (etag, content negotiation): this path answers every callback. */
 function send(res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(json),
+  });
   res.end(json);
 }
 

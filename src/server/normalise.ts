@@ -3,7 +3,9 @@ import type { InboundEvent } from "../domain/events";
 
 /** Raw Feishu payloads (schema 2.0, flattened or not) → small internal types. Unknown event types → null. */
 
-const userId = z.object({ open_id: z.string().optional(), union_id: z.string().optional(), user_id: z.string().optional() }).loose();
+const userId = z
+  .object({ open_id: z.string().optional(), union_id: z.string().optional(), user_id: z.string().optional() })
+  .loose();
 
 const messageEvent = z.object({
   sender: z.object({ sender_id: userId, sender_type: z.string().optional() }).loose(),
@@ -36,7 +38,10 @@ const cardEvent = z.object({
       timezone: z.string().optional(),
     })
     .loose(),
-  context: z.object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() }).loose().optional(),
+  context: z
+    .object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() })
+    .loose()
+    .optional(),
 });
 
 const botAdded = z.object({
@@ -51,7 +56,10 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
   const header = payload.header as { event_id: string; event_type: string };
   const event = payload.event;
   const eventId = header.event_id;
-  const fail = (e: z.ZodError) => new PayloadError(`${header.event_type}: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+  const fail = (e: z.ZodError) =>
+    new PayloadError(
+      `${header.event_type}: ${e.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+    );
 
   switch (header.event_type) {
     case "im.message.receive_v1": {
@@ -114,7 +122,13 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
     case "im.chat.member.bot.added_v1": {
       const r = botAdded.safeParse(event);
       if (!r.success) throw fail(r.error);
-      return { kind: "bot_added", eventId, chatId: r.data.chat_id, name: r.data.name, operatorOpenId: r.data.operator_id?.open_id };
+      return {
+        kind: "bot_added",
+        eventId,
+        chatId: r.data.chat_id,
+        name: r.data.name,
+        operatorOpenId: r.data.operator_id?.open_id,
+      };
     }
     default:
       return null;

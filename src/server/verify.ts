@@ -27,7 +27,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * Everything that must hold before any handler runs: parse, challenge, signature on the raw body with a
  * timestamp window and a constant-time compare, decryption, verification token. Pure: no I/O.
  */
-export function verifyInbound(rawBody: Buffer, headers: Record<string, string | string[] | undefined>, o: VerifyOptions): Verified {
+export function verifyInbound(
+  rawBody: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  o: VerifyOptions,
+): Verified {
   let outer: unknown;
   try {
     outer = JSON.parse(rawBody.toString("utf8"));
@@ -59,21 +63,25 @@ export function verifyInbound(rawBody: Buffer, headers: Record<string, string | 
     const sig = header(headers, "x-lark-signature");
     if (!ts || !nonce || !sig) return { ok: false, status: 401, reason: "signature headers missing" };
     const tsNum = Number(ts);
-    if (!/^\d{1,13}$/.test(ts) || !Number.isFinite(tsNum)) return { ok: false, status: 401, reason: "bad timestamp" };
-    if (Math.abs(o.now() / 1000 - tsNum) > o.windowSeconds) return { ok: false, status: 401, reason: "stale timestamp" };
+    if (!/^\d{1,13}$/.test(ts) || !Number.isFinite(tsNum))
+      return { ok: false, status: 401, reason: "bad timestamp" };
+    if (Math.abs(o.now() / 1000 - tsNum) > o.windowSeconds)
+      return { ok: false, status: 401, reason: "stale timestamp" };
     if (!safeEqualHex(signBody(ts, nonce, o.encryptKey, rawBody), sig.toLowerCase())) {
       return { ok: false, status: 401, reason: "bad signature" };
     }
   } else {
     if (!o.insecureNoEncryption) return { ok: false, status: 403, reason: "encrypt key not configured" };
-    if (typeof outer.encrypt === "string") return { ok: false, status: 400, reason: "encrypted body but no encrypt key configured" };
+    if (typeof outer.encrypt === "string")
+      return { ok: false, status: 400, reason: "encrypted body but no encrypt key configured" };
     payload = outer;
     if (payload.type === "url_verification") return challenge(payload, o);
   }
 
   const hdr = isRecord(payload.header) ? payload.header : undefined;
   const token = hdr?.token ?? payload.token;
-  if (o.verificationToken && token !== o.verificationToken) return { ok: false, status: 401, reason: "bad verification token" };
+  if (o.verificationToken && token !== o.verificationToken)
+    return { ok: false, status: 401, reason: "bad verification token" };
   if (!hdr || typeof hdr.event_id !== "string" || typeof hdr.event_type !== "string") {
     return { ok: false, status: 400, reason: "not a schema 2.0 event" };
   }
@@ -81,7 +89,8 @@ export function verifyInbound(rawBody: Buffer, headers: Record<string, string | 
 }
 
 function challenge(payload: Record<string, unknown>, o: VerifyOptions): Verified {
-  if (o.verificationToken && payload.token !== o.verificationToken) return { ok: false, status: 401, reason: "bad verification token" };
+  if (o.verificationToken && payload.token !== o.verificationToken)
+    return { ok: false, status: 401, reason: "bad verification token" };
   if (typeof payload.challenge !== "string") return { ok: false, status: 400, reason: "challenge missing" };
   return { ok: true, kind: "challenge", challenge: payload.challenge };
 }

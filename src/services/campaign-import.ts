@@ -46,7 +46,8 @@ async function resolveIdentities(
     if (p.openId) openIds.set(p.key, p.openId);
     else {
       const s = stored.get(p.key);
-      if (s?.openId && (s.email ?? undefined) === p.email && (s.mobile ?? undefined) === p.mobile) openIds.set(p.key, s.openId);
+      if (s?.openId && (s.email ?? undefined) === p.email && (s.mobile ?? undefined) === p.mobile)
+        openIds.set(p.key, s.openId);
       else need.push(p);
     }
   }
@@ -54,12 +55,21 @@ async function resolveIdentities(
   if (!need.length) return { openIds, unresolved };
   const tried = (p: PersonSpec) => [p.email, p.mobile].filter((x): x is string => Boolean(x));
   if (!lookup) {
-    for (const p of need) unresolved.push({ personKey: p.key, name: p.name, tried: tried(p), reason: "no Feishu connection to look up" });
+    for (const p of need)
+      unresolved.push({
+        personKey: p.key,
+        name: p.name,
+        tried: tried(p),
+        reason: "no Feishu connection to look up",
+      });
     return { openIds, unresolved };
   }
   let found: Map<string, string | undefined>;
   try {
-    const res = await lookup({ emails: need.flatMap((p) => (p.email ? [p.email] : [])), mobiles: need.flatMap((p) => (p.mobile ? [p.mobile] : [])) });
+    const res = await lookup({
+      emails: need.flatMap((p) => (p.email ? [p.email] : [])),
+      mobiles: need.flatMap((p) => (p.mobile ? [p.mobile] : [])),
+    });
     found = new Map(res.map((r) => [r.query, r.openId]));
   } catch (e) {
     const reason = `lookup failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -69,7 +79,13 @@ async function resolveIdentities(
   for (const p of need) {
     const id = (p.email && found.get(p.email)) || (p.mobile && found.get(p.mobile)) || undefined;
     if (id) openIds.set(p.key, id);
-    else unresolved.push({ personKey: p.key, name: p.name, tried: tried(p), reason: "not found in Feishu (or outside the app's scope)" });
+    else
+      unresolved.push({
+        personKey: p.key,
+        name: p.name,
+        tried: tried(p),
+        reason: "not found in Feishu (or outside the app's scope)",
+      });
   }
   return { openIds, unresolved };
 }
@@ -86,22 +102,48 @@ export async function importCampaign(
 ): Promise<ImportReport> {
   const hash = specHash(spec);
   const existing = await m.Campaign.findOne({ key: spec.key }).lean();
-  const base = { campaignKey: spec.key, created: !existing, units: spec.units.length, people: spec.people.length };
+  const base = {
+    campaignKey: spec.key,
+    created: !existing,
+    units: spec.units.length,
+    people: spec.people.length,
+  };
   if (existing?.specHash === hash) {
-    const unresolved = (await m.Person.find({ campaignKey: spec.key, openId: { $exists: false } }).lean()).map((p) => ({
+    const unresolved = (
+      await m.Person.find({ campaignKey: spec.key, openId: { $exists: false } }).lean()
+    ).map((p) => ({
       personKey: p.key,
       name: p.name,
       tried: [p.email, p.mobile].filter((x): x is string => Boolean(x)),
       reason: "not resolved at import",
     }));
     const total = await m.Assignment.countDocuments({ campaignKey: spec.key, withdrawn: false });
-    return { ...base, created: false, unchanged: true, assignments: { total, created: 0, updated: 0, withdrawn: 0 }, unresolved };
+    return {
+      ...base,
+      created: false,
+      unchanged: true,
+      assignments: { total, created: 0, updated: 0, withdrawn: 0 },
+      unresolved,
+    };
   }
   const { openIds, unresolved } = await resolveIdentities(m, spec, deps.lookupUsers);
 
-  const sections = spec.checklist.sections.map((s, i) => ({ key: s.key, code: s.code, title: s.title, order: i }));
+  const sections = spec.checklist.sections.map((s, i) => ({
+    key: s.key,
+    code: s.code,
+    title: s.title,
+    order: i,
+  }));
   let order = 0;
-  const items = spec.checklist.sections.flatMap((s) => s.items.map((it) => ({ key: it.key, sectionKey: s.key, title: it.title, checkpoints: it.checkpoints, order: order++ })));
+  const items = spec.checklist.sections.flatMap((s) =>
+    s.items.map((it) => ({
+      key: it.key,
+      sectionKey: s.key,
+      title: it.title,
+      checkpoints: it.checkpoints,
+      order: order++,
+    })),
+  );
 
   await m.Campaign.updateOne(
     { key: spec.key },
@@ -141,7 +183,15 @@ export async function importCampaign(
       updateOne: {
         filter: { campaignKey: spec.key, key: p.key },
         update: {
-          $set: { name: p.name, unitKey: p.unit, roles: p.roles, email: p.email, mobile: p.mobile, locale: p.locale ?? "zh", ...(openId ? { openId } : {}) },
+          $set: {
+            name: p.name,
+            unitKey: p.unit,
+            roles: p.roles,
+            email: p.email,
+            mobile: p.mobile,
+            locale: p.locale ?? "zh",
+            ...(openId ? { openId } : {}),
+          },
           ...(openId ? {} : { $unset: { openId: "" } }),
         },
         upsert: true,
@@ -153,10 +203,27 @@ export async function importCampaign(
   const unitHead = new Map(spec.units.map((u) => [u.key, u.head]));
   const itemSection = new Map(items.map((it) => [it.key, it.sectionKey]));
   const personUnit = new Map(spec.people.map((p) => [p.key, p.unit]));
-  const wanted = new Map<string, { itemKey: string; target: "unit" | "person"; unitKey: string; assigneeKey: string; dueDate: string }>();
+  const wanted = new Map<
+    string,
+    { itemKey: string; target: "unit" | "person"; unitKey: string; assigneeKey: string; dueDate: string }
+  >();
   for (const a of spec.assignments) {
-    for (const u of a.units) wanted.set(assignmentKey(a.item, "unit", u), { itemKey: a.item, target: "unit", unitKey: u, assigneeKey: unitHead.get(u) ?? "", dueDate: a.due });
-    for (const p of a.people) wanted.set(assignmentKey(a.item, "person", p), { itemKey: a.item, target: "person", unitKey: personUnit.get(p) ?? "", assigneeKey: p, dueDate: a.due });
+    for (const u of a.units)
+      wanted.set(assignmentKey(a.item, "unit", u), {
+        itemKey: a.item,
+        target: "unit",
+        unitKey: u,
+        assigneeKey: unitHead.get(u) ?? "",
+        dueDate: a.due,
+      });
+    for (const p of a.people)
+      wanted.set(assignmentKey(a.item, "person", p), {
+        itemKey: a.item,
+        target: "person",
+        unitKey: personUnit.get(p) ?? "",
+        assigneeKey: p,
+        dueDate: a.due,
+      });
   }
   const before = new Map((await m.Assignment.find({ campaignKey: spec.key }).lean()).map((a) => [a.key, a]));
   let created = 0;
@@ -171,7 +238,15 @@ export async function importCampaign(
       updateOne: {
         filter: { campaignKey: spec.key, key },
         update: {
-          $set: { itemKey: w.itemKey, sectionKey: itemSection.get(w.itemKey) ?? "", target: w.target, unitKey: w.unitKey, assigneeKey: w.assigneeKey, dueDate: w.dueDate, withdrawn: false },
+          $set: {
+            itemKey: w.itemKey,
+            sectionKey: itemSection.get(w.itemKey) ?? "",
+            target: w.target,
+            unitKey: w.unitKey,
+            assigneeKey: w.assigneeKey,
+            dueDate: w.dueDate,
+            withdrawn: false,
+          },
           $setOnInsert: { state: "pending", rev: 0, responseVersion: 0 },
         },
         upsert: true,
@@ -179,10 +254,17 @@ export async function importCampaign(
     });
   }
   const gone = [...before.values()].filter((b) => !wanted.has(b.key) && !b.withdrawn);
-  for (const g of gone) ops.push({ updateOne: { filter: { _id: g._id }, update: { $set: { withdrawn: true } } } });
-  for (let i = 0; i < ops.length; i += 500) await m.Assignment.bulkWrite(ops.slice(i, i + 500), { ordered: true });
+  for (const g of gone)
+    ops.push({ updateOne: { filter: { _id: g._id }, update: { $set: { withdrawn: true } } } });
+  for (let i = 0; i < ops.length; i += 500)
+    await m.Assignment.bulkWrite(ops.slice(i, i + 500), { ordered: true });
 
   // Last: the hash marks the import complete, so an interrupted import runs again in full.
   await m.Campaign.updateOne({ key: spec.key }, { $set: { specHash: hash } });
-  return { ...base, unchanged: false, assignments: { total: wanted.size, created, updated, withdrawn: gone.length }, unresolved };
+  return {
+    ...base,
+    unchanged: false,
+    assignments: { total: wanted.size, created, updated, withdrawn: gone.length },
+    unresolved,
+  };
 }

@@ -31,16 +31,32 @@ export interface StartReport {
  */
 export async function startCampaign(d: StartDeps, key: string): Promise<StartReport> {
   const c = await loadCampaign(d, key);
-  if (c.status === "ended") throw new AppError("closed", "活动已结束，不能再启动。", "The campaign has ended; it cannot be started.");
+  if (c.status === "ended")
+    throw new AppError("closed", "活动已结束，不能再启动。", "The campaign has ended; it cannot be started.");
   if (c.status !== "active") {
-    await d.models.Campaign.updateOne({ key, status: { $ne: "ended" } }, { $set: { status: "active", startedAt: d.now() } });
-    await audit(d, { campaignKey: key, entity: "campaign", entityId: key, action: "start", from: c.status, to: "active" });
+    await d.models.Campaign.updateOne(
+      { key, status: { $ne: "ended" } },
+      { $set: { status: "active", startedAt: d.now() } },
+    );
+    await audit(d, {
+      campaignKey: key,
+      entity: "campaign",
+      entityId: key,
+      action: "start",
+      from: c.status,
+      to: "active",
+    });
   }
   const [units, people, assignments, sent] = await Promise.all([
     d.models.Unit.find({ campaignKey: key }, { key: 1, name: 1 }).lean(),
     d.models.Person.find({ campaignKey: key }).lean(),
-    d.models.Assignment.find({ campaignKey: key, withdrawn: false, state: "pending" }).sort({ dueDate: 1, key: 1 }).lean(),
-    d.models.SentCard.find({ campaignKey: key, kind: { $in: ["selfcheck", "digest-start"] } }, { kind: 1, refId: 1 }).lean(),
+    d.models.Assignment.find({ campaignKey: key, withdrawn: false, state: "pending" })
+      .sort({ dueDate: 1, key: 1 })
+      .lean(),
+    d.models.SentCard.find(
+      { campaignKey: key, kind: { $in: ["selfcheck", "digest-start"] } },
+      { kind: 1, refId: 1 },
+    ).lean(),
   ]);
   const sentSet = new Set(sent.map((s) => `${s.kind}:${s.refId}`));
   const unitName = new Map(units.map((u) => [u.key, u.name]));
@@ -81,9 +97,27 @@ export async function startCampaign(d: StartDeps, key: string): Promise<StartRep
           alreadySent++;
           continue;
         }
-        const lines = list.map((a) => ({ kind: "assignment" as const, id: String(a._id), title: c.items.find((i) => i.key === a.itemKey)?.title ?? a.itemKey, dueDate: a.dueDate }));
-        const card = digestCard({ personName: p.name, campaignTitle: c.title, lines, locale, today: day, kind: "start" });
-        jobs.push({ op: "send", to, content: { card }, uuid: outboundUuid("start-digest", key, p.key), ref: ref("digest-start", p.key) });
+        const lines = list.map((a) => ({
+          kind: "assignment" as const,
+          id: String(a._id),
+          title: c.items.find((i) => i.key === a.itemKey)?.title ?? a.itemKey,
+          dueDate: a.dueDate,
+        }));
+        const card = digestCard({
+          personName: p.name,
+          campaignTitle: c.title,
+          lines,
+          locale,
+          today: day,
+          kind: "start",
+        });
+        jobs.push({
+          op: "send",
+          to,
+          content: { card },
+          uuid: outboundUuid("start-digest", key, p.key),
+          ref: ref("digest-start", p.key),
+        });
         continue;
       }
       const a = list[round - 1];
@@ -95,9 +129,22 @@ export async function startCampaign(d: StartDeps, key: string): Promise<StartRep
       }
       const view = assignmentViewFrom(a, c, unitName.get(a.unitKey) ?? a.unitKey, p.name);
       const card = selfCheckCard({ a: view, locale, today: day, mode: "edit" });
-      jobs.push({ op: "send", to, content: { card }, uuid: outboundUuid("start-selfcheck", id), ref: ref("selfcheck", id) });
+      jobs.push({
+        op: "send",
+        to,
+        content: { card },
+        uuid: outboundUuid("start-selfcheck", id),
+        ref: ref("selfcheck", id),
+      });
     }
     await flush();
   }
-  return { campaignKey: key, people: perPerson.size, assignments: assignments.length, enqueued, alreadySent, skipped };
+  return {
+    campaignKey: key,
+    people: perPerson.size,
+    assignments: assignments.length,
+    enqueued,
+    alreadySent,
+    skipped,
+  };
 }

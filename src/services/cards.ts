@@ -48,29 +48,65 @@ export async function selfCheckCardFor(
   return selfCheckCard({ a: view, response, locale, today: today(d, c), mode, error: opts.error });
 }
 
-export async function measureCardFor(d: ServiceDeps, measureId: string, viewer: Person | null, opts: { notice?: string; locale?: Locale } = {}): Promise<Card> {
+export async function measureCardFor(
+  d: ServiceDeps,
+  measureId: string,
+  viewer: Person | null,
+  opts: { notice?: string; locale?: Locale } = {},
+): Promise<Card> {
   const m = await loadMeasure(d, measureId);
   const c = await loadCampaign(d, m.campaignKey);
   const locale = opts.locale ?? localeOf(viewer);
-  const role: MeasureViewer = viewer?.key === m.ownerKey ? "owner" : viewer?.key === m.reviewerKey ? "reviewer" : "other";
-  return measureCard({ m: await measureView(d, m, c, locale), locale, today: today(d, c), viewer: role, notice: opts.notice });
+  const role: MeasureViewer =
+    viewer?.key === m.ownerKey ? "owner" : viewer?.key === m.reviewerKey ? "reviewer" : "other";
+  return measureCard({
+    m: await measureView(d, m, c, locale),
+    locale,
+    today: today(d, c),
+    viewer: role,
+    notice: opts.notice,
+  });
 }
 
 /** Everything still on one person in one campaign: pending self-checks and open measures. */
-export async function digestLinesFor(d: ServiceDeps, campaignKey: string, personKey: string): Promise<DigestLine[]> {
+export async function digestLinesFor(
+  d: ServiceDeps,
+  campaignKey: string,
+  personKey: string,
+): Promise<DigestLine[]> {
   const c = await loadCampaign(d, campaignKey);
   const [assignments, measures] = await Promise.all([
-    d.models.Assignment.find({ campaignKey, assigneeKey: personKey, state: "pending", withdrawn: false }).lean(),
+    d.models.Assignment.find({
+      campaignKey,
+      assigneeKey: personKey,
+      state: "pending",
+      withdrawn: false,
+    }).lean(),
     d.models.Measure.find({ campaignKey, ownerKey: personKey, state: { $ne: "closed" } }).lean(),
   ]);
   const title = (k: string) => c.items.find((i) => i.key === k)?.title ?? k;
   return [
-    ...assignments.map((a) => ({ kind: "assignment" as const, id: String(a._id), title: title(a.itemKey), dueDate: a.dueDate })),
-    ...measures.map((m) => ({ kind: "measure" as const, id: String(m._id), title: `#${m.seq} ${m.content}`, dueDate: m.dueDate })),
+    ...assignments.map((a) => ({
+      kind: "assignment" as const,
+      id: String(a._id),
+      title: title(a.itemKey),
+      dueDate: a.dueDate,
+    })),
+    ...measures.map((m) => ({
+      kind: "measure" as const,
+      id: String(m._id),
+      title: `#${m.seq} ${m.content}`,
+      dueDate: m.dueDate,
+    })),
   ];
 }
 
-export async function digestCardFor(d: ServiceDeps, campaignKey: string, person: Person, kind: "start" | "reminder"): Promise<Card> {
+export async function digestCardFor(
+  d: ServiceDeps,
+  campaignKey: string,
+  person: Person,
+  kind: "start" | "reminder",
+): Promise<Card> {
   const c = await loadCampaign(d, campaignKey);
   return digestCard({
     personName: person.name,

@@ -7,7 +7,6 @@ export interface ServiceDeps {
   now: () => Date;
 }
 
-
 export function toObjectId(id: unknown): string | undefined {
   return typeof id === "string" && /^[0-9a-f]{24}$/i.test(id) ? id : undefined;
 }
@@ -37,26 +36,43 @@ export function today(d: ServiceDeps, c: Pick<CampaignDoc, "timezone">): string 
 }
 
 export async function nextSeq(d: ServiceDeps, name: string): Promise<number> {
-  const r = await d.models.Counter.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: "after" }).lean();
+  const r = await d.models.Counter.findOneAndUpdate(
+    { _id: name },
+    { $inc: { seq: 1 } },
+    { upsert: true, returnDocument: "after" },
+  ).lean();
   if (!r) throw new AppError("conflict", "编号生成失败，请重试。", "Could not number the record; try again.");
   return r.seq;
 }
 
 export async function audit(
   d: ServiceDeps,
-  e: { campaignKey: string; entity: string; entityId: string; action: string; from?: string; to?: string; by?: Person | null; byOpenId?: string; reason?: string },
+  e: {
+    campaignKey: string;
+    entity: string;
+    entityId: string;
+    action: string;
+    from?: string;
+    to?: string;
+    by?: Person | null;
+    byOpenId?: string;
+    reason?: string;
+  },
 ): Promise<void> {
   // Append-only and on every card action's path: a plain insert, without a mongoose document.
-  await d.models.AuditEntry.collection.insertOne({
-    campaignKey: e.campaignKey,
-    entity: e.entity,
-    entityId: e.entityId,
-    action: e.action,
-    from: e.from,
-    to: e.to,
-    byKey: e.by?.key,
-    byOpenId: e.byOpenId ?? e.by?.openId ?? undefined,
-    reason: e.reason,
-    at: d.now(),
-  }, { ignoreUndefined: true });
+  await d.models.AuditEntry.collection.insertOne(
+    {
+      campaignKey: e.campaignKey,
+      entity: e.entity,
+      entityId: e.entityId,
+      action: e.action,
+      from: e.from,
+      to: e.to,
+      byKey: e.by?.key,
+      byOpenId: e.byOpenId ?? e.by?.openId ?? undefined,
+      reason: e.reason,
+      at: d.now(),
+    },
+    { ignoreUndefined: true },
+  );
 }

@@ -48,7 +48,13 @@ export function planEscalations(input: {
       if (daysOverdue < step.afterWorkingDays) return;
       const unit = input.units.get(item.unitKey);
       const to =
-        step.to === "owner" ? [item.ownerKey] : step.to === "head" ? [unit?.headKey] : step.to === "leader" ? [unit?.leaderKey] : input.admins;
+        step.to === "owner"
+          ? [item.ownerKey]
+          : step.to === "head"
+            ? [unit?.headKey]
+            : step.to === "leader"
+              ? [unit?.leaderKey]
+              : input.admins;
       const recipients = new Set(to.filter((k): k is string => Boolean(k)));
       // Above the owner's own step, the owner is not told "about themselves" again.
       if (step.to !== "owner") recipients.delete(item.ownerKey);

@@ -46,18 +46,27 @@ export function onLeave(p: ReminderPerson, day: string): boolean {
 }
 
 /** Why an item is due for a reminder today, or undefined. */
-export function reminderNote(today: string, due: string, remindBefore: number[], cal: WorkCalendar): { zh: string; en: string; overdue: number } | undefined {
+export function reminderNote(
+  today: string,
+  due: string,
+  remindBefore: number[],
+  cal: WorkCalendar,
+): { zh: string; en: string; overdue: number } | undefined {
   if (due === today) return { zh: "今天到期", en: "due today", overdue: 0 };
   if (due < today) {
     const n = Math.max(1, cal.workingDaysBetween(due, today));
     return { zh: `已逾期 ${n} 个工作日`, en: `overdue by ${n} working day(s)`, overdue: n };
   }
   const wd = cal.workingDaysBetween(today, due);
-  if (remindBefore.includes(wd)) return { zh: `${wd} 个工作日后到期`, en: `due in ${wd} working day(s)`, overdue: 0 };
+  if (remindBefore.includes(wd))
+    return { zh: `${wd} 个工作日后到期`, en: `due in ${wd} working day(s)`, overdue: 0 };
   return undefined;
 }
 
-export function planReminders(input: ReminderInput): { plans: ReminderPlan[]; skipped: { personKey: string; reason: SkipReason }[] } {
+export function planReminders(input: ReminderInput): {
+  plans: ReminderPlan[];
+  skipped: { personKey: string; reason: SkipReason }[];
+} {
   if (!input.active) return { plans: [], skipped: [] };
   if (!input.calendar.isWorkingDay(input.today)) return { plans: [], skipped: [] };
   const byPerson = new Map<string, DigestLine[]>();
@@ -85,7 +94,12 @@ export function planReminders(input: ReminderInput): { plans: ReminderPlan[]; sk
  * Quiet hours: reminders go out only within working hours on a working day. Returns the delay in ms
  * from `now` until the next allowed moment (0 when now is fine). Nothing is dropped: it waits.
  */
-export function quietHoursDelay(now: Date, timezone: string, cal: WorkCalendar, hours: { start: number; end: number } = { start: 9, end: 18 }): number {
+export function quietHoursDelay(
+  now: Date,
+  timezone: string,
+  cal: WorkCalendar,
+  hours: { start: number; end: number } = { start: 9, end: 18 },
+): number {
   const local = zoned(now, timezone);
   if (cal.isWorkingDay(local.date) && local.hour >= hours.start && local.hour < hours.end) return 0;
   let day = local.date;
@@ -100,7 +114,14 @@ function addDay(d: string): string {
 }
 
 function zoned(d: Date, timezone: string): { date: string; hour: number } {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", hourCycle: "h23" }).formatToParts(d);
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(d);
   const g = (t: string) => parts.find((p) => p.type === t)?.value ?? "00";
   return { date: `${g("year")}-${g("month")}-${g("day")}`, hour: Number(g("hour")) };
 }

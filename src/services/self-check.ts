@@ -1,9 +1,24 @@
 import type { Conclusion } from "../domain/types";
 import { AppError, FormProblems, forbidden, invalid, isDuplicateKey, notFound, stale } from "../errors";
-import { audit, isAdmin, loadCampaign, nextSeq, operatorIn, toObjectId, type Person, type ServiceDeps } from "./context";
+import {
+  audit,
+  isAdmin,
+  loadCampaign,
+  nextSeq,
+  operatorIn,
+  toObjectId,
+  type Person,
+  type ServiceDeps,
+} from "./context";
 
-
-export const LIMITS = { narrative: 1000, evidence: 500, problems: 1000, problemLine: 300, maxProblems: 20, reason: 500 } as const;
+export const LIMITS = {
+  narrative: 1000,
+  evidence: 500,
+  problems: 1000,
+  problemLine: 300,
+  maxProblems: 20,
+  reason: 500,
+} as const;
 const CONCLUSIONS: Conclusion[] = ["compliant", "basically_compliant", "problems"];
 
 export interface SelfCheckForm {
@@ -30,12 +45,24 @@ export function parseSelfCheckForm(form: Record<string, unknown> | undefined): S
   const fp = new FormProblems();
   if (!CONCLUSIONS.includes(conclusion)) fp.add("请选择自查结论", "choose a conclusion");
   if (!narrative) fp.add("请填写自查情况", "write the narrative");
-  if (narrative.length > LIMITS.narrative) fp.add(`自查情况不超过 ${LIMITS.narrative} 字`, `narrative at most ${LIMITS.narrative} characters`);
-  if (evidence.length > LIMITS.evidence) fp.add(`佐证材料不超过 ${LIMITS.evidence} 字`, `evidence at most ${LIMITS.evidence} characters`);
-  if (str(f.problems).length > LIMITS.problems) fp.add(`问题描述不超过 ${LIMITS.problems} 字`, `problems at most ${LIMITS.problems} characters`);
-  if (problems.length > LIMITS.maxProblems) fp.add(`问题最多 ${LIMITS.maxProblems} 条`, `at most ${LIMITS.maxProblems} problems`);
-  if (problems.some((p) => p.length > LIMITS.problemLine)) fp.add(`每条问题不超过 ${LIMITS.problemLine} 字`, `each problem at most ${LIMITS.problemLine} characters`);
-  if (conclusion === "problems" && problems.length === 0) fp.add("结论为“存在问题”时，请至少填写一条问题", "list at least one problem when the conclusion is 'problems'");
+  if (narrative.length > LIMITS.narrative)
+    fp.add(`自查情况不超过 ${LIMITS.narrative} 字`, `narrative at most ${LIMITS.narrative} characters`);
+  if (evidence.length > LIMITS.evidence)
+    fp.add(`佐证材料不超过 ${LIMITS.evidence} 字`, `evidence at most ${LIMITS.evidence} characters`);
+  if (str(f.problems).length > LIMITS.problems)
+    fp.add(`问题描述不超过 ${LIMITS.problems} 字`, `problems at most ${LIMITS.problems} characters`);
+  if (problems.length > LIMITS.maxProblems)
+    fp.add(`问题最多 ${LIMITS.maxProblems} 条`, `at most ${LIMITS.maxProblems} problems`);
+  if (problems.some((p) => p.length > LIMITS.problemLine))
+    fp.add(
+      `每条问题不超过 ${LIMITS.problemLine} 字`,
+      `each problem at most ${LIMITS.problemLine} characters`,
+    );
+  if (conclusion === "problems" && problems.length === 0)
+    fp.add(
+      "结论为“存在问题”时，请至少填写一条问题",
+      "list at least one problem when the conclusion is 'problems'",
+    );
   fp.throwIfAny();
   return { conclusion, narrative, evidence: evidence || undefined, problems };
 }
@@ -54,14 +81,21 @@ export type Assignment = Awaited<ReturnType<typeof loadAssignment>>;
  */
 export async function submitSelfCheck(
   d: ServiceDeps,
-  input: { assignmentId: unknown; rev: unknown; operatorOpenId: string; form: Record<string, unknown> | undefined },
+  input: {
+    assignmentId: unknown;
+    rev: unknown;
+    operatorOpenId: string;
+    form: Record<string, unknown> | undefined;
+  },
 ): Promise<{ assignment: Assignment; version: number; problemIds: string[] }> {
   const a = await loadAssignment(d, input.assignmentId);
   await loadCampaign(d, a.campaignKey, { mustBeOpen: true });
   const op = await operatorIn(d, a.campaignKey, input.operatorOpenId);
   if (op.key !== a.assigneeKey) throw forbidden();
   if (Number(input.rev) !== a.rev) {
-    throw a.state === "submitted" ? new AppError("stale", "已提交，无需重复提交。", "Already submitted.") : stale();
+    throw a.state === "submitted"
+      ? new AppError("stale", "已提交，无需重复提交。", "Already submitted.")
+      : stale();
   }
   const form = parseSelfCheckForm(input.form);
   const version = a.responseVersion + 1;
@@ -84,13 +118,21 @@ export async function submitSelfCheck(
   }
   const updated = await d.models.Assignment.findOneAndUpdate(
     { _id: a._id, rev: a.rev },
-    { $set: { state: "submitted", submittedAt: d.now(), responseVersion: version }, $unset: { returnReason: "" }, $inc: { rev: 1 } },
+    {
+      $set: { state: "submitted", submittedAt: d.now(), responseVersion: version },
+      $unset: { returnReason: "" },
+      $inc: { rev: 1 },
+    },
     { returnDocument: "after" },
   ).lean();
   if (!updated) throw stale();
   const problemIds: string[] = [];
   for (const [index, text] of form.problems.entries()) {
-    const existing = await d.models.Problem.findOne({ assignmentId: a._id, responseVersion: version, index }).lean();
+    const existing = await d.models.Problem.findOne({
+      assignmentId: a._id,
+      responseVersion: version,
+      index,
+    }).lean();
     if (existing) {
       problemIds.push(String(existing._id));
       continue;
@@ -108,12 +150,23 @@ export async function submitSelfCheck(
     });
     problemIds.push(String(p._id));
   }
-  await audit(d, { campaignKey: a.campaignKey, entity: "assignment", entityId: String(a._id), action: version > 1 ? "resubmit" : "submit", from: a.state, to: "submitted", by: op });
+  await audit(d, {
+    campaignKey: a.campaignKey,
+    entity: "assignment",
+    entityId: String(a._id),
+    action: version > 1 ? "resubmit" : "submit",
+    from: a.state,
+    to: "submitted",
+    by: op,
+  });
   return { assignment: updated as Assignment, version, problemIds };
 }
 
 /** Open the answered card for editing again (the state stays submitted until the new answer). */
-export async function amendSelfCheck(d: ServiceDeps, input: { assignmentId: unknown; rev: unknown; operatorOpenId: string }): Promise<Assignment> {
+export async function amendSelfCheck(
+  d: ServiceDeps,
+  input: { assignmentId: unknown; rev: unknown; operatorOpenId: string },
+): Promise<Assignment> {
   const a = await loadAssignment(d, input.assignmentId);
   await loadCampaign(d, a.campaignKey, { mustBeOpen: true });
   const op = await operatorIn(d, a.campaignKey, input.operatorOpenId);
@@ -130,17 +183,29 @@ export async function returnSelfCheck(
   const a = await loadAssignment(d, input.assignmentId);
   await loadCampaign(d, a.campaignKey, { mustBeOpen: true });
   const by = "key" in input.by ? input.by : null;
-  if (by && !isAdmin(by)) throw forbidden("只有牵头科室（管理员）可以退回。", "Only an admin can return an answer.");
+  if (by && !isAdmin(by))
+    throw forbidden("只有牵头科室（管理员）可以退回。", "Only an admin can return an answer.");
   const reason = input.reason.trim();
   if (!reason) throw invalid("请填写退回原因。", "Give a reason.");
-  if (reason.length > LIMITS.reason) throw invalid(`退回原因不超过 ${LIMITS.reason} 字。`, `Reason at most ${LIMITS.reason} characters.`);
-  if (a.state !== "submitted") throw new AppError("conflict", "该事项尚未提交，无需退回。", "Not submitted; nothing to return.");
+  if (reason.length > LIMITS.reason)
+    throw invalid(`退回原因不超过 ${LIMITS.reason} 字。`, `Reason at most ${LIMITS.reason} characters.`);
+  if (a.state !== "submitted")
+    throw new AppError("conflict", "该事项尚未提交，无需退回。", "Not submitted; nothing to return.");
   const updated = await d.models.Assignment.findOneAndUpdate(
     { _id: a._id, rev: a.rev, state: "submitted" },
     { $set: { state: "pending", returnReason: reason }, $inc: { rev: 1 } },
     { returnDocument: "after" },
   ).lean();
   if (!updated) throw stale();
-  await audit(d, { campaignKey: a.campaignKey, entity: "assignment", entityId: String(a._id), action: "return", from: "submitted", to: "pending", by, reason });
+  await audit(d, {
+    campaignKey: a.campaignKey,
+    entity: "assignment",
+    entityId: String(a._id),
+    action: "return",
+    from: "submitted",
+    to: "pending",
+    by,
+    reason,
+  });
   return updated as Assignment;
 }

@@ -17,19 +17,48 @@ export async function computeSummary(
   const today = todayIn(c.timezone, d.now());
   const unitFilter = opts.unitKeys ? { unitKey: { $in: opts.unitKeys } } : {};
   const [units, aCounts, mCounts, overdueList, closedList] = await Promise.all([
-    d.models.Unit.find({ campaignKey, ...(opts.unitKeys ? { key: { $in: opts.unitKeys } } : {}) }, { key: 1, name: 1 }).sort({ order: 1 }).lean(),
+    d.models.Unit.find(
+      { campaignKey, ...(opts.unitKeys ? { key: { $in: opts.unitKeys } } : {}) },
+      { key: 1, name: 1 },
+    )
+      .sort({ order: 1 })
+      .lean(),
     countAssignments(d, { campaignKey, withdrawn: false, ...unitFilter }, today),
     d.models.Measure.aggregate<{ _id: string; total: number; closed: number }>([
       { $match: { campaignKey, ...unitFilter } },
-      { $group: { _id: "$unitKey", total: { $sum: 1 }, closed: { $sum: { $cond: [{ $eq: ["$state", "closed"] }, 1, 0] } } } },
+      {
+        $group: {
+          _id: "$unitKey",
+          total: { $sum: 1 },
+          closed: { $sum: { $cond: [{ $eq: ["$state", "closed"] }, 1, 0] } },
+        },
+      },
     ]),
-    d.models.Measure.find({ campaignKey, ...unitFilter, state: { $ne: "closed" }, dueDate: { $lt: today } }, { seq: 1, content: 1, ownerKey: 1, unitKey: 1, dueDate: 1, state: 1 }).lean(),
-    d.models.Measure.find({ campaignKey, ...unitFilter, state: "closed", ...(opts.since ? { closedAt: { $gt: opts.since } } : {}) }, { seq: 1, content: 1, ownerKey: 1, unitKey: 1 }).sort({ seq: 1 }).limit(500).lean(),
+    d.models.Measure.find(
+      { campaignKey, ...unitFilter, state: { $ne: "closed" }, dueDate: { $lt: today } },
+      { seq: 1, content: 1, ownerKey: 1, unitKey: 1, dueDate: 1, state: 1 },
+    ).lean(),
+    d.models.Measure.find(
+      {
+        campaignKey,
+        ...unitFilter,
+        state: "closed",
+        ...(opts.since ? { closedAt: { $gt: opts.since } } : {}),
+      },
+      { seq: 1, content: 1, ownerKey: 1, unitKey: 1 },
+    )
+      .sort({ seq: 1 })
+      .limit(500)
+      .lean(),
   ]);
   // Names only for the rows a card can show (most overdue first; the rest are counted, not listed).
   overdueList.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.seq - b.seq);
-  const wanted = [...new Set([...overdueList.slice(0, 100), ...closedList.slice(0, 100)].map((m) => m.ownerKey))];
-  const people = wanted.length ? await d.models.Person.find({ campaignKey, key: { $in: wanted } }, { key: 1, name: 1 }).lean() : [];
+  const wanted = [
+    ...new Set([...overdueList.slice(0, 100), ...closedList.slice(0, 100)].map((m) => m.ownerKey)),
+  ];
+  const people = wanted.length
+    ? await d.models.Person.find({ campaignKey, key: { $in: wanted } }, { key: 1, name: 1 }).lean()
+    : [];
   const name = new Map(people.map((p) => [p.key, p.name]));
   const unitName = new Map(units.map((u) => [u.key, u.name]));
   const sum = <T>(list: T[], f: (x: T) => number) => list.reduce((n, x) => n + f(x), 0);
@@ -50,8 +79,16 @@ export async function computeSummary(
     campaignTitle: c.title,
     asOf: formatDateTime(d.now(), c.timezone),
     scope: opts.scope,
-    assignments: { done: sum(aCounts, (x) => x.done), total: sum(aCounts, (x) => x.total), overdue: sum(aCounts, (x) => x.overdue) },
-    measures: { closed: sum(mCounts, (x) => x.closed), total: sum(mCounts, (x) => x.total), overdue: overdue.length },
+    assignments: {
+      done: sum(aCounts, (x) => x.done),
+      total: sum(aCounts, (x) => x.total),
+      overdue: sum(aCounts, (x) => x.overdue),
+    },
+    measures: {
+      closed: sum(mCounts, (x) => x.closed),
+      total: sum(mCounts, (x) => x.total),
+      overdue: overdue.length,
+    },
     sections: c.sections.map((sec) => {
       const list = aCounts.filter((x) => x._id.s === sec.key);
       return { code: sec.code, done: sum(list, (x) => x.done), total: sum(list, (x) => x.total) };
@@ -69,7 +106,12 @@ export async function computeSummary(
       };
     }),
     overdue,
-    newlyClosed: closedList.map((m) => ({ seq: m.seq, content: m.content, ownerName: name.get(m.ownerKey) ?? m.ownerKey, unitName: unitName.get(m.unitKey) ?? m.unitKey })),
+    newlyClosed: closedList.map((m) => ({
+      seq: m.seq,
+      content: m.content,
+      ownerName: name.get(m.ownerKey) ?? m.ownerKey,
+      unitName: unitName.get(m.unitKey) ?? m.unitKey,
+    })),
   };
 }
 
@@ -79,13 +121,19 @@ export async function computeSummary(
  */
 async function countAssignments(d: ServiceDeps, filter: Record<string, unknown>, today: string) {
   const [byState, late] = await Promise.all([
-    d.models.Assignment.aggregate<{ _id: { u: string; s: string; st: string }; n: number }>([{ $match: filter }, { $group: { _id: { u: "$unitKey", s: "$sectionKey", st: "$state" }, n: { $sum: 1 } } }]),
+    d.models.Assignment.aggregate<{ _id: { u: string; s: string; st: string }; n: number }>([
+      { $match: filter },
+      { $group: { _id: { u: "$unitKey", s: "$sectionKey", st: "$state" }, n: { $sum: 1 } } },
+    ]),
     d.models.Assignment.aggregate<{ _id: { u: string; s: string }; n: number }>([
       { $match: { ...filter, state: "pending", dueDate: { $lt: today } } },
       { $group: { _id: { u: "$unitKey", s: "$sectionKey" }, n: { $sum: 1 } } },
     ]),
   ]);
-  const groups = new Map<string, { _id: { u: string; s: string }; total: number; done: number; overdue: number }>();
+  const groups = new Map<
+    string,
+    { _id: { u: string; s: string }; total: number; done: number; overdue: number }
+  >();
   const at = (u: string, s: string) => {
     const k = `${u}\u0000${s}`;
     const g = groups.get(k) ?? { _id: { u, s }, total: 0, done: 0, overdue: 0 };

@@ -27,7 +27,12 @@ export interface SweepDeps extends ServiceDeps {
   workingHours?: { start: number; end: number };
 }
 
-async function alreadyNoticed(d: SweepDeps, campaignKey: string, kind: string, key: string): Promise<boolean> {
+async function alreadyNoticed(
+  d: SweepDeps,
+  campaignKey: string,
+  kind: string,
+  key: string,
+): Promise<boolean> {
   return Boolean(await d.models.Notice.exists({ campaignKey, kind, key }));
 }
 
@@ -61,23 +66,60 @@ export async function runReminderSweep(d: SweepDeps, campaignKey: string): Promi
   const { c, assignments, measures, people, title } = await openWork(d, campaignKey);
   const today = todayIn(c.timezone, d.now());
   const items: ReminderItem[] = [
-    ...assignments.map((a) => ({ kind: "assignment" as const, id: String(a._id), title: title(a.itemKey), personKey: a.assigneeKey, dueDate: a.dueDate })),
-    ...measures.map((m) => ({ kind: "measure" as const, id: String(m._id), title: `#${m.seq} ${m.content}`, personKey: m.ownerKey, dueDate: m.dueDate })),
+    ...assignments.map((a) => ({
+      kind: "assignment" as const,
+      id: String(a._id),
+      title: title(a.itemKey),
+      personKey: a.assigneeKey,
+      dueDate: a.dueDate,
+    })),
+    ...measures.map((m) => ({
+      kind: "measure" as const,
+      id: String(m._id),
+      title: `#${m.seq} ${m.content}`,
+      personKey: m.ownerKey,
+      dueDate: m.dueDate,
+    })),
   ];
   const byKey = new Map(people.map((p) => [p.key, p]));
-  const { plans, skipped } = planReminders({ active: c.status === "active", today, remindBefore: c.remindBefore, items, people: byKey, calendar: d.calendar });
+  const { plans, skipped } = planReminders({
+    active: c.status === "active",
+    today,
+    remindBefore: c.remindBefore,
+    items,
+    people: byKey,
+    calendar: d.calendar,
+  });
   const delayMs = quietHoursDelay(d.now(), c.timezone, d.calendar, d.workingHours);
   let sent = 0;
   const done = new Set(
-    (await d.models.Notice.find({ campaignKey, kind: "reminder", key: { $in: plans.map((p) => `${p.personKey}:${today}`) } }, { key: 1 }).lean()).map((n) => n.key),
+    (
+      await d.models.Notice.find(
+        { campaignKey, kind: "reminder", key: { $in: plans.map((p) => `${p.personKey}:${today}`) } },
+        { key: 1 },
+      ).lean()
+    ).map((n) => n.key),
   );
   for (const plan of plans) {
     const key = `${plan.personKey}:${today}`;
     if (done.has(key)) continue;
     const p = byKey.get(plan.personKey)!;
-    const card = digestCard({ personName: p.name, campaignTitle: c.title, lines: plan.lines, locale: localeOf(p), today, kind: "reminder" });
+    const card = digestCard({
+      personName: p.name,
+      campaignTitle: c.title,
+      lines: plan.lines,
+      locale: localeOf(p),
+      today,
+      kind: "reminder",
+    });
     await d.outbound.enqueue(
-      { op: "send", to: { type: "open_id", id: p.openId! }, content: { card }, uuid: outboundUuid("reminder", campaignKey, plan.personKey, today), ref: { campaignId: campaignKey, kind: "reminder", refId: today, personKey: p.key } },
+      {
+        op: "send",
+        to: { type: "open_id", id: p.openId! },
+        content: { card },
+        uuid: outboundUuid("reminder", campaignKey, plan.personKey, today),
+        ref: { campaignId: campaignKey, kind: "reminder", refId: today, personKey: p.key },
+      },
       { delayMs },
     );
     await recordNotice(d, campaignKey, "reminder", key);
@@ -92,12 +134,29 @@ export async function runEscalationSweep(d: SweepDeps, campaignKey: string): Pro
   if (c.status !== "active") return { sent: 0, skipped: 0, note: "inactive" };
   const today = todayIn(c.timezone, d.now());
   const items: OverdueItem[] = [
-    ...assignments.map((a) => ({ kind: "assignment" as const, id: String(a._id), title: title(a.itemKey), ownerKey: a.assigneeKey, unitKey: a.unitKey, dueDate: a.dueDate })),
-    ...measures.map((m) => ({ kind: "measure" as const, id: String(m._id), title: `#${m.seq} ${m.content}`, ownerKey: m.ownerKey, unitKey: m.unitKey, dueDate: m.dueDate })),
+    ...assignments.map((a) => ({
+      kind: "assignment" as const,
+      id: String(a._id),
+      title: title(a.itemKey),
+      ownerKey: a.assigneeKey,
+      unitKey: a.unitKey,
+      dueDate: a.dueDate,
+    })),
+    ...measures.map((m) => ({
+      kind: "measure" as const,
+      id: String(m._id),
+      title: `#${m.seq} ${m.content}`,
+      ownerKey: m.ownerKey,
+      unitKey: m.unitKey,
+      dueDate: m.dueDate,
+    })),
   ];
   const plan = planEscalations({
     today,
-    ladder: c.escalation.map((s) => ({ afterWorkingDays: s.afterWorkingDays ?? 0, to: (s.to ?? "owner") as "owner" | "head" | "leader" | "admins" })),
+    ladder: c.escalation.map((s) => ({
+      afterWorkingDays: s.afterWorkingDays ?? 0,
+      to: (s.to ?? "owner") as "owner" | "head" | "leader" | "admins",
+    })),
     items,
     units: new Map(units.map((u) => [u.key, { headKey: u.headKey, leaderKey: u.leaderKey }])),
     admins: people.filter((p) => p.roles.includes("admin")).map((p) => p.key),
@@ -130,10 +189,35 @@ export async function runEscalationSweep(d: SweepDeps, campaignKey: string): Pro
       dueDate: s.item.dueDate,
       daysOverdue: s.item.daysOverdue,
     }));
-    const card = escalationCard({ e: { campaignTitle: c.title, recipientName: r.name, level: sends[0].level, afterWorkingDays: sends[0].afterWorkingDays, items: escItems }, locale: localeOf(r), today });
-    const digest = crypto.createHash("sha256").update(sends.map((s) => s.claim).sort().join("|")).digest("hex").slice(0, 16);
+    const card = escalationCard({
+      e: {
+        campaignTitle: c.title,
+        recipientName: r.name,
+        level: sends[0].level,
+        afterWorkingDays: sends[0].afterWorkingDays,
+        items: escItems,
+      },
+      locale: localeOf(r),
+      today,
+    });
+    const digest = crypto
+      .createHash("sha256")
+      .update(
+        sends
+          .map((s) => s.claim)
+          .sort()
+          .join("|"),
+      )
+      .digest("hex")
+      .slice(0, 16);
     await d.outbound.enqueue(
-      { op: "send", to: { type: "open_id", id: r.openId }, content: { card }, uuid: outboundUuid("escalation", campaignKey, r.key, digest), ref: { campaignId: campaignKey, kind: "escalation", refId: today, personKey: r.key } },
+      {
+        op: "send",
+        to: { type: "open_id", id: r.openId },
+        content: { card },
+        uuid: outboundUuid("escalation", campaignKey, r.key, digest),
+        ref: { campaignId: campaignKey, kind: "escalation", refId: today, personKey: r.key },
+      },
       { delayMs },
     );
     for (const s of sends) await recordNotice(d, campaignKey, "escalation", s.claim);
@@ -152,7 +236,13 @@ export async function runBroadcast(d: SweepDeps, campaignKey: string, slot: stri
   let sent = 0;
   for (const chat of c.chats) {
     if (!chat.chatId) continue;
-    await d.outbound.enqueue({ op: "send", to: { type: "chat_id", id: chat.chatId }, content: { card }, uuid: outboundUuid("broadcast", campaignKey, chat.chatId, slot), ref: { campaignId: campaignKey, kind: "broadcast", refId: slot } });
+    await d.outbound.enqueue({
+      op: "send",
+      to: { type: "chat_id", id: chat.chatId },
+      content: { card },
+      uuid: outboundUuid("broadcast", campaignKey, chat.chatId, slot),
+      ref: { campaignId: campaignKey, kind: "broadcast", refId: slot },
+    });
     sent++;
   }
   await d.models.Campaign.updateOne({ key: campaignKey }, { $set: { lastBroadcastAt: d.now() } });
@@ -161,12 +251,20 @@ export async function runBroadcast(d: SweepDeps, campaignKey: string, slot: stri
 }
 
 /** Each leader's personal card: the units in their charge only. */
-export async function runLeadersDigest(d: SweepDeps, campaignKey: string, slot: string): Promise<SweepResult> {
+export async function runLeadersDigest(
+  d: SweepDeps,
+  campaignKey: string,
+  slot: string,
+): Promise<SweepResult> {
   const c = await loadCampaign(d, campaignKey);
   if (c.status !== "active") return { sent: 0, skipped: 0, note: "inactive" };
-  const [units, people] = await Promise.all([d.models.Unit.find({ campaignKey }).sort({ order: 1 }).lean(), d.models.Person.find({ campaignKey }).lean()]);
+  const [units, people] = await Promise.all([
+    d.models.Unit.find({ campaignKey }).sort({ order: 1 }).lean(),
+    d.models.Person.find({ campaignKey }).lean(),
+  ]);
   const byLeader = new Map<string, typeof units>();
-  for (const u of units) if (u.leaderKey) byLeader.set(u.leaderKey, [...(byLeader.get(u.leaderKey) ?? []), u]);
+  for (const u of units)
+    if (u.leaderKey) byLeader.set(u.leaderKey, [...(byLeader.get(u.leaderKey) ?? []), u]);
   let sent = 0;
   let skipped = 0;
   for (const [leaderKey, list] of byLeader) {
@@ -176,9 +274,19 @@ export async function runLeadersDigest(d: SweepDeps, campaignKey: string, slot: 
       continue;
     }
     const scope = `${localeOf(p) === "en" ? "Units in your charge" : "分管科室"}：${list.map((u) => u.name).join("、")}`;
-    const s = await computeSummary(d, campaignKey, { unitKeys: list.map((u) => u.key), scope, since: c.lastBroadcastAt });
+    const s = await computeSummary(d, campaignKey, {
+      unitKeys: list.map((u) => u.key),
+      scope,
+      since: c.lastBroadcastAt,
+    });
     const card = summaryCard({ s, locale: localeOf(p), kind: "leader" });
-    await d.outbound.enqueue({ op: "send", to: { type: "open_id", id: p.openId }, content: { card }, uuid: outboundUuid("leaders-digest", campaignKey, leaderKey, slot), ref: { campaignId: campaignKey, kind: "leaders-digest", refId: slot, personKey: leaderKey } });
+    await d.outbound.enqueue({
+      op: "send",
+      to: { type: "open_id", id: p.openId },
+      content: { card },
+      uuid: outboundUuid("leaders-digest", campaignKey, leaderKey, slot),
+      ref: { campaignId: campaignKey, kind: "leaders-digest", refId: slot, personKey: leaderKey },
+    });
     sent++;
   }
   return { sent, skipped };

@@ -10,15 +10,25 @@ import type { Assignment } from "./self-check";
 
 export type Measure = MeasureDoc & { _id: Types.ObjectId };
 
-async function personNames(d: ServiceDeps, campaignKey: string, keys: (string | undefined | null)[]): Promise<Map<string, string>> {
+async function personNames(
+  d: ServiceDeps,
+  campaignKey: string,
+  keys: (string | undefined | null)[],
+): Promise<Map<string, string>> {
   const wanted = [...new Set(keys.filter((k): k is string => Boolean(k)))];
   if (!wanted.length) return new Map();
-  const people = await d.models.Person.find({ campaignKey, key: { $in: wanted } }, { key: 1, name: 1 }).lean();
+  const people = await d.models.Person.find(
+    { campaignKey, key: { $in: wanted } },
+    { key: 1, name: 1 },
+  ).lean();
   return new Map(people.map((p) => [p.key, p.name]));
 }
 
 export async function assignmentView(d: ServiceDeps, a: Assignment, c: Campaign): Promise<AssignmentView> {
-  const unit = await d.models.Unit.findOne({ campaignKey: a.campaignKey, key: a.unitKey }, { name: 1 }).lean();
+  const unit = await d.models.Unit.findOne(
+    { campaignKey: a.campaignKey, key: a.unitKey },
+    { name: 1 },
+  ).lean();
   const names = await personNames(d, a.campaignKey, [a.assigneeKey]);
   return assignmentViewFrom(a, c, unit?.name ?? a.unitKey, names.get(a.assigneeKey) ?? a.assigneeKey);
 }
@@ -50,12 +60,22 @@ export function assignmentViewFrom(
 }
 
 /** The latest answer with its problems and their measures; undefined before the first answer. */
-export async function responseView(d: ServiceDeps, a: Assignment, c: Campaign): Promise<ResponseView | undefined> {
+export async function responseView(
+  d: ServiceDeps,
+  a: Assignment,
+  c: Campaign,
+): Promise<ResponseView | undefined> {
   if (!a.responseVersion) return undefined;
   const r = await d.models.Response.findOne({ assignmentId: a._id, version: a.responseVersion }).lean();
   if (!r) return undefined;
-  const problems = await d.models.Problem.find({ assignmentId: a._id, responseVersion: r.version }).sort({ index: 1 }).lean();
-  const measures = problems.length ? await d.models.Measure.find({ problemId: { $in: problems.map((p) => p._id) } }).sort({ seq: 1 }).lean() : [];
+  const problems = await d.models.Problem.find({ assignmentId: a._id, responseVersion: r.version })
+    .sort({ index: 1 })
+    .lean();
+  const measures = problems.length
+    ? await d.models.Measure.find({ problemId: { $in: problems.map((p) => p._id) } })
+        .sort({ seq: 1 })
+        .lean()
+    : [];
   const names = await personNames(d, a.campaignKey, [r.byKey, ...measures.map((m) => m.ownerKey)]);
   return {
     version: r.version,
@@ -68,22 +88,43 @@ export async function responseView(d: ServiceDeps, a: Assignment, c: Campaign): 
       text: p.text,
       measures: measures
         .filter((m) => String(m.problemId) === String(p._id))
-        .map((m) => ({ seq: m.seq, content: m.content, ownerName: names.get(m.ownerKey) ?? m.ownerKey, dueDate: m.dueDate, state: m.state })),
+        .map((m) => ({
+          seq: m.seq,
+          content: m.content,
+          ownerName: names.get(m.ownerKey) ?? m.ownerKey,
+          dueDate: m.dueDate,
+          state: m.state,
+        })),
     })),
     byName: names.get(r.byKey) ?? r.byKey,
     at: formatDateTime(r.createdAt, c.timezone),
   };
 }
 
-export async function measureView(d: ServiceDeps, m: Measure, c: Campaign, locale: Locale = "zh"): Promise<MeasureView> {
+export async function measureView(
+  d: ServiceDeps,
+  m: Measure,
+  c: Campaign,
+  locale: Locale = "zh",
+): Promise<MeasureView> {
   const [problem, unit, updates, audits] = await Promise.all([
     d.models.Problem.findById(m.problemId, { text: 1 }).lean(),
     d.models.Unit.findOne({ campaignKey: m.campaignKey, key: m.unitKey }, { name: 1 }).lean(),
     d.models.ProgressUpdate.find({ measureId: m._id }).sort({ createdAt: 1 }).lean(),
-    d.models.AuditEntry.find({ campaignKey: m.campaignKey, entity: "measure", entityId: String(m._id) }).sort({ at: 1 }).lean(),
+    d.models.AuditEntry.find({ campaignKey: m.campaignKey, entity: "measure", entityId: String(m._id) })
+      .sort({ at: 1 })
+      .lean(),
   ]);
-  const names = await personNames(d, m.campaignKey, [m.ownerKey, m.reviewerKey, ...updates.map((u) => u.byKey), ...audits.map((a) => a.byKey)]);
-  const owner = await d.models.Person.findOne({ campaignKey: m.campaignKey, key: m.ownerKey }, { openId: 1 }).lean();
+  const names = await personNames(d, m.campaignKey, [
+    m.ownerKey,
+    m.reviewerKey,
+    ...updates.map((u) => u.byKey),
+    ...audits.map((a) => a.byKey),
+  ]);
+  const owner = await d.models.Person.findOne(
+    { campaignKey: m.campaignKey, key: m.ownerKey },
+    { openId: 1 },
+  ).lean();
   const history = [
     ...updates.map((u) => ({
       t: u.createdAt.getTime(),
@@ -102,7 +143,13 @@ export async function measureView(d: ServiceDeps, m: Measure, c: Campaign, local
   ]
     .sort((x, y) => x.t - y.t)
     .map(({ at, byName, text }) => ({ at, byName, text }));
-  const ext = m.extension?.status ? { requestedDue: m.extension.requestedDue ?? "", reason: m.extension.reason ?? "", status: m.extension.status } : undefined;
+  const ext = m.extension?.status
+    ? {
+        requestedDue: m.extension.requestedDue ?? "",
+        reason: m.extension.reason ?? "",
+        status: m.extension.status,
+      }
+    : undefined;
   const item = c.items.find((i) => i.key === m.itemKey);
   return {
     id: String(m._id),
@@ -136,7 +183,12 @@ const AUDIT_TEXT: Record<string, [string, string]> = {
   start: ["开始整改", "work started"],
 };
 
-function auditText(action: string, to: string | undefined, reason: string | undefined, locale: Locale): string {
+function auditText(
+  action: string,
+  to: string | undefined,
+  reason: string | undefined,
+  locale: Locale,
+): string {
   const [zh, en] = AUDIT_TEXT[action] ?? [action, action];
   const base = locale === "en" ? en : zh;
   const extra = [to && action.includes("extension") ? to : undefined, reason].filter(Boolean).join("，");
@@ -144,7 +196,9 @@ function auditText(action: string, to: string | undefined, reason: string | unde
 }
 
 /** A stored campaign's checklist in the shape of a campaign file's. */
-export function campaignChecklist(c: Pick<Campaign, "checklistKey" | "checklistTitle" | "sections" | "items">): ChecklistSpec {
+export function campaignChecklist(
+  c: Pick<Campaign, "checklistKey" | "checklistTitle" | "sections" | "items">,
+): ChecklistSpec {
   return {
     key: c.checklistKey,
     title: c.checklistTitle,
@@ -152,7 +206,9 @@ export function campaignChecklist(c: Pick<Campaign, "checklistKey" | "checklistT
       key: s.key,
       code: s.code,
       title: s.title,
-      items: c.items.filter((i) => i.sectionKey === s.key).map((i) => ({ key: i.key, title: i.title, checkpoints: i.checkpoints ?? [] })),
+      items: c.items
+        .filter((i) => i.sectionKey === s.key)
+        .map((i) => ({ key: i.key, title: i.title, checkpoints: i.checkpoints ?? [] })),
     })),
   };
 }

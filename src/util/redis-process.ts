@@ -30,7 +30,8 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
       });
       sock.once("error", () => {
         sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`redis-server did not listen on ${port} in ${timeoutMs} ms`));
+        if (Date.now() > deadline)
+          reject(new Error(`redis-server did not listen on ${port} in ${timeoutMs} ms`));
         else setTimeout(attempt, 25);
       });
     };
@@ -42,9 +43,20 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * Start a throw-away `redis-server` on a free loopback port, without persistence.
  * Used by the test setup and by `npm start` when REDIS_URL is unset.
  */
-export async function startRedisServer(opts: { dir?: string; persist?: boolean } = {}): Promise<RedisProcess> {
+export async function startRedisServer(
+  opts: { dir?: string; persist?: boolean } = {},
+): Promise<RedisProcess> {
   const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no", "--protected-mode", "yes"];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--daemonize",
+    "no",
+    "--protected-mode",
+    "yes",
+  ];
   if (opts.persist && opts.dir) args.push("--dir", opts.dir, "--appendonly", "yes", "--save", "60 1");
   else args.push("--save", "", "--appendonly", "no");
   const child: ChildProcess = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });

@@ -26,18 +26,49 @@ beforeAll(async () => {
   t = await startTestBot({ emulator: { now: nowMs }, settings: { now: () => new Date(nowMs()) } });
   spec = await loadSpec("examples/bureau.yaml");
   ({ users } = await importAndStart(t, spec));
-  t.emu.addChat({ chat_id: GROUP, name: "作风整治工作群", members: users.map((u) => u.open_id), botIsMember: true });
+  t.emu.addChat({
+    chat_id: GROUP,
+    name: "作风整治工作群",
+    members: users.map((u) => u.open_id),
+    botIsMember: true,
+  });
   const d = t.bot.deps;
   const answer = async (personKey: string, unitKey: string, problems: string) => {
-    const a = (await t.bot.models.Assignment.findOne({ campaignKey: spec.key, assigneeKey: personKey, unitKey, itemKey: "c1" }).lean())!;
-    await submitSelfCheck(d, { assignmentId: String(a._id), rev: a.rev, operatorOpenId: openIdOf(personKey), form: { conclusion: "problems", narrative: "自查情况", problems } });
+    const a = (await t.bot.models.Assignment.findOne({
+      campaignKey: spec.key,
+      assigneeKey: personKey,
+      unitKey,
+      itemKey: "c1",
+    }).lean())!;
+    await submitSelfCheck(d, {
+      assignmentId: String(a._id),
+      rev: a.rev,
+      operatorOpenId: openIdOf(personKey),
+      form: { conclusion: "problems", narrative: "自查情况", problems },
+    });
     return String(a._id);
   };
   const office = await answer("sun_zhiqiang", "office", "公文流转环节多");
   const finance = await answer("feng_jianhua", "finance", "报销审核慢\n预算执行偏慢");
-  const propose = async (aid: string, by: string, owner: string, content: string, due: string, problemIndex = 0) => {
+  const propose = async (
+    aid: string,
+    by: string,
+    owner: string,
+    content: string,
+    due: string,
+    problemIndex = 0,
+  ) => {
     const problems = await t.bot.models.Problem.find({ assignmentId: aid }).sort({ index: 1 }).lean();
-    await proposeMeasure(d, { assignmentId: aid, operatorOpenId: openIdOf(by), form: { problem: String(problems[problemIndex]._id), measure_content: content, measure_owner: openIdOf(owner), measure_due: `${due} +0800` } });
+    await proposeMeasure(d, {
+      assignmentId: aid,
+      operatorOpenId: openIdOf(by),
+      form: {
+        problem: String(problems[problemIndex]._id),
+        measure_content: content,
+        measure_owner: openIdOf(owner),
+        measure_due: `${due} +0800`,
+      },
+    });
   };
   await propose(office, "sun_zhiqiang", "li_xinran", "精简公文流转环节", "2027-01-20");
   await propose(finance, "feng_jianhua", "he_jing", "报销审核限时办结", "2027-01-20");
@@ -49,7 +80,11 @@ afterAll(async () => {
 });
 
 /** Ask in p2p (or in the group with an @mention) and return the bot's answer message. */
-async function ask(personKey: string, question: string, where: "p2p" | "group" = "p2p"): Promise<SentMessage> {
+async function ask(
+  personKey: string,
+  question: string,
+  where: "p2p" | "group" = "p2p",
+): Promise<SentMessage> {
   const messageId = `om_question_${++seq}`;
   const chat = where === "group" ? GROUP : t.emu.p2pChatId(openIdOf(personKey));
   const before = t.emu.messagesTo(chat).length;
@@ -59,10 +94,15 @@ async function ask(personKey: string, question: string, where: "p2p" | "group" =
     chatType: where,
     messageId,
     text: where === "group" ? `@_user_1 ${question}` : question,
-    mentions: where === "group" ? [{ key: "@_user_1", open_id: t.emu.botOpenId, name: t.emu.botName }] : undefined,
+    mentions:
+      where === "group" ? [{ key: "@_user_1", open_id: t.emu.botOpenId, name: t.emu.botName }] : undefined,
   });
   expect(d.status).toBe(200);
-  const msgs = await waitFor(() => t.emu.messagesTo(chat).length > before && t.emu.messagesTo(chat), 5000, `answer to ${question}`);
+  const msgs = await waitFor(
+    () => t.emu.messagesTo(chat).length > before && t.emu.messagesTo(chat),
+    5000,
+    `answer to ${question}`,
+  );
   const m = msgs[msgs.length - 1];
   if (where === "group") expect(m.parent_id ?? m.root_id).toBe(messageId); // in the thread of the question
   return m;
@@ -124,8 +164,17 @@ describe("other intents", () => {
     expect(text(await ask("he_jing", "措施99").then((x) => x.card))).toContain("#99");
   });
   it("财务科进度: the numbers equal a direct count", async () => {
-    const total = await t.bot.models.Assignment.countDocuments({ campaignKey: spec.key, unitKey: "finance", withdrawn: false });
-    const done = await t.bot.models.Assignment.countDocuments({ campaignKey: spec.key, unitKey: "finance", withdrawn: false, state: "submitted" });
+    const total = await t.bot.models.Assignment.countDocuments({
+      campaignKey: spec.key,
+      unitKey: "finance",
+      withdrawn: false,
+    });
+    const done = await t.bot.models.Assignment.countDocuments({
+      campaignKey: spec.key,
+      unitKey: "finance",
+      withdrawn: false,
+      state: "submitted",
+    });
     const c = text((await ask("sun_zhiqiang", "财务科进度")).card);
     expect(c).toContain(`${done}/${total}`);
   });
@@ -150,7 +199,12 @@ describe("other intents", () => {
     const before = t.emu.messagesTo(GROUP).length;
     const ok = await ask("sun_zhiqiang", "发送进度通报");
     expect(text(ok.card)).toContain("已发送");
-    await waitFor(() => t.emu.messagesTo(GROUP).some((m, i) => i >= before && JSON.stringify(m.card).includes("进度通报")), 8000, "broadcast");
+    await waitFor(
+      () =>
+        t.emu.messagesTo(GROUP).some((m, i) => i >= before && JSON.stringify(m.card).includes("进度通报")),
+      8000,
+      "broadcast",
+    );
   });
   it("help and questions it does not understand get the help card, nothing else", async () => {
     expect(text((await ask("he_jing", "帮助")).card)).toContain("我的待办");

@@ -20,7 +20,10 @@ const openIdOf = (personKey: string) => users[spec.people.findIndex((p) => p.key
 
 beforeAll(async () => {
   const offset = clockOffset();
-  t = await startTestBot({ emulator: { now: () => Date.now() + offset }, settings: { now: () => new Date(Date.now() + offset) } });
+  t = await startTestBot({
+    emulator: { now: () => Date.now() + offset },
+    settings: { now: () => new Date(Date.now() + offset) },
+  });
   spec = await loadSpec("examples/bureau.yaml");
   ({ users } = await importAndStart(t, spec));
 }, 60_000);
@@ -35,7 +38,9 @@ describe("a campaign end to end (examples/bureau.yaml)", () => {
     const items = new Set(spec.assignments.map((a) => a.item));
     expect(items.size).toBe(14);
     // Everyone given by email or mobile was resolved through the contact API.
-    expect(await t.bot.models.Person.countDocuments({ campaignKey: spec.key, openId: { $exists: false } })).toBe(0);
+    expect(
+      await t.bot.models.Person.countDocuments({ campaignKey: spec.key, openId: { $exists: false } }),
+    ).toBe(0);
   });
 
   it("sends every assignee one digest and one self-check card per assignment, and nothing else", async () => {
@@ -44,17 +49,31 @@ describe("a campaign end to end (examples/bureau.yaml)", () => {
     for (const key of assignees) {
       const mine = assignments.filter((a) => a.assigneeKey === key);
       const got = t.emu.messagesTo(openIdOf(key));
-      const digests = got.filter((m) => text(m.card).includes("打开") || JSON.stringify(m.card).includes("dg.open"));
+      const digests = got.filter(
+        (m) => text(m.card).includes("打开") || JSON.stringify(m.card).includes("dg.open"),
+      );
       expect(digests, `digest for ${key}`).toHaveLength(1);
       for (const a of mine) expect(JSON.stringify(digests[0].card)).toContain(String(a._id));
       const selfChecks = got.filter((m) => JSON.stringify(m.card).includes(SELF_CHECK_ACTIONS.submit));
-      expect(selfChecks.map((m) => button(m.card, SELF_CHECK_ACTIONS.submit).value.a).sort()).toEqual(mine.map((a) => String(a._id)).sort());
+      expect(selfChecks.map((m) => button(m.card, SELF_CHECK_ACTIONS.submit).value.a).sort()).toEqual(
+        mine.map((a) => String(a._id)).sort(),
+      );
       expect(got).toHaveLength(1 + mine.length);
     }
     // People without assignments received nothing.
-    for (const p of spec.people.filter((x) => !assignees.has(x.key))) expect(t.emu.messagesTo(openIdOf(p.key))).toHaveLength(0);
+    for (const p of spec.people.filter((x) => !assignees.has(x.key)))
+      expect(t.emu.messagesTo(openIdOf(p.key))).toHaveLength(0);
     const card = t.emu.messagesTo(openIdOf([...assignees][0]))[1].card;
-    expect(fieldNames(card)).toEqual(expect.arrayContaining(Object.values({ c: SELF_CHECK_FIELDS.conclusion, n: SELF_CHECK_FIELDS.narrative, e: SELF_CHECK_FIELDS.evidence, p: SELF_CHECK_FIELDS.problems })));
+    expect(fieldNames(card)).toEqual(
+      expect.arrayContaining(
+        Object.values({
+          c: SELF_CHECK_FIELDS.conclusion,
+          n: SELF_CHECK_FIELDS.narrative,
+          e: SELF_CHECK_FIELDS.evidence,
+          p: SELF_CHECK_FIELDS.problems,
+        }),
+      ),
+    );
   });
 
   it("every assignee answers; answers with problems create problems; cards turn to their submitted state", async () => {
@@ -73,7 +92,12 @@ describe("a campaign end to end (examples/bureau.yaml)", () => {
         tag: "button",
         name: b.name,
         value: b.value,
-        formValue: { conclusion: problems ? "problems" : i % 3 === 0 ? "basically_compliant" : "compliant", narrative: `第${i}项自查情况：对照要点逐条检查。`, evidence: i % 2 ? "https://docs.example.cn/evidence" : "", problems },
+        formValue: {
+          conclusion: problems ? "problems" : i % 3 === 0 ? "basically_compliant" : "compliant",
+          narrative: `第${i}项自查情况：对照要点逐条检查。`,
+          evidence: i % 2 ? "https://docs.example.cn/evidence" : "",
+          problems,
+        },
       });
       expect(d.status).toBe(200);
       expect(d.toast?.type).toBe("success");
@@ -82,19 +106,34 @@ describe("a campaign end to end (examples/bureau.yaml)", () => {
       expect(hasButton(after, SELF_CHECK_ACTIONS.submit)).toBe(false);
       expect(text(after)).toContain(`第${i}项自查情况`);
     }
-    expect(await t.bot.models.Assignment.countDocuments({ campaignKey: spec.key, state: "submitted" })).toBe(assignments.length);
+    expect(await t.bot.models.Assignment.countDocuments({ campaignKey: spec.key, state: "submitted" })).toBe(
+      assignments.length,
+    );
     expect(await t.bot.models.Response.countDocuments({ campaignKey: spec.key })).toBe(assignments.length);
     expect(await t.bot.models.Problem.countDocuments({ campaignKey: spec.key })).toBe(withProblems * 2);
-    expect(await t.bot.models.AuditEntry.countDocuments({ campaignKey: spec.key, entity: "assignment", action: "submit" })).toBe(assignments.length);
+    expect(
+      await t.bot.models.AuditEntry.countDocuments({
+        campaignKey: spec.key,
+        entity: "assignment",
+        action: "submit",
+      }),
+    ).toBe(assignments.length);
   });
 
   let measureIds: string[] = [];
   it("reporters propose measures; each owner receives the measure card", async () => {
-    const problems = await t.bot.models.Problem.find({ campaignKey: spec.key }).sort({ seq: 1 }).limit(3).lean();
+    const problems = await t.bot.models.Problem.find({ campaignKey: spec.key })
+      .sort({ seq: 1 })
+      .limit(3)
+      .lean();
     const member = spec.people.find((p) => p.roles.length === 1 && p.roles[0] === "member")!;
     for (const [i, p] of problems.entries()) {
       const a = (await t.bot.models.Assignment.findById(p.assignmentId).lean())!;
-      const messageId = await cardMessage(t, { kind: "selfcheck", refId: String(a._id), personKey: a.assigneeKey });
+      const messageId = await cardMessage(t, {
+        kind: "selfcheck",
+        refId: String(a._id),
+        personKey: a.assigneeKey,
+      });
       const card = t.emu.message(messageId)!.card;
       expect(options(card, PROPOSE_MEASURE_FIELDS.problem)).toContain(String(p._id));
       const b = button(card, SELF_CHECK_ACTIONS.proposeMeasure);
@@ -106,7 +145,12 @@ describe("a campaign end to end (examples/bureau.yaml)", () => {
         tag: "button",
         name: b.name,
         value: b.value,
-        formValue: { problem: String(p._id), measure_content: `整改措施${i}：建立台账，按月复核`, measure_owner: owner, measure_due: "2027-01-20 +0800" },
+        formValue: {
+          problem: String(p._id),
+          measure_content: `整改措施${i}：建立台账，按月复核`,
+          measure_owner: owner,
+          measure_due: "2027-01-20 +0800",
+        },
       });
       expect(d.toast?.type, JSON.stringify(d.toast)).toBe("success");
     }
@@ -115,7 +159,13 @@ describe("a campaign end to end (examples/bureau.yaml)", () => {
     measureIds = measures.map((m) => String(m._id));
     for (const m of measures) {
       const owner = openIdOf(m.ownerKey);
-      const cards = await waitFor(() => t.emu.messagesTo(owner).filter((x) => JSON.stringify(x.card).includes(String(m._id))).length > 0 && true, 5000, "measure card");
+      const cards = await waitFor(
+        () =>
+          t.emu.messagesTo(owner).filter((x) => JSON.stringify(x.card).includes(String(m._id))).length > 0 &&
+          true,
+        5000,
+        "measure card",
+      );
       expect(cards).toBe(true);
       expect(m.state).toBe("open");
       expect(m.dueDate).toBe("2027-01-20");
@@ -123,50 +173,119 @@ describe("a campaign end to end (examples/bureau.yaml)", () => {
     }
   });
 
-  async function press(measureId: string, personKey: string, action: string, formValue?: Record<string, unknown>) {
+  async function press(
+    measureId: string,
+    personKey: string,
+    action: string,
+    formValue?: Record<string, unknown>,
+  ) {
     const messageId = await cardMessage(t, { kind: "measure", refId: measureId, personKey });
     const card = t.emu.message(messageId)!.card;
     const b = button(card, action);
-    return t.emu.clickCard({ operator: openIdOf(personKey), messageId, tag: "button", name: b.name, value: b.value, formValue });
+    return t.emu.clickCard({
+      operator: openIdOf(personKey),
+      messageId,
+      tag: "button",
+      name: b.name,
+      value: b.value,
+      formValue,
+    });
   }
 
   it("owner reports progress, requests closure; reviewer sends it back; owner asks again; reviewer closes it (销号)", async () => {
     const id = measureIds[0];
     const m0 = (await t.bot.models.Measure.findById(id).lean())!;
-    let d = await press(id, m0.ownerKey, MEASURE_ACTIONS.progress, { [MEASURE_FIELDS.progressNote]: "已建立台账并完成首轮复核", [MEASURE_FIELDS.progressPercent]: "60", [MEASURE_FIELDS.progressEvidence]: "台账链接" });
+    let d = await press(id, m0.ownerKey, MEASURE_ACTIONS.progress, {
+      [MEASURE_FIELDS.progressNote]: "已建立台账并完成首轮复核",
+      [MEASURE_FIELDS.progressPercent]: "60",
+      [MEASURE_FIELDS.progressEvidence]: "台账链接",
+    });
     expect(d.toast?.type).toBe("success");
-    expect((await t.bot.models.Measure.findById(id).lean())!).toMatchObject({ state: "in_progress", percent: 60 });
+    expect((await t.bot.models.Measure.findById(id).lean())!).toMatchObject({
+      state: "in_progress",
+      percent: 60,
+    });
     d = await press(id, m0.ownerKey, MEASURE_ACTIONS.requestClose);
     expect(d.toast?.type).toBe("success");
     const reviewerKey = m0.reviewerKey!;
-    await waitFor(() => t.bot.models.SentCard.exists({ kind: "measure", refId: id, personKey: reviewerKey }), 5000, "review card");
-    d = await press(id, reviewerKey, MEASURE_ACTIONS.sendBack, { [MEASURE_FIELDS.sendBackReason]: "佐证材料不全，请补充复核记录" });
+    await waitFor(
+      () => t.bot.models.SentCard.exists({ kind: "measure", refId: id, personKey: reviewerKey }),
+      5000,
+      "review card",
+    );
+    d = await press(id, reviewerKey, MEASURE_ACTIONS.sendBack, {
+      [MEASURE_FIELDS.sendBackReason]: "佐证材料不全，请补充复核记录",
+    });
     expect(d.toast?.type).toBe("success");
-    expect((await t.bot.models.Measure.findById(id).lean())!).toMatchObject({ state: "in_progress", sendBackReason: "佐证材料不全，请补充复核记录" });
-    await waitFor(async () => (await t.bot.models.SentCard.countDocuments({ kind: "measure", refId: id, personKey: m0.ownerKey })) >= 2, 5000, "owner told");
-    const ownerCard = t.emu.message(await cardMessage(t, { kind: "measure", refId: id, personKey: m0.ownerKey }))!.card;
+    expect((await t.bot.models.Measure.findById(id).lean())!).toMatchObject({
+      state: "in_progress",
+      sendBackReason: "佐证材料不全，请补充复核记录",
+    });
+    await waitFor(
+      async () =>
+        (await t.bot.models.SentCard.countDocuments({
+          kind: "measure",
+          refId: id,
+          personKey: m0.ownerKey,
+        })) >= 2,
+      5000,
+      "owner told",
+    );
+    const ownerCard = t.emu.message(
+      await cardMessage(t, { kind: "measure", refId: id, personKey: m0.ownerKey }),
+    )!.card;
     expect(text(ownerCard)).toContain("佐证材料不全");
     d = await press(id, m0.ownerKey, MEASURE_ACTIONS.requestClose);
     expect(d.toast?.type).toBe("success");
-    await waitFor(async () => (await t.bot.models.SentCard.countDocuments({ kind: "measure", refId: id, personKey: reviewerKey })) >= 2, 5000, "second review card");
+    await waitFor(
+      async () =>
+        (await t.bot.models.SentCard.countDocuments({
+          kind: "measure",
+          refId: id,
+          personKey: reviewerKey,
+        })) >= 2,
+      5000,
+      "second review card",
+    );
     d = await press(id, reviewerKey, MEASURE_ACTIONS.accept);
     expect(d.toast?.type).toBe("success");
     const closed = (await t.bot.models.Measure.findById(id).lean())!;
     expect(closed.state).toBe("closed");
     expect(closed.closedByKey).toBe(reviewerKey);
     expect((await t.bot.models.Problem.findById(closed.problemId).lean())!.resolved).toBe(true);
-    const trail = await t.bot.models.AuditEntry.find({ entity: "measure", entityId: id }).sort({ at: 1 }).lean();
-    expect(trail.map((x) => x.action)).toEqual(["create", "progress", "start", "request_closure", "send_back", "request_closure", "close"]);
+    const trail = await t.bot.models.AuditEntry.find({ entity: "measure", entityId: id })
+      .sort({ at: 1 })
+      .lean();
+    expect(trail.map((x) => x.action)).toEqual([
+      "create",
+      "progress",
+      "start",
+      "request_closure",
+      "send_back",
+      "request_closure",
+      "close",
+    ]);
   });
 
   it("owner requests an extension; reviewer grants it; the due date moves", async () => {
     const id = measureIds[1];
     const m = (await t.bot.models.Measure.findById(id).lean())!;
-    let d = await press(id, m.ownerKey, MEASURE_ACTIONS.extend, { [MEASURE_FIELDS.extDue]: "2027-02-28 +0800", [MEASURE_FIELDS.extReason]: "需协调市级部门联合检查" });
+    let d = await press(id, m.ownerKey, MEASURE_ACTIONS.extend, {
+      [MEASURE_FIELDS.extDue]: "2027-02-28 +0800",
+      [MEASURE_FIELDS.extReason]: "需协调市级部门联合检查",
+    });
     expect(d.toast?.type).toBe("success");
-    await waitFor(() => t.bot.models.SentCard.exists({ kind: "measure", refId: id, personKey: m.reviewerKey! }), 5000, "review card");
+    await waitFor(
+      () => t.bot.models.SentCard.exists({ kind: "measure", refId: id, personKey: m.reviewerKey! }),
+      5000,
+      "review card",
+    );
     d = await press(id, m.reviewerKey!, MEASURE_ACTIONS.grantExt);
     expect(d.toast?.type).toBe("success");
-    expect((await t.bot.models.Measure.findById(id).lean())!).toMatchObject({ dueDate: "2027-02-28", originalDueDate: "2027-01-20", extension: { status: "granted" } });
+    expect((await t.bot.models.Measure.findById(id).lean())!).toMatchObject({
+      dueDate: "2027-02-28",
+      originalDueDate: "2027-01-20",
+      extension: { status: "granted" },
+    });
   });
 });

@@ -20,14 +20,26 @@ export async function loadSpec(file: string): Promise<CampaignSpec> {
 export async function importAndStart(t: TestBot, spec: CampaignSpec) {
   const users = emulatorUsersFor(spec);
   for (const u of users) t.emu.addUser(u);
-  const report = await importCampaign(t.bot.models, spec, { lookupUsers: (q) => t.bot.deps.feishu.lookupUsers(q) });
-  const start = await startCampaign({ models: t.bot.models, now: t.bot.deps.now, outbound: t.bot.outbound }, spec.key);
-  await waitFor(async () => (await t.bot.models.SentCard.countDocuments({ campaignKey: spec.key })) >= start.enqueued, 30_000, "start cards");
+  const report = await importCampaign(t.bot.models, spec, {
+    lookupUsers: (q) => t.bot.deps.feishu.lookupUsers(q),
+  });
+  const start = await startCampaign(
+    { models: t.bot.models, now: t.bot.deps.now, outbound: t.bot.outbound },
+    spec.key,
+  );
+  await waitFor(
+    async () => (await t.bot.models.SentCard.countDocuments({ campaignKey: spec.key })) >= start.enqueued,
+    30_000,
+    "start cards",
+  );
   return { users, report, start };
 }
 
 /** The message id of the newest card of a kind about a record, sent to a person. */
-export async function cardMessage(t: TestBot, q: { kind: string; refId?: string; personKey: string }): Promise<string> {
+export async function cardMessage(
+  t: TestBot,
+  q: { kind: string; refId?: string; personKey: string },
+): Promise<string> {
   const s = await t.bot.models.SentCard.findOne(q).sort({ sentAt: -1, _id: -1 }).lean();
   if (!s) throw new Error(`no ${q.kind} card for ${q.personKey} (${q.refId ?? ""})`);
   return s.messageId;

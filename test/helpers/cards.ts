@@ -21,8 +21,15 @@ export function buttons(card: unknown): ButtonRef[] {
   const out: ButtonRef[] = [];
   walk(card, (n) => {
     if (n.tag !== "button") return;
-    const b = (n.behaviors as { type: string; value?: Record<string, unknown> }[] | undefined)?.find((x) => x.type === "callback");
-    if (b?.value) out.push({ name: n.name as string | undefined, value: b.value, text: String((n.text as Node | undefined)?.content ?? "") });
+    const b = (n.behaviors as { type: string; value?: Record<string, unknown> }[] | undefined)?.find(
+      (x) => x.type === "callback",
+    );
+    if (b?.value)
+      out.push({
+        name: n.name as string | undefined,
+        value: b.value,
+        text: String((n.text as Node | undefined)?.content ?? ""),
+      });
   });
   return out;
 }
@@ -50,7 +57,8 @@ export function fieldNames(card: unknown): string[] {
 export function options(card: unknown, name: string): string[] {
   let found: string[] = [];
   walk(card, (n) => {
-    if (n.name === name && Array.isArray(n.options)) found = (n.options as { value: string }[]).map((o) => o.value);
+    if (n.name === name && Array.isArray(n.options))
+      found = (n.options as { value: string }[]).map((o) => o.value);
   });
   return found;
 }

@@ -21,7 +21,11 @@ export function mongoUriFor(db: string): string {
 /** Poll until `fn` returns a truthy value, or fail after `timeoutMs`. */
 type Truthy<T> = Exclude<T, false | null | undefined | 0 | "">;
 
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<Truthy<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

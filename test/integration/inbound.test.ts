@@ -16,23 +16,48 @@ afterAll(async () => {
 function envelope(eventId: string, text = "帮助", from = "ou_alice") {
   return {
     schema: "2.0",
-    header: { event_id: eventId, event_type: "im.message.receive_v1", create_time: String(Date.now()), token: TEST_APP.verificationToken, app_id: TEST_APP.appId, tenant_key: "tk" },
+    header: {
+      event_id: eventId,
+      event_type: "im.message.receive_v1",
+      create_time: String(Date.now()),
+      token: TEST_APP.verificationToken,
+      app_id: TEST_APP.appId,
+      tenant_key: "tk",
+    },
     event: {
       sender: { sender_id: { open_id: from }, sender_type: "user", tenant_key: "tk" },
-      message: { message_id: `om_${eventId}`, create_time: String(Date.now()), chat_id: `oc_p2p_${from}`, chat_type: "p2p", message_type: "text", content: JSON.stringify({ text }) },
+      message: {
+        message_id: `om_${eventId}`,
+        create_time: String(Date.now()),
+        chat_id: `oc_p2p_${from}`,
+        chat_type: "p2p",
+        message_type: "text",
+        content: JSON.stringify({ text }),
+      },
     },
   };
 }
 
 async function post(body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${t.bot.url}/feishu/events`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const res = await fetch(`${t.bot.url}/feishu/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 function signedRequest(payload: unknown, tsSeconds = Math.floor(Date.now() / 1000)) {
   const body = JSON.stringify({ encrypt: encryptBody(TEST_APP.encryptKey, JSON.stringify(payload)) });
   const ts = String(tsSeconds);
-  return { body, headers: { "x-lark-request-timestamp": ts, "x-lark-request-nonce": "nonce-1", "x-lark-signature": signBody(ts, "nonce-1", TEST_APP.encryptKey, body) } };
+  return {
+    body,
+    headers: {
+      "x-lark-request-timestamp": ts,
+      "x-lark-request-nonce": "nonce-1",
+      "x-lark-signature": signBody(ts, "nonce-1", TEST_APP.encryptKey, body),
+    },
+  };
 }
 
 describe("POST /feishu/events", () => {
@@ -61,7 +86,11 @@ describe("POST /feishu/events", () => {
   it("rejects an undecryptable body", async () => {
     const body = JSON.stringify({ encrypt: "bm90IHJlYWxseSBlbmNyeXB0ZWQgYXQgYWxsLCBzb3JyeSE=" });
     const ts = String(Math.floor(Date.now() / 1000));
-    const r = await post(body, { "x-lark-request-timestamp": ts, "x-lark-request-nonce": "n", "x-lark-signature": signBody(ts, "n", TEST_APP.encryptKey, body) });
+    const r = await post(body, {
+      "x-lark-request-timestamp": ts,
+      "x-lark-request-nonce": "n",
+      "x-lark-signature": signBody(ts, "n", TEST_APP.encryptKey, body),
+    });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe("body cannot be decrypted");
   });
@@ -78,10 +107,17 @@ describe("POST /feishu/events", () => {
   it("answers 帮助 with a help card through the SDK, once, even when the event is redelivered", async () => {
     const d = await t.emu.sendUserMessage({ from: "ou_alice", chatType: "p2p", text: "帮助" });
     expect(d.status).toBe(200);
-    const sent = await waitFor(() => t.emu.messages().filter((m) => m.msg_type === "interactive").length > 0 && t.emu.messages(), 5000, "help card");
+    const sent = await waitFor(
+      () => t.emu.messages().filter((m) => m.msg_type === "interactive").length > 0 && t.emu.messages(),
+      5000,
+      "help card",
+    );
     const cards = sent.filter((m) => m.msg_type === "interactive");
     expect(cards).toHaveLength(1);
-    const card = cards[0].card as { header: { title: { content: string } }; body: { elements: { content?: string }[] } };
+    const card = cards[0].card as {
+      header: { title: { content: string } };
+      body: { elements: { content?: string }[] };
+    };
     expect(card.header.title.content).toContain("使用帮助");
     expect(JSON.stringify(card.body)).toContain("我的待办");
     // Redelivered with the same event_id: acknowledged, not processed again.

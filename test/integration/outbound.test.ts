@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { OutboundQueue, OutboundWorker, outboundUuid, type OutboundHooks, type OutboundJob } from "../../jobs/outbound";
+import {
+  OutboundQueue,
+  OutboundWorker,
+  outboundUuid,
+  type OutboundHooks,
+  type OutboundJob,
+} from "../../jobs/outbound";
 import { FeishuEmulator, type EmulatorOptions } from "../../src/emulator/index";
 import { FeishuClient } from "../../src/feishu/client";
 import { FeishuApiError } from "../../src/feishu/errors";
@@ -20,7 +26,14 @@ async function setup(o: { emulator?: Partial<EmulatorOptions>; rate?: number; ho
   const redis = createRedis(redisUrl(), silentLogger, { forBullmq: true });
   const feishu = new FeishuClient({ ...APP, domain: url, redis, redisPrefix: prefix, logger: silentLogger });
   const queue = new OutboundQueue({ connection: redis, prefix, logger: silentLogger });
-  const worker = new OutboundWorker({ connection: redis, prefix, logger: silentLogger, feishu, ratePerSecond: o.rate ?? 40, hooks: o.hooks });
+  const worker = new OutboundWorker({
+    connection: redis,
+    prefix,
+    logger: silentLogger,
+    feishu,
+    ratePerSecond: o.rate ?? 40,
+    hooks: o.hooks,
+  });
   cleanups.push(async () => {
     await worker.close();
     await queue.queue.obliterate({ force: true });
@@ -56,10 +69,19 @@ describe("outbound queue against the emulator", () => {
     const { emu, queue } = await setup();
     emu.addUser({ open_id: "ou_one", name: "One" });
     await queue.enqueueMany(Array.from({ length: 12 }, (_, i) => text("ou_one", i)));
-    const msgs = await waitFor(() => emu.messagesTo("ou_one").length === 12 && emu.messagesTo("ou_one"), 10_000, "12 messages");
+    const msgs = await waitFor(
+      () => emu.messagesTo("ou_one").length === 12 && emu.messagesTo("ou_one"),
+      10_000,
+      "12 messages",
+    );
     expect(new Set(msgs.map((m) => m.text)).size).toBe(12);
     expect(emu.calls.filter((c) => c.status !== 200 && c.path.includes("/im/v1/messages"))).toHaveLength(0);
-    expect(maxInWindow(msgs.map((m) => m.createdAt), 1000)).toBeLessThanOrEqual(5);
+    expect(
+      maxInWindow(
+        msgs.map((m) => m.createdAt),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(5);
   });
 
   it("waits out the app-wide 429 and delivers everything exactly once", async () => {
@@ -87,13 +109,17 @@ describe("outbound queue against the emulator", () => {
 
   it("fails a permanent error once, reports it, and does not retry", async () => {
     const failed: { kind: string }[] = [];
-    const { emu, queue, worker } = await setup({ hooks: { onFailed: async (_j, kind) => void failed.push({ kind }) } });
+    const { emu, queue, worker } = await setup({
+      hooks: { onFailed: async (_j, kind) => void failed.push({ kind }) },
+    });
     emu.addUser({ open_id: "ou_gone", name: "Gone", outOfScope: true });
     await queue.enqueue(text("ou_gone", 1));
     await waitFor(() => failed.length === 1, 5000, "failure hook");
     await new Promise((r) => setTimeout(r, 300));
     expect(failed).toEqual([{ kind: "permission_denied" }]);
-    expect(emu.calls.filter((c) => c.path.includes("/im/v1/messages") && c.method === "POST")).toHaveLength(1);
+    expect(emu.calls.filter((c) => c.path.includes("/im/v1/messages") && c.method === "POST")).toHaveLength(
+      1,
+    );
     expect((await worker.metrics()).failed).toEqual({ permission_denied: 1 });
   });
 
@@ -113,9 +139,20 @@ describe("outbound queue against the emulator", () => {
   it("classifies Feishu errors", async () => {
     const { emu, feishu } = await setup();
     emu.addUser({ open_id: "ou_cls", name: "Cls" });
-    const err = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as FeishuApiError);
-    expect((await err(feishu.send({ type: "open_id", id: "ou_nobody" }, { text: "x" })))?.kind).toBe("invalid_receiver");
-    const bad = await err(feishu.send({ type: "open_id", id: "ou_cls" }, { card: { schema: "2.0", body: { elements: [{ tag: "note" }] } } }));
+    const err = async (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e as FeishuApiError,
+      );
+    expect((await err(feishu.send({ type: "open_id", id: "ou_nobody" }, { text: "x" })))?.kind).toBe(
+      "invalid_receiver",
+    );
+    const bad = await err(
+      feishu.send(
+        { type: "open_id", id: "ou_cls" },
+        { card: { schema: "2.0", body: { elements: [{ tag: "note" }] } } },
+      ),
+    );
     expect(bad?.kind).toBe("card_invalid");
     expect(bad?.code).toBe(230099);
     emu.failNext(1, { status: 500, code: 1500, msg: "internal error" });

@@ -29,7 +29,12 @@ describe("graceful shutdown", () => {
     const t = await startTestBot();
     cleanups.push(() => t.stop());
     t.emu.addUser({ open_id: "ou_s1", name: "S1" });
-    const jobs = Array.from({ length: 15 }, (_, i) => ({ op: "send" as const, to: { type: "open_id" as const, id: "ou_s1" }, content: { text: `n${i}` }, uuid: outboundUuid("shutdown", i) }));
+    const jobs = Array.from({ length: 15 }, (_, i) => ({
+      op: "send" as const,
+      to: { type: "open_id" as const, id: "ou_s1" },
+      content: { text: `n${i}` },
+      uuid: outboundUuid("shutdown", i),
+    }));
     await t.bot.outbound.enqueueMany(jobs);
     await t.bot.stop();
     const sentBefore = t.emu.messagesTo("ou_s1").length;
@@ -37,7 +42,11 @@ describe("graceful shutdown", () => {
     // A new process on the same Redis and database picks up the rest.
     const again = await startBot(t.settings, silentLogger);
     cleanups.push(() => again.stop());
-    const all = await waitFor(() => t.emu.messagesTo("ou_s1").length >= 15 && t.emu.messagesTo("ou_s1"), 10_000, "all 15 messages");
+    const all = await waitFor(
+      () => t.emu.messagesTo("ou_s1").length >= 15 && t.emu.messagesTo("ou_s1"),
+      10_000,
+      "all 15 messages",
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(t.emu.messagesTo("ou_s1")).toHaveLength(15);
     expect(new Set(all.map((m) => m.text)).size).toBe(15);
@@ -48,7 +57,13 @@ describe("graceful shutdown", () => {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const [port, emuPort] = [await freePort(), await freePort()];
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, DATA_DIR: dir, PORT: String(port), EMULATOR_PORT: String(emuPort), LOG_LEVEL: "warn" },
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dir,
+        PORT: String(port),
+        EMULATOR_PORT: String(emuPort),
+        LOG_LEVEL: "warn",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -7,7 +7,12 @@ import type { EmulatorUser } from "../../src/emulator/index";
 import { silentLogger } from "../../src/logger";
 import { startBot, type RunningBot } from "../../src/runtime";
 import { computeSummary } from "../../src/services/summary";
-import { runBroadcast, runEscalationSweep, runReminderSweep, type SweepDeps } from "../../src/services/sweeps";
+import {
+  runBroadcast,
+  runEscalationSweep,
+  runReminderSweep,
+  type SweepDeps,
+} from "../../src/services/sweeps";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { button, text } from "../helpers/cards";
 import { cardMessage, importAndStart, loadSpec } from "../helpers/campaign";
@@ -34,7 +39,8 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const digestCount = async (personKey: string) => t.bot.models.SentCard.countDocuments({ kind: "reminder", personKey });
+const digestCount = async (personKey: string) =>
+  t.bot.models.SentCard.countDocuments({ kind: "reminder", personKey });
 
 describe("reminder sweep", () => {
   it("reminds each assignee once a day with one digest, even when the sweep runs twice or in two processes at once", async () => {
@@ -43,13 +49,26 @@ describe("reminder sweep", () => {
     nowMs = Date.parse("2027-01-07T02:00:00Z"); // 1 working day before
     const second = await startBot(t.settings, silentLogger); // another bot process on the same Redis and database
     try {
-      const [a, b] = await Promise.all([runReminderSweep(deps(), spec.key), runReminderSweep({ ...second.deps }, spec.key)]);
+      const [a, b] = await Promise.all([
+        runReminderSweep(deps(), spec.key),
+        runReminderSweep({ ...second.deps }, spec.key),
+      ]);
       expect(a.sent + b.sent).toBeGreaterThan(0);
       await runReminderSweep(deps(), spec.key);
       // Due tomorrow: the unit heads' items (bai_lu's are due a week later).
-      const dueTomorrow = [...new Set((await t.bot.models.Assignment.find({ campaignKey: spec.key, dueDate: "2027-01-08" }).lean()).map((x) => x.assigneeKey))];
+      const dueTomorrow = [
+        ...new Set(
+          (await t.bot.models.Assignment.find({ campaignKey: spec.key, dueDate: "2027-01-08" }).lean()).map(
+            (x) => x.assigneeKey,
+          ),
+        ),
+      ];
       expect(dueTomorrow.sort()).toEqual(["gao_lei", "song_yu", "tan_min"]);
-      await waitFor(async () => (await t.bot.models.SentCard.countDocuments({ kind: "reminder" })) >= dueTomorrow.length, 8000, "reminders");
+      await waitFor(
+        async () => (await t.bot.models.SentCard.countDocuments({ kind: "reminder" })) >= dueTomorrow.length,
+        8000,
+        "reminders",
+      );
       await new Promise((r) => setTimeout(r, 500));
       for (const k of dueTomorrow) expect(await digestCount(k), k).toBe(1);
       expect(await t.bot.models.SentCard.countDocuments({ kind: "reminder" })).toBe(dueTomorrow.length);
@@ -64,14 +83,35 @@ describe("reminder sweep", () => {
   it("does not remind someone who answered, or someone on leave", async () => {
     nowMs = Date.parse("2027-01-08T02:00:00Z"); // the due date
     // song_yu answers all his items; bai_lu goes on leave.
-    for (const a of await t.bot.models.Assignment.find({ campaignKey: spec.key, assigneeKey: "song_yu" }).lean()) {
-      const messageId = await cardMessage(t, { kind: "selfcheck", refId: String(a._id), personKey: "song_yu" });
+    for (const a of await t.bot.models.Assignment.find({
+      campaignKey: spec.key,
+      assigneeKey: "song_yu",
+    }).lean()) {
+      const messageId = await cardMessage(t, {
+        kind: "selfcheck",
+        refId: String(a._id),
+        personKey: "song_yu",
+      });
       const b = button(t.emu.message(messageId)!.card, SELF_CHECK_ACTIONS.submit);
-      const d = await t.emu.clickCard({ operator: openIdOf("song_yu"), messageId, tag: "button", name: b.name, value: b.value, formValue: { conclusion: "compliant", narrative: "已自查" } });
+      const d = await t.emu.clickCard({
+        operator: openIdOf("song_yu"),
+        messageId,
+        tag: "button",
+        name: b.name,
+        value: b.value,
+        formValue: { conclusion: "compliant", narrative: "已自查" },
+      });
       expect(d.toast?.type).toBe("success");
     }
-    await t.bot.models.Person.updateOne({ campaignKey: spec.key, key: "bai_lu" }, { $push: { leave: { from: "2027-01-08", to: "2027-01-12" } } });
-    const before = { song: await digestCount("song_yu"), bai: await digestCount("bai_lu"), tan: await digestCount("tan_min") };
+    await t.bot.models.Person.updateOne(
+      { campaignKey: spec.key, key: "bai_lu" },
+      { $push: { leave: { from: "2027-01-08", to: "2027-01-12" } } },
+    );
+    const before = {
+      song: await digestCount("song_yu"),
+      bai: await digestCount("bai_lu"),
+      tan: await digestCount("tan_min"),
+    };
     await runReminderSweep(deps(), spec.key);
     await waitFor(async () => (await digestCount("tan_min")) === before.tan + 1, 5000, "tan_min reminded");
     await new Promise((r) => setTimeout(r, 300));
@@ -94,10 +134,25 @@ describe("reminder sweep", () => {
     await expect(runReminderSweep(dying, spec.key)).rejects.toThrow("worker killed");
     await runReminderSweep(deps(), spec.key);
     const due = ["gao_lei", "tan_min"]; // song_yu answered, bai_lu is on leave
-    await waitFor(async () => (await t.bot.models.SentCard.countDocuments({ kind: "reminder", refId: "2027-01-11" })) >= due.length, 5000, "reminders");
+    await waitFor(
+      async () =>
+        (await t.bot.models.SentCard.countDocuments({ kind: "reminder", refId: "2027-01-11" })) >= due.length,
+      5000,
+      "reminders",
+    );
     await new Promise((r) => setTimeout(r, 300));
-    for (const k of due) expect(await t.bot.models.SentCard.countDocuments({ kind: "reminder", refId: "2027-01-11", personKey: k }), k).toBe(1);
-    expect(await t.bot.models.SentCard.countDocuments({ kind: "reminder", refId: "2027-01-11", personKey: "song_yu" })).toBe(0);
+    for (const k of due)
+      expect(
+        await t.bot.models.SentCard.countDocuments({ kind: "reminder", refId: "2027-01-11", personKey: k }),
+        k,
+      ).toBe(1);
+    expect(
+      await t.bot.models.SentCard.countDocuments({
+        kind: "reminder",
+        refId: "2027-01-11",
+        personKey: "song_yu",
+      }),
+    ).toBe(0);
     const card = t.emu.messagesTo(openIdOf("tan_min")).at(-1)!.card;
     expect(text(card)).toContain("逾期");
   });
@@ -108,7 +163,11 @@ describe("escalation sweep", () => {
     nowMs = Date.parse("2027-01-11T03:00:00Z"); // 1 working day overdue → owner step
     await runEscalationSweep(deps(), spec.key);
     await runEscalationSweep(deps(), spec.key);
-    await waitFor(async () => (await t.bot.models.SentCard.countDocuments({ kind: "escalation" })) > 0, 5000, "owner escalations");
+    await waitFor(
+      async () => (await t.bot.models.SentCard.countDocuments({ kind: "escalation" })) > 0,
+      5000,
+      "owner escalations",
+    );
     const owners = await t.bot.models.SentCard.find({ kind: "escalation" }).lean();
     expect(new Set(owners.map((o) => o.personKey)).size).toBe(owners.length); // one card each
     nowMs = Date.parse("2027-01-12T03:00:00Z"); // 2 working days: the heads' own items stay with them
@@ -116,34 +175,75 @@ describe("escalation sweep", () => {
     nowMs = Date.parse("2027-01-19T03:00:00Z"); // bai_lu's items (due 01-15) 2 working days overdue → head song_yu
     await runEscalationSweep(deps(), spec.key);
     // The heads' own items (due 01-08) are 7 working days overdue by now → their leader.
-    await waitFor(() => t.bot.models.SentCard.exists({ kind: "escalation", personKey: "director" }), 5000, "leader escalation");
-    await waitFor(() => t.bot.models.SentCard.exists({ kind: "escalation", personKey: "song_yu" }), 5000, "head escalation");
+    await waitFor(
+      () => t.bot.models.SentCard.exists({ kind: "escalation", personKey: "director" }),
+      5000,
+      "leader escalation",
+    );
+    await waitFor(
+      () => t.bot.models.SentCard.exists({ kind: "escalation", personKey: "song_yu" }),
+      5000,
+      "head escalation",
+    );
     const msg = await cardMessage(t, { kind: "escalation", personKey: "song_yu" });
     const card = t.emu.message(msg)!.card;
     expect(text(card)).toContain("白露");
     const nudge = button(card, ESCALATION_ACTIONS.nudge);
     const before = t.emu.messagesTo(openIdOf("bai_lu")).length;
-    const d1 = await t.emu.clickCard({ operator: openIdOf("song_yu"), messageId: msg, tag: "button", value: nudge.value });
+    const d1 = await t.emu.clickCard({
+      operator: openIdOf("song_yu"),
+      messageId: msg,
+      tag: "button",
+      value: nudge.value,
+    });
     expect(d1.toast?.type).toBe("success");
-    const d2 = await t.emu.clickCard({ operator: openIdOf("song_yu"), messageId: msg, tag: "button", value: nudge.value });
+    const d2 = await t.emu.clickCard({
+      operator: openIdOf("song_yu"),
+      messageId: msg,
+      tag: "button",
+      value: nudge.value,
+    });
     expect(d2.toast?.content).toContain("已经催办");
     await waitFor(() => t.emu.messagesTo(openIdOf("bai_lu")).length === before + 1, 5000, "nudge delivered");
     // A member cannot nudge.
-    const d3 = await t.emu.clickCard({ operator: openIdOf("bai_lu"), messageId: msg, tag: "button", value: nudge.value });
+    const d3 = await t.emu.clickCard({
+      operator: openIdOf("bai_lu"),
+      messageId: msg,
+      tag: "button",
+      value: nudge.value,
+    });
     expect(d3.toast?.type).toBe("error");
-    const headCards = await t.bot.models.SentCard.countDocuments({ kind: "escalation", personKey: "song_yu" });
+    const headCards = await t.bot.models.SentCard.countDocuments({
+      kind: "escalation",
+      personKey: "song_yu",
+    });
     await runEscalationSweep(deps(), spec.key);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await t.bot.models.SentCard.countDocuments({ kind: "escalation", personKey: "song_yu" })).toBe(headCards);
+    expect(await t.bot.models.SentCard.countDocuments({ kind: "escalation", personKey: "song_yu" })).toBe(
+      headCards,
+    );
   });
 });
 
 describe("progress broadcast and schedules", () => {
   it("sends each chat a card whose numbers equal a direct count", async () => {
-    t.emu.addChat({ chat_id: spec.chats[0].chatId, name: "所务群", members: users.map((u) => u.open_id), botIsMember: true });
+    t.emu.addChat({
+      chat_id: spec.chats[0].chatId,
+      name: "所务群",
+      members: users.map((u) => u.open_id),
+      botIsMember: true,
+    });
     await runBroadcast(deps(), spec.key, "test-slot");
-    const [m] = await waitFor(() => t.emu.messagesTo(spec.chats[0].chatId).length > 0 && t.emu.messagesTo(spec.chats[0].chatId), 5000, "broadcast");
-    const submitted = await t.bot.models.Assignment.countDocuments({ campaignKey: spec.key, state: "submitted", withdrawn: false });
+    const [m] = await waitFor(
+      () => t.emu.messagesTo(spec.chats[0].chatId).length > 0 && t.emu.messagesTo(spec.chats[0].chatId),
+      5000,
+      "broadcast",
+    );
+    const submitted = await t.bot.models.Assignment.countDocuments({
+      campaignKey: spec.key,
+      state: "submitted",
+      withdrawn: false,
+    });
     const total = await t.bot.models.Assignment.countDocuments({ campaignKey: spec.key, withdrawn: false });
     expect(text(m.card)).toContain(`${submitted}/${total}`);
     const s = await computeSummary(deps(), spec.key);
@@ -159,10 +259,13 @@ describe("progress broadcast and schedules", () => {
       expect(s, kind).toBeTruthy();
       expect(s!.tz).toBe("Asia/Shanghai");
     }
-    expect((await bot.sweeps.queue.getJobScheduler(schedulerId(spec.key, "reminder")))!.pattern).toBe(spec.schedules.reminderSweep);
+    expect((await bot.sweeps.queue.getJobScheduler(schedulerId(spec.key, "reminder")))!.pattern).toBe(
+      spec.schedules.reminderSweep,
+    );
     await bot.models.Campaign.updateOne({ key: spec.key }, { $set: { status: "ended" } });
     await bot.sweeps.syncAll(bot.models);
-    for (const kind of SWEEP_KINDS) expect(await bot.sweeps.queue.getJobScheduler(schedulerId(spec.key, kind))).toBeFalsy();
+    for (const kind of SWEEP_KINDS)
+      expect(await bot.sweeps.queue.getJobScheduler(schedulerId(spec.key, kind))).toBeFalsy();
     expect((await runReminderSweep(deps(), spec.key)).sent).toBe(0);
   });
 });

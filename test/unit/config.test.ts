@@ -43,7 +43,13 @@ describe("loadConfig", () => {
   });
 
   it("names every missing or malformed variable at once", () => {
-    const p = problems({ FEISHU_APP_ID: "cli_x", PORT: "http", ORG_TIMEZONE: "Mars/Base", REDIS_URL: "localhost:6379", FEISHU_TRANSPORT: "smoke" });
+    const p = problems({
+      FEISHU_APP_ID: "cli_x",
+      PORT: "http",
+      ORG_TIMEZONE: "Mars/Base",
+      REDIS_URL: "localhost:6379",
+      FEISHU_TRANSPORT: "smoke",
+    });
     const text = p.join("\n");
     expect(text).toMatch(/FEISHU_APP_SECRET .*missing/);
     expect(text).toMatch(/FEISHU_VERIFICATION_TOKEN/);
@@ -58,7 +64,9 @@ describe("loadConfig", () => {
   it("requires the encrypt key unless the insecure development flag is set", () => {
     const { FEISHU_ENCRYPT_KEY: _k, ...noKey } = full;
     expect(problems(noKey).join()).toMatch(/FEISHU_ENCRYPT_KEY/);
-    expect(loadConfig({ ...noKey, FEISHU_INSECURE_NO_ENCRYPTION: "true" }).feishu.insecureNoEncryption).toBe(true);
+    expect(loadConfig({ ...noKey, FEISHU_INSECURE_NO_ENCRYPTION: "true" }).feishu.insecureNoEncryption).toBe(
+      true,
+    );
   });
 
   it("rejects a malformed domain and never echoes secrets", () => {

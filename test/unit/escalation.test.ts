@@ -10,8 +10,16 @@ const ladder = [
   { afterWorkingDays: 10, to: "admins" as const },
 ];
 const units = new Map([["office", { headKey: "head1", leaderKey: "lead1" }]]);
-const item: OverdueItem = { kind: "measure", id: "m1", title: "#1 建立台账", ownerKey: "owner1", unitKey: "office", dueDate: "2026-12-01" };
-const run = (today: string, items = [item]) => planEscalations({ today, ladder, items, units, admins: ["adm1", "adm2"], calendar: cal });
+const item: OverdueItem = {
+  kind: "measure",
+  id: "m1",
+  title: "#1 建立台账",
+  ownerKey: "owner1",
+  unitKey: "office",
+  dueDate: "2026-12-01",
+};
+const run = (today: string, items = [item]) =>
+  planEscalations({ today, ladder, items, units, admins: ["adm1", "adm2"], calendar: cal });
 const levels = (today: string) => [...new Set(run(today).map((s) => s.level))];
 
 describe("planEscalations: the ladder step by step (due Tue 2026-12-01)", () => {
@@ -28,7 +36,11 @@ describe("planEscalations: the ladder step by step (due Tue 2026-12-01)", () => 
     expect(levels("2026-12-07")).toEqual(["owner", "head"]); // Mon: 4 working days
     expect(levels("2026-12-08")).toEqual(["owner", "head", "leader"]);
     expect(levels("2026-12-15")).toEqual(["owner", "head", "leader", "admins"]);
-    expect(run("2026-12-15").filter((s) => s.level === "admins").map((s) => s.recipientKey)).toEqual(["adm1", "adm2"]);
+    expect(
+      run("2026-12-15")
+        .filter((s) => s.level === "admins")
+        .map((s) => s.recipientKey),
+    ).toEqual(["adm1", "adm2"]);
   });
   it("claims are stable per item, due date, step and recipient (so each step sends once)", () => {
     const a = run("2026-12-08").map((s) => s.claim);

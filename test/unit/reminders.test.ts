@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { WorkCalendar } from "../../src/calendar";
-import { planReminders, quietHoursDelay, type ReminderItem, type ReminderPerson } from "../../src/services/reminders";
+import {
+  planReminders,
+  quietHoursDelay,
+  type ReminderItem,
+  type ReminderPerson,
+} from "../../src/services/reminders";
 
 const cal = new WorkCalendar();
 const people = new Map<string, ReminderPerson>([
@@ -9,15 +14,30 @@ const people = new Map<string, ReminderPerson>([
   ["cy", { key: "cy", openId: null }],
   ["dee", { key: "dee", openId: "ou_dee", undeliverable: { at: new Date() } }],
 ]);
-const item = (personKey: string, dueDate: string, id = `${personKey}-${dueDate}`): ReminderItem => ({ kind: "assignment", id, title: "查立场是否坚定", personKey, dueDate });
-const plan = (today: string, items: ReminderItem[], active = true) => planReminders({ active, today, remindBefore: [3, 1], items, people, calendar: cal });
+const item = (personKey: string, dueDate: string, id = `${personKey}-${dueDate}`): ReminderItem => ({
+  kind: "assignment",
+  id,
+  title: "查立场是否坚定",
+  personKey,
+  dueDate,
+});
+const plan = (today: string, items: ReminderItem[], active = true) =>
+  planReminders({ active, today, remindBefore: [3, 1], items, people, calendar: cal });
 const who = (today: string, items: ReminderItem[]) => plan(today, items).plans.map((p) => p.personKey);
 
 describe("planReminders around National Day 2026 (10-01..10-07 off, Sat 10-10 a working day)", () => {
   const due = [item("ann", "2026-10-09")];
 
   it("reminds 3 and 1 working days before, skipping the holiday, and on the day", () => {
-    const days = ["2026-09-28", "2026-09-29", "2026-09-30", "2026-10-01", "2026-10-05", "2026-10-08", "2026-10-09"];
+    const days = [
+      "2026-09-28",
+      "2026-09-29",
+      "2026-09-30",
+      "2026-10-01",
+      "2026-10-05",
+      "2026-10-08",
+      "2026-10-09",
+    ];
     const reminded = days.filter((d) => who(d, due).length > 0);
     expect(reminded).toEqual(["2026-09-29", "2026-10-08", "2026-10-09"]);
     expect(plan("2026-09-29", due).plans[0].lines[0].note).toBe("3 个工作日后到期");
@@ -40,12 +60,22 @@ describe("planReminders around National Day 2026 (10-01..10-07 off, Sat 10-10 a 
   });
 
   it("one digest per person listing everything due; not to people on leave, unreachable or undeliverable", () => {
-    const items = [item("ann", "2026-10-08", "a1"), item("ann", "2026-10-09", "a2"), item("bob", "2026-10-08"), item("cy", "2026-10-08"), item("dee", "2026-10-08")];
+    const items = [
+      item("ann", "2026-10-08", "a1"),
+      item("ann", "2026-10-09", "a2"),
+      item("bob", "2026-10-08"),
+      item("cy", "2026-10-08"),
+      item("dee", "2026-10-08"),
+    ];
     const r = plan("2026-10-08", items);
     expect(r.plans).toHaveLength(1);
     expect(r.plans[0]).toMatchObject({ personKey: "ann" });
     expect(r.plans[0].lines.map((l) => l.id)).toEqual(["a1", "a2"]);
-    expect(Object.fromEntries(r.skipped.map((s) => [s.personKey, s.reason]))).toEqual({ bob: "on_leave", cy: "no_open_id", dee: "undeliverable" });
+    expect(Object.fromEntries(r.skipped.map((s) => [s.personKey, s.reason]))).toEqual({
+      bob: "on_leave",
+      cy: "no_open_id",
+      dee: "undeliverable",
+    });
     expect(who("2026-10-10", [item("bob", "2026-10-08")])).toEqual(["bob"]); // back from leave
   });
 
