@@ -303,7 +303,12 @@ export async function answerProgress(d: ServiceDeps, a: Asker, q: ParsedIntent):
   const s = await scopeFor(d, a, q);
   // Progress is aggregate: a member sees their unit's numbers; "mine" narrows to the unit as well.
   const unitKeys = s.units ? [...s.units] : undefined;
-  const summary = await computeSummary(d, a.campaign.key, { unitKeys, scope: s.label });
+  // A chat answer is "where things stand": no "newly closed since the last broadcast" section.
+  const summary = await computeSummary(d, a.campaign.key, {
+    unitKeys,
+    scope: s.label,
+    withNewlyClosed: false,
+  });
   if (q.slots.section) summary.sections = summary.sections.filter((x) => x.code === q.slots.section);
   return { card: summaryCard({ s: summary, locale: a.locale, kind: "answer" }) };
 }

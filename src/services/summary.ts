@@ -11,7 +11,7 @@ import { loadCampaign, type ServiceDeps } from "./context";
 export async function computeSummary(
   d: ServiceDeps,
   campaignKey: string,
-  opts: { unitKeys?: string[]; since?: Date | null; scope?: string } = {},
+  opts: { unitKeys?: string[]; since?: Date | null; scope?: string; withNewlyClosed?: boolean } = {},
 ): Promise<SummaryView> {
   const c = await loadCampaign(d, campaignKey);
   const today = todayIn(c.timezone, d.now());
