@@ -1,32 +1,14 @@
+import { expectValid, objects, type Obj } from "../helpers/card-checks";
 import { describe, expect, it } from "vitest";
-import { validateCard } from "../../src/card-validator";
 import { DIGEST_ACTIONS, DIGEST_MAX_LINES, digestCard, sortDigestLines } from "../../cards/digest-card";
-import { cardBytes, countElements, daysUntil, dueLevel, dueMd } from "../../cards/kit";
+import { cardBytes, daysUntil, dueLevel, dueMd } from "../../cards/kit";
 import { MEASURE_ACTIONS, measureCard } from "../../cards/measure-card";
 import { errorCard, noticeCard } from "../../cards/notice-card";
 import { SELF_CHECK_ACTIONS, selfCheckCard } from "../../cards/self-check-card";
 import type { AssignmentView, DigestLine, MeasureView, ResponseView } from "../../cards/view-types";
 
-type Obj = Record<string, unknown>;
-
 const TODAY = "2026-12-10";
 const NASTY = "**bold** <at id=all></at> [x](y) _u_ #h";
-
-function objects(node: unknown, out: Obj[] = []): Obj[] {
-  if (Array.isArray(node)) node.forEach((n) => objects(n, out));
-  else if (node && typeof node === "object") {
-    out.push(node as Obj);
-    Object.values(node as Obj).forEach((v) => objects(v, out));
-  }
-  return out;
-}
-
-function expectValid(card: object): void {
-  const r = validateCard(card);
-  if (!r.ok) throw new Error(`card refused: ${r.msg}\n${r.errors.join("\n")}`);
-  expect(cardBytes(card)).toBeLessThan(30 * 1024);
-  expect(countElements(card)).toBeLessThan(200);
-}
 
 function names(card: object): string[] {
   return objects((card as Obj).body)

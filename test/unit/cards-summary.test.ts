@@ -1,5 +1,5 @@
+import { expectValid, objects, type Obj } from "../helpers/card-checks";
 import { describe, expect, it } from "vitest";
-import { validateCard } from "../../src/card-validator";
 import {
   itemStatusCard,
   MEASURE_LIST_MAX_BUTTON_ROWS,
@@ -8,7 +8,6 @@ import {
   problemListCard,
 } from "../../cards/answer-cards";
 import { ESCALATION_ACTIONS, escalationCard } from "../../cards/escalation-card";
-import { cardBytes, countElements } from "../../cards/kit";
 import {
   SUMMARY_CHART_MAX_BARS,
   SUMMARY_TABLE_MAX_ROWS,
@@ -25,27 +24,9 @@ import type {
   SummaryView,
 } from "../../cards/view-types";
 
-type Obj = Record<string, unknown>;
-
 const TODAY = "2026-12-10";
 const NASTY = "**bold** <at id=all></at> [x](y) _u_ #h |t| `c`";
 const long = (n: number, unit = "查"): string => unit.repeat(n);
-
-function objects(node: unknown, out: Obj[] = []): Obj[] {
-  if (Array.isArray(node)) node.forEach((n) => objects(n, out));
-  else if (node && typeof node === "object") {
-    out.push(node as Obj);
-    Object.values(node as Obj).forEach((v) => objects(v, out));
-  }
-  return out;
-}
-
-function expectValid(card: object): void {
-  const r = validateCard(card);
-  if (!r.ok) throw new Error(`card refused: ${r.msg}\n${r.errors.join("\n")}`);
-  expect(cardBytes(card)).toBeLessThan(30 * 1024);
-  expect(countElements(card)).toBeLessThan(200);
-}
 
 function markdownText(card: object): string {
   return objects((card as Obj).body)

@@ -1,0 +1,23 @@
+import { expect } from "vitest";
+import { cardBytes, countElements } from "../../cards/kit";
+import { validateCard } from "../../src/card-validator/index";
+
+export type Obj = Record<string, unknown>;
+
+/** Every object in a card's JSON, depth first. */
+export function objects(node: unknown, out: Obj[] = []): Obj[] {
+  if (Array.isArray(node)) node.forEach((n) => objects(n, out));
+  else if (node && typeof node === "object") {
+    out.push(node as Obj);
+    Object.values(node as Obj).forEach((v) => objects(v, out));
+  }
+  return out;
+}
+
+/** Accepted by the card JSON 2.0 schema and rules, under 30 KB and 200 components. */
+export function expectValid(card: object): void {
+  const r = validateCard(card);
+  if (!r.ok) throw new Error(`card refused: ${r.msg}\n${r.errors.join("\n")}`);
+  expect(cardBytes(card)).toBeLessThan(30 * 1024);
+  expect(countElements(card)).toBeLessThan(200);
+}
