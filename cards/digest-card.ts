@@ -13,6 +13,7 @@ import {
   type Card,
   type Locale,
   type Template,
+  lineWithButtons,
 } from "./kit";
 import type { DigestLine } from "./view-types";
 
@@ -139,26 +140,7 @@ function lineRow(l: Locale, today: string, line: DigestLine, L: Level): object {
     `${kindLabel(l, line.kind)}${escLine(line.title, L.title)}`,
     `${tr(l, "截止", "Due")} ${dueMd(l, today, line.dueDate)}${line.note && L.note > 0 ? ` · ${escLine(line.note, L.note)}` : ""}`,
   ];
-  return {
-    tag: "column_set",
-    flex_mode: "none",
-    horizontal_spacing: "small",
-    columns: [
-      {
-        tag: "column",
-        width: "weighted",
-        weight: 4,
-        vertical_align: "center",
-        elements: [md(text.join("\n"))],
-      },
-      {
-        tag: "column",
-        width: "auto",
-        vertical_align: "center",
-        elements: [
-          button(tr(l, "打开", "Open"), { action: DIGEST_ACTIONS.open, kind: line.kind, id: line.id }),
-        ],
-      },
-    ],
-  };
+  return lineWithButtons(text.join("\n"), [
+    button(tr(l, "打开", "Open"), { action: DIGEST_ACTIONS.open, kind: line.kind, id: line.id }),
+  ]);
 }

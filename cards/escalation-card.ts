@@ -12,6 +12,7 @@ import {
   tr,
   type Card,
   type Locale,
+  lineWithButtons,
 } from "./kit";
 import type { EscalationItem, EscalationView } from "./view-types";
 
@@ -152,19 +153,5 @@ function lineRow(l: Locale, it: EscalationItem, L: Level, withNudge: boolean): o
     );
   }
   buttons.push(button(tr(l, "打开", "Open"), { action: DIGEST_ACTIONS.open, kind: it.kind, id: it.id }));
-  return {
-    tag: "column_set",
-    flex_mode: "none",
-    horizontal_spacing: "small",
-    columns: [
-      {
-        tag: "column",
-        width: "weighted",
-        weight: 4,
-        vertical_align: "center",
-        elements: [md(text.join("\n"))],
-      },
-      { tag: "column", width: "auto", vertical_align: "center", vertical_spacing: "4px", elements: buttons },
-    ],
-  };
+  return lineWithButtons(text.join("\n"), buttons, { buttonSpacing: "4px" });
 }

@@ -422,3 +422,26 @@ export function table(
     rows,
   };
 }
+
+/** A line of markdown with its buttons to the right (digest and escalation rows). */
+export function lineWithButtons(
+  markdown: string,
+  buttons: object[],
+  opts: { buttonSpacing?: string } = {},
+): object {
+  return {
+    tag: "column_set",
+    flex_mode: "none",
+    horizontal_spacing: "small",
+    columns: [
+      { tag: "column", width: "weighted", weight: 4, vertical_align: "center", elements: [md(markdown)] },
+      {
+        tag: "column",
+        width: "auto",
+        vertical_align: "center",
+        ...(opts.buttonSpacing ? { vertical_spacing: opts.buttonSpacing } : {}),
+        elements: buttons,
+      },
+    ],
+  };
+}
