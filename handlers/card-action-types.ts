@@ -4,6 +4,7 @@ import type { Locale } from "../src/domain/types";
 import { AppError } from "../src/errors";
 import type { Logger } from "../src/logger";
 import type { HandlerDeps } from "./deps";
+import { operatorLocale } from "./operator";
 
 export type CardActionHandler = (action: CardAction, deps: HandlerDeps, log: Logger) => Promise<CardAnswer>;
 
@@ -21,24 +22,25 @@ export function toast(
 }
 
 /**
- * Run an action; a refusal (AppError) becomes an error toast and the card re-shows the current truth,
- * so a stale or someone else's card never shows something that is no longer so.
+ * Run an action in the operator's language; a refusal (AppError) becomes an error toast and the card
+ * re-shows the current truth, so a stale or someone else's card never shows something that is no longer so.
  */
 export async function guarded(
+  action: CardAction,
+  deps: HandlerDeps,
   log: Logger,
-  locale: () => Promise<Locale>,
-  run: () => Promise<CardAnswer>,
-  truth: (e: AppError) => Promise<Card | undefined>,
+  run: (locale: Locale) => Promise<CardAnswer>,
+  truth: (e: AppError, locale: Locale) => Promise<Card | undefined>,
 ): Promise<CardAnswer> {
+  const l = await operatorLocale(deps, action.operatorOpenId).catch(() => "zh" as const);
   try {
-    return await run();
+    return await run(l);
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
     log.info({ kind: e.kind, reason: e.en }, "card action refused");
-    const l = await locale().catch(() => "zh" as const);
     let card: Card | undefined;
     try {
-      card = await truth(e);
+      card = await truth(e, l);
     } catch (inner) {
       log.debug({ err: inner instanceof Error ? inner.message : String(inner) }, "no current card to show");
     }

@@ -8,7 +8,6 @@ import { loadAssignment } from "../src/services/self-check";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { sendCardToPerson } from "./notify";
-import { operatorLocale } from "./operator";
 
 /**
  * `dg.open` on a digest line: send the item's own card to the operator, as a new message. Only for
@@ -17,12 +16,11 @@ import { operatorLocale } from "./operator";
 export async function onDigestOpen(action: CardAction, deps: HandlerDeps, log: Logger): Promise<CardAnswer> {
   const id = String(action.value.id ?? "");
   const kind = action.value.kind === "measure" ? "measure" : "assignment";
-  const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
+    action,
+    deps,
     log,
-    locale,
-    async () => {
-      const l = await locale();
+    async (l) => {
       const campaignKey =
         kind === "measure"
           ? (await loadMeasure(deps, id)).campaignKey

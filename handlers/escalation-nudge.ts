@@ -9,7 +9,6 @@ import { loadMeasure } from "../src/services/measures";
 import { loadAssignment } from "../src/services/self-check";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
-import { operatorLocale } from "./operator";
 
 /**
  * `es.nudge` (催办) on an escalation card: remind the owner now, at most once a day per item. Only the
@@ -22,12 +21,11 @@ export async function onEscalationNudge(
 ): Promise<CardAnswer> {
   const id = String(action.value.id ?? "");
   const kind = action.value.kind === "measure" ? "measure" : "assignment";
-  const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
+    action,
+    deps,
     log,
-    locale,
-    async () => {
-      const l = await locale();
+    async (l) => {
       const rec =
         kind === "measure"
           ? await loadMeasure(deps, id).then((m) => ({

@@ -15,7 +15,6 @@ import type { Measure } from "../src/services/views";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { sendCardToPerson } from "./notify";
-import { operatorLocale } from "./operator";
 
 /**
  * The measure card's actions. Each: authorise the operator against the measure (owner or reviewer),
@@ -33,15 +32,15 @@ interface Spec {
 function handler(spec: Spec) {
   return async (action: CardAction, deps: HandlerDeps, log: Logger): Promise<CardAnswer> => {
     const id = String(action.value.m ?? "");
-    const locale = () => operatorLocale(deps, action.operatorOpenId);
     const viewer = async (): Promise<Person | null> => {
       const m = await loadMeasure(deps, id);
       return deps.models.Person.findOne({ campaignKey: m.campaignKey, openId: action.operatorOpenId }).lean();
     };
     return guarded(
+      action,
+      deps,
       log,
-      locale,
-      async () => {
+      async (l) => {
         const m = await spec.run(deps, action);
         const op = await operatorIn(deps, m.campaignKey, action.operatorOpenId);
         const otherKey =
@@ -57,7 +56,6 @@ function handler(spec: Spec) {
           });
         }
         log.info({ measure: id, state: m.state, rev: m.rev }, "measure updated");
-        const l = await locale();
         return {
           toast: toast("success", spec.done[0], spec.done[1], l),
           card: await measureCardFor(deps, id, op, { notice: l === "en" ? spec.done[1] : spec.done[0] }),

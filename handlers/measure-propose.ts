@@ -5,7 +5,6 @@ import { proposeMeasure } from "../src/services/measures";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { sendCardToPerson } from "./notify";
-import { operatorLocale } from "./operator";
 
 /** `pm.submit`: a measure for a reported problem; its owner receives the measure card. */
 export async function onMeasurePropose(
@@ -14,17 +13,16 @@ export async function onMeasurePropose(
   log: Logger,
 ): Promise<CardAnswer> {
   const id = String(action.value.a ?? "");
-  const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
+    action,
+    deps,
     log,
-    locale,
-    async () => {
+    async (l) => {
       const r = await proposeMeasure(deps, {
         assignmentId: id,
         operatorOpenId: action.operatorOpenId,
         form: action.formValue,
       });
-      const l = await locale();
       const mid = String(r.measure._id);
       if (r.created) {
         log.info({ measure: mid, seq: r.measure.seq, owner: r.owner.key }, "measure proposed");
@@ -47,6 +45,6 @@ export async function onMeasurePropose(
         card: await selfCheckCardFor(deps, id, l),
       };
     },
-    async () => selfCheckCardFor(deps, id, await locale()),
+    async (_e, l) => selfCheckCardFor(deps, id, l),
   );
 }

@@ -4,7 +4,6 @@ import { selfCheckCardFor } from "../src/services/cards";
 import { amendSelfCheck } from "../src/services/self-check";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
-import { operatorLocale } from "./operator";
 
 /** `sc.amend`: the answered card opens for editing again, prefilled with the latest answer. */
 export async function onSelfCheckAmend(
@@ -13,22 +12,21 @@ export async function onSelfCheckAmend(
   log: Logger,
 ): Promise<CardAnswer> {
   const id = String(action.value.a ?? "");
-  const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
+    action,
+    deps,
     log,
-    locale,
-    async () => {
+    async (l) => {
       const a = await amendSelfCheck(deps, {
         assignmentId: id,
         rev: action.value.rev,
         operatorOpenId: action.operatorOpenId,
       });
-      const l = await locale();
       return {
         toast: toast("info", "请修改后重新提交。", "Edit and submit again.", l),
         card: await selfCheckCardFor(deps, a, l, { mode: "edit" }),
       };
     },
-    async () => selfCheckCardFor(deps, id, await locale()),
+    async (_e, l) => selfCheckCardFor(deps, id, l),
   );
 }

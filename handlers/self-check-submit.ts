@@ -4,7 +4,6 @@ import { draftFromForm, selfCheckCardFor } from "../src/services/cards";
 import { submitSelfCheck } from "../src/services/self-check";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
-import { operatorLocale } from "./operator";
 
 /** `sc.submit`: store the answer (a Response version and its problems); the card turns to submitted. */
 export async function onSelfCheckSubmit(
@@ -13,18 +12,17 @@ export async function onSelfCheckSubmit(
   log: Logger,
 ): Promise<CardAnswer> {
   const id = String(action.value.a ?? "");
-  const locale = () => operatorLocale(deps, action.operatorOpenId);
   return guarded(
+    action,
+    deps,
     log,
-    locale,
-    async () => {
+    async (l) => {
       const r = await submitSelfCheck(deps, {
         assignmentId: id,
         rev: action.value.rev,
         operatorOpenId: action.operatorOpenId,
         form: action.formValue,
       });
-      const l = await locale();
       log.info({ assignment: id, version: r.version, problems: r.problemIds.length }, "self-check submitted");
       const zh = r.problemIds.length
         ? `已提交。发现 ${r.problemIds.length} 个问题，请在卡片下方提出整改措施。`
@@ -34,8 +32,7 @@ export async function onSelfCheckSubmit(
         : "Submitted. Thank you!";
       return { toast: toast("success", zh, en, l), card: await selfCheckCardFor(deps, r.assignment, l) };
     },
-    async (e) => {
-      const l = await locale();
+    async (e, l) => {
       // A form that did not validate is shown again as typed, with what to fix.
       if (e.kind === "invalid")
         return selfCheckCardFor(deps, id, l, {
