@@ -1,6 +1,7 @@
-import express, { type ErrorRequestHandler, type Express } from "express";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import express, { type ErrorRequestHandler } from "express";
 import type { Logger } from "./logger";
-import { feishuRouter, type FeishuRouteDeps } from "./server/feishu-route";
+import { feishuEventsHandler, type FeishuRouteDeps } from "./server/feishu-route";
 
 export interface HealthCheck {
   name: string;
@@ -12,8 +13,27 @@ export interface AppDeps extends FeishuRouteDeps {
   health: HealthCheck[];
 }
 
-/** Build the express app from its dependencies, without listening. */
-export function createApp(deps: AppDeps): Express {
+/** The path Feishu posts events and card callbacks to. */
+export const FEISHU_EVENTS_PATH = "/feishu/events";
+
+/**
+ * The server's request listener, built from its dependencies, without listening. `POST /feishu/events`
+ * goes straight to its handler (the hot path: every card press); the rest is a small express app.
+ */
+export function createApp(deps: AppDeps): RequestListener {
+  const feishu = feishuEventsHandler(deps);
+  const app = expressApp(deps);
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (
+      req.method === "POST" &&
+      (req.url === FEISHU_EVENTS_PATH || req.url?.startsWith(`${FEISHU_EVENTS_PATH}?`))
+    )
+      feishu(req, res);
+    else app(req, res);
+  };
+}
+
+function expressApp(deps: AppDeps) {
   const app = express();
   app.disable("x-powered-by");
   app.get("/healthz", (_req, res) => {
@@ -33,7 +53,6 @@ export function createApp(deps: AppDeps): Express {
     const ok = results.every(([, r]) => r === "ok");
     res.status(ok ? 200 : 503).json({ ok, checks: Object.fromEntries(results) });
   });
-  app.use(feishuRouter(deps));
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
   });

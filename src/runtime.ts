@@ -124,7 +124,9 @@ export async function startBot(
   // Schedulers follow the campaigns in the database (idempotent; every process may do it).
   await sweeps.syncAll(models);
 
-  const dedup = new EventDedup(redis, s.redisPrefix);
+  // Every inbound event claims its id: a connection of its own whose commands are pipelined per turn.
+  const dedupRedis = createRedis(s.redisUrl, logger, { name: "dedup", autoPipelining: true });
+  const dedup = new EventDedup(dedupRedis, s.redisPrefix);
   const sink = createEventSink(deps, (evt) => eventsQueue.add(evt));
   const app = createApp({
     logger,
@@ -186,6 +188,7 @@ export async function startBot(
       await Promise.all([outboundWorker?.close(), ...workers.map((w) => w.close())]);
       await Promise.all([outbound.close(), eventsQueue.close(), sweeps.close()]);
       await redis.quit().catch(() => redis.disconnect());
+      await dedupRedis.quit().catch(() => dedupRedis.disconnect());
       await mongo.close();
       logger.info("bot stopped");
     },

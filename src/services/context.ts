@@ -1,5 +1,7 @@
 import { AppError, closed, forbidden, notFound } from "../errors";
 import type { CampaignDoc, Models, PersonDoc } from "../repositories/models";
+import type { Document } from "mongodb";
+import { BatchedInsert } from "../repositories/batched-insert";
 import { todayIn } from "../time";
 
 export interface ServiceDeps {
@@ -59,20 +61,25 @@ export async function audit(
     reason?: string;
   },
 ): Promise<void> {
-  // Append-only and on every card action's path: a plain insert, without a mongoose document.
-  await d.models.AuditEntry.collection.insertOne(
-    {
-      campaignKey: e.campaignKey,
-      entity: e.entity,
-      entityId: e.entityId,
-      action: e.action,
-      from: e.from,
-      to: e.to,
-      byKey: e.by?.key,
-      byOpenId: e.byOpenId ?? e.by?.openId ?? undefined,
-      reason: e.reason,
-      at: d.now(),
-    },
-    { ignoreUndefined: true },
-  );
+  // Append-only and on every card action's path: a plain insert, without a mongoose document, grouped
+  // with the other card presses of the same moment into one insertMany.
+  await auditWriter(d.models).insert({
+    campaignKey: e.campaignKey,
+    entity: e.entity,
+    entityId: e.entityId,
+    action: e.action,
+    from: e.from,
+    to: e.to,
+    byKey: e.by?.key,
+    byOpenId: e.byOpenId ?? e.by?.openId ?? undefined,
+    reason: e.reason,
+    at: d.now(),
+  });
+}
+
+const auditWriters = new WeakMap<Models, BatchedInsert<Document>>();
+function auditWriter(models: Models): BatchedInsert<Document> {
+  let w = auditWriters.get(models);
+  if (!w) auditWriters.set(models, (w = new BatchedInsert<Document>(models.AuditEntry.collection)));
+  return w;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CARD_ACTIONS } from "../../handlers/index";
 import { encryptBody, signBody } from "../../src/server/feishu-crypto";
 import { startTestBot, TEST_APP, type TestBot } from "../helpers/bot";
 import { waitFor } from "../helpers/services";
@@ -132,6 +133,55 @@ describe("POST /feishu/events", () => {
     await t.emu.sendUserMessage({ from: "ou_alice", chatType: "p2p", text: "help" });
     const [m] = await waitFor(() => t.emu.messages().length > 0 && t.emu.messages(), 5000, "english help");
     expect(JSON.stringify(m.card)).toContain("Help");
+  });
+
+  it("answers a handler's unexpected failure with 500 and lets Feishu's redelivery run it", async () => {
+    let calls = 0;
+    CARD_ACTIONS.test_flaky = () => {
+      calls++;
+      if (calls === 1) return Promise.reject(new Error("database went away"));
+      return Promise.resolve({ toast: { type: "success", content: "好了" } });
+    };
+    try {
+      const cb = {
+        schema: "2.0",
+        header: {
+          event_id: "ev_flaky",
+          event_type: "card.action.trigger",
+          create_time: String(Date.now()),
+          token: TEST_APP.verificationToken,
+          app_id: TEST_APP.appId,
+          tenant_key: "tk",
+        },
+        event: {
+          operator: { open_id: "ou_alice" },
+          token: "c-1",
+          action: { tag: "button", value: { action: "test_flaky" } },
+          context: { open_message_id: "om_1", open_chat_id: "oc_1" },
+        },
+      };
+      const { body, headers } = signedRequest(cb);
+      expect(await post(body, headers)).toEqual({ status: 500, body: { error: "internal error" } });
+      expect(await t.bot.redis.exists(`${t.prefix}:event:ev_flaky`)).toBe(0);
+      expect(await post(body, headers)).toEqual({
+        status: 200,
+        body: { toast: { type: "success", content: "好了" } },
+      });
+      expect(await post(body, headers)).toEqual({ status: 200, body: {} });
+      expect(calls).toBe(2);
+    } finally {
+      delete CARD_ACTIONS.test_flaky;
+    }
+  });
+
+  it("sends every other path and method to the rest of the app", async () => {
+    const get = await fetch(`${t.bot.url}/feishu/events`);
+    expect([get.status, await get.json()]).toEqual([404, { error: "not found" }]);
+    const other = await fetch(`${t.bot.url}/feishu/other`, { method: "POST", body: "{}" });
+    expect(other.status).toBe(404);
+    // A query string does not hide the events path.
+    const res = await fetch(`${t.bot.url}/feishu/events?from=test`, { method: "POST", body: "not json" });
+    expect([res.status, await res.json()]).toEqual([400, { error: "body is not JSON" }]);
   });
 
   it("serves /healthz and /readyz", async () => {
