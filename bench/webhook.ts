@@ -29,7 +29,7 @@ const arg = (name: string, def: number) => {
 const CONCURRENCY = arg("concurrency", 100);
 const BURST_PAUSE = process.argv.includes("--burst-pause-ms") ? arg("burst-pause-ms", 200) : undefined;
 const REQUESTS = arg("requests", 5000);
-const WARMUP = 500;
+const WARMUP = arg("warmup", 2000);
 const KEY = "bench-encrypt-key";
 const TOKEN = "bench-verification-token";
 
@@ -70,20 +70,28 @@ function callback(i: number) {
 
 function load(
   url: string,
+  warmup: number,
   n: number,
   concurrency: number,
-  offset: number,
-  burstPauseMs?: number,
-): Promise<{ results: { ms: number; status: number }[]; wallMs: number }> {
-  const requests = Array.from({ length: n }, (_, i) => callback(offset + i));
+  burstPauseMs: number | undefined,
+  onWarm: () => void,
+): Promise<{ results: { ms: number; status: number }[]; wallMs: number; cpuUs: number }> {
+  const requests = Array.from({ length: warmup + n }, (_, i) => callback(i));
   return new Promise((resolve, reject) => {
     const child = fork(new URL("./load-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
-    child.once("message", (m) => {
-      resolve(m as { results: { ms: number; status: number }[]; wallMs: number });
+    child.on("message", (m: { warm?: boolean }) => {
+      if (m.warm) return onWarm();
+      resolve(m as { results: { ms: number; status: number }[]; wallMs: number; cpuUs: number });
       child.kill();
     });
     child.once("error", reject);
-    child.send({ url, requests, concurrency, burstPauseMs });
+    child.send({
+      url,
+      warmup: requests.slice(0, warmup),
+      requests: requests.slice(warmup),
+      concurrency,
+      burstPauseMs,
+    });
   });
 }
 
@@ -130,8 +138,20 @@ async function main() {
     return { toast: { type: "success", content: "已记录" } };
   };
   const url = `${bot.url}/feishu/events`;
-  await load(url, WARMUP, CONCURRENCY, 0);
-  const { results, wallMs } = await load(url, REQUESTS, CONCURRENCY, WARMUP, BURST_PAUSE);
+  let cpu0 = process.cpuUsage();
+  let elu0 = performance.eventLoopUtilization();
+  const { results, wallMs, cpuUs } = await load(url, WARMUP, REQUESTS, CONCURRENCY, BURST_PAUSE, () => {
+    cpu0 = process.cpuUsage();
+    elu0 = performance.eventLoopUtilization();
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  if (process.env.BENCH_SLOW) {
+    const slow = results
+      .map((r, i) => [i, Math.round(r.ms)])
+      .filter(([, ms]) => ms > Number(process.env.BENCH_SLOW));
+    console.error(JSON.stringify(slow));
+  }
   const ok = results.filter((r) => r.status === 200).length;
   const sorted = results.map((r) => r.ms).sort((a, b) => a - b);
   const written = await bot.models.AuditEntry.countDocuments({ campaignKey: "bench" });
@@ -146,6 +166,11 @@ async function main() {
     max_ms: +sorted[sorted.length - 1].toFixed(1),
     requests_per_s: Math.round((REQUESTS / wallMs) * 1000),
     documents_written: written,
+    // CPU the bot's process (bot and, unless MONGODB_URI, the embedded store) spent per callback, and how
+    // busy its event loop was: steadier than latency when the machine is shared.
+    bot_cpu_us_per_request: Math.round((cpu.user + cpu.system) / REQUESTS),
+    bot_event_loop_utilisation: +elu.utilization.toFixed(2),
+    load_generator_cpu_us_per_request: Math.round(cpuUs / REQUESTS),
     store: process.env.MONGODB_URI ? "MONGODB_URI" : "embedded mongo-wire",
   };
   console.log(JSON.stringify(out, null, 2));
