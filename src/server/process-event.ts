@@ -1,5 +1,5 @@
 import type { BotAddedToChat, CardAction, CardAnswer, InboundMessage } from "../domain/events";
-import type { Logger } from "../logger";
+import { lazyChild, type Logger } from "../logger";
 import type { EventDedup } from "./event-dedup";
 import { normaliseEvent, PayloadError } from "./normalise";
 
@@ -32,7 +32,7 @@ export function formatCardAnswer(a: CardAnswer): Record<string, unknown> {
 /** Shared by the webhook route and the long connection: normalise, dedup, dispatch. */
 export async function processEvent(payload: Record<string, unknown>, deps: ProcessDeps): Promise<HttpAnswer> {
   const header = payload.header as { event_id: string; event_type: string };
-  const log = deps.logger.child({ event_id: header.event_id, event_type: header.event_type });
+  const log = lazyChild(deps.logger, { event_id: header.event_id, event_type: header.event_type });
   let evt;
   try {
     evt = normaliseEvent(payload);
