@@ -13,6 +13,7 @@ import {
   sortDocs,
   type EngineOptions,
 } from "./engine";
+import { fastGroup, fastProject } from "./fastpath";
 import type { Collection, Store } from "./storage";
 import type { Doc } from "./types";
 import {
@@ -95,6 +96,14 @@ const UNSUPPORTED_STAGES = new Set([
   "$planCacheStats",
   "$shardedDataDistribution",
 ]);
+
+/**
+ * Stages that never write into (or hand out parts of) their input documents in mingo, so a pipeline
+ * made only of them can run over the stored documents without copying them first. Their results may
+ * be stored documents themselves, as `find` results are: stored documents are never modified in place
+ * (updates store a new version), so a cursor holding them still serialises what was read.
+ */
+const READ_ONLY_STAGES = new Set(["$match", "$sort", "$skip", "$limit", "$count"]);
 
 export interface CommandContext {
   db: string;
@@ -305,10 +314,18 @@ export class CommandExecutor {
     const sorted = isPlainObject(sort) && Object.keys(sort).length > 0;
     const stopAt = sorted ? Number.POSITIVE_INFINITY : max;
     let out: Doc[] = [];
-    for (const d of coll.candidates(filter)) {
-      if (match(d)) {
-        out.push(d);
-        if (out.length >= stopAt) break;
+    const list = coll.candidateList(filter);
+    if (!list && stopAt === Number.POSITIVE_INFINITY) {
+      // a whole scan: Map#forEach walks the documents without an iterator object per step
+      coll.docs.forEach((d) => {
+        if (match(d)) out.push(d);
+      });
+    } else {
+      for (const d of list ?? coll.docs.values()) {
+        if (match(d)) {
+          out.push(d);
+          if (out.length >= stopAt) break;
+        }
       }
     }
     if (sorted) out = this.sort(out, sort);
@@ -577,7 +594,8 @@ export class CommandExecutor {
     if (skip) docs = docs.slice(skip);
     if (limit) docs = docs.slice(0, limit);
     if (isPlainObject(cmd.projection) && Object.keys(cmd.projection).length) {
-      docs = project(docs.map(cloneValue), toQueryValue(cmd.projection), filter, eo);
+      const projection = toQueryValue(cmd.projection);
+      docs = fastProject(docs, projection) ?? project(docs.map(cloneValue), projection, filter, eo);
     }
     const singleBatch = cmd.singleBatch === true || toNumber(cmd.limit) < 0;
     return cursorReply(this.cursors.open(ns, docs, cmd.batchSize, singleBatch), true);
@@ -661,7 +679,19 @@ export class CommandExecutor {
       } else if (coll) {
         input = [...coll.docs.values()];
       }
-      input = input.map(cloneValue);
+      // `input` holds the stored documents themselves. A leading $group the fast path can do builds
+      // fresh result documents; mingo gets copies unless every stage left only reads its input.
+      const first = pipeline[0];
+      const grouped =
+        first && Object.keys(first).length === 1 && "$group" in first
+          ? fastGroup(input, first.$group)
+          : undefined;
+      if (grouped) {
+        input = grouped;
+        pipeline = pipeline.slice(1);
+      } else if (!pipeline.every((stage) => READ_ONLY_STAGES.has(Object.keys(stage)[0]))) {
+        input = input.map(cloneValue);
+      }
     } else {
       ns = `${ctx.db}.$cmd.aggregate`;
     }

@@ -14,6 +14,7 @@ import { Query } from "mingo/query";
 import type { AnyObject, CollectionResolver, Options } from "mingo/types";
 import { update as mingoUpdate, updateMany as mingoUpdateMany, type Modifier } from "mingo/updater";
 import { resolve } from "mingo/util";
+import { compileFastFilter } from "./fastpath";
 import { bsonType, idFirst, isPlainObject } from "./values";
 import type { Doc } from "./types";
 
@@ -115,6 +116,15 @@ export type Matcher = (doc: Doc) => boolean;
 
 export function compileFilter(filter: Doc | undefined, o?: EngineOptions): Matcher {
   if (!filter || Object.keys(filter).length === 0) return () => true;
+  const mingo = (): Matcher => {
+    const q = new Query(filter, options(o));
+    return (doc) => q.test(doc);
+  };
+  return compileFastFilter(filter, mingo) ?? mingo();
+}
+
+/** The mingo-only matcher (what `compileFilter` falls back to), for tests of the fast paths. */
+export function compileMingoFilter(filter: Doc, o?: EngineOptions): Matcher {
   const q = new Query(filter, options(o));
   return (doc) => q.test(doc);
 }

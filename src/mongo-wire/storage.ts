@@ -170,7 +170,21 @@ function equalityValue(cond: unknown): { value: unknown } | undefined {
   return { value: cond };
 }
 
-function collectEqualities(filter: Doc, out: Map<string, unknown>): void {
+/** The values of `{ $in: [...] }` (scalars only; a sub-document or regex in the list gives undefined). */
+function inValues(cond: unknown): unknown[] | undefined {
+  if (!isOperatorDoc(cond) || !Array.isArray(cond.$in)) return undefined;
+  const list = cond.$in as unknown[];
+  for (const v of list) {
+    if (isPlainObject(v) || equalityValue(v) === undefined) return undefined;
+  }
+  return list;
+}
+
+/**
+ * Per field, the values a matching document must hold: one for an equality, the list for a `$in` of
+ * scalars (from the top level and `$and`s). Other conditions on the field may narrow it further.
+ */
+function collectEqualities(filter: Doc, out: Map<string, unknown[]>): void {
   for (const [k, v] of Object.entries(filter)) {
     if (k === "$and" && Array.isArray(v)) {
       for (const sub of v) if (isPlainObject(sub)) collectEqualities(sub, out);
@@ -178,9 +192,13 @@ function collectEqualities(filter: Doc, out: Map<string, unknown>): void {
     }
     if (k.startsWith("$")) continue;
     const eq = equalityValue(v);
-    if (eq && !out.has(k)) out.set(k, eq.value);
+    const values = eq ? [eq.value] : inValues(v);
+    if (values && (!out.has(k) || out.get(k)!.length > values.length)) out.set(k, values);
   }
 }
+
+/** Most index keys looked up for one filter (a product of `$in` lists); more falls back to a scan. */
+const MAX_LOOKUP_KEYS = 1000;
 
 export class Collection {
   readonly db: string;
@@ -189,6 +207,9 @@ export class Collection {
   uuid: UUID;
   readonly docs = new Map<string, Doc>();
   readonly indexes = new Map<string, Index>();
+  /** insertion number of each stored document (its place in `docs`), to give index hits in that order */
+  private readonly seq = new Map<string, number>();
+  private nextSeq = 0;
 
   constructor(db: string, name: string, options: Doc = {}, uuid?: UUID) {
     this.db = db;
@@ -220,6 +241,7 @@ export class Collection {
       pending.push([idx, keys]);
     }
     this.docs.set(id, doc);
+    this.seq.set(id, this.nextSeq++);
     for (const [idx, keys] of pending) idx.add(keys, id);
   }
 
@@ -254,6 +276,7 @@ export class Collection {
       if (keys) idx.remove(keys, id);
     }
     this.docs.delete(id);
+    this.seq.delete(id);
   }
 
   /**
@@ -281,15 +304,22 @@ export class Collection {
 
   clear(): void {
     this.docs.clear();
+    this.seq.clear();
     for (const idx of this.indexes.values()) idx.entries.clear();
   }
 
   /**
-   * Documents that may match `filter`: found through `_id` or an index when the filter has
-   * equality conditions on all fields of one, otherwise every document. Callers still test each.
+   * Documents that may match `filter`: found through `_id` or an index when the filter has an
+   * equality or a `$in` of scalars on every field of one, otherwise every document. Index hits come
+   * in natural order (a `_id` `$in` in list order). Callers still test each.
    */
   candidates(filter: Doc | undefined): Iterable<Doc> {
-    if (!filter || this.docs.size === 0) return this.docs.values();
+    return this.candidateList(filter) ?? this.docs.values();
+  }
+
+  /** `candidates` as a list, or undefined when that would be every document (scan `docs` then). */
+  candidateList(filter: Doc | undefined): Doc[] | undefined {
+    if (!filter || this.docs.size === 0) return undefined;
     const idCond = filter._id;
     if (idCond !== undefined) {
       const eq = equalityValue(idCond);
@@ -306,24 +336,53 @@ export class Collection {
             const d = this.docs.get(k);
             if (d) out.set(k, d);
           }
-          return out.values();
+          return [...out.values()];
         }
       }
     }
-    if (this.indexes.size === 0) return this.docs.values();
-    const eqs = new Map<string, unknown>();
+    if (this.indexes.size === 0) return undefined;
+    const eqs = new Map<string, unknown[]>();
     collectEqualities(filter, eqs);
-    if (eqs.size === 0) return this.docs.values();
+    if (eqs.size === 0) return undefined;
     let best: Set<string> | undefined;
     for (const idx of this.indexes.values()) {
       if (!idx.usableForLookup || !idx.fields.every((f) => eqs.has(f))) continue;
-      const ids = idx.entries.get(Index.keyOfValues(idx.fields.map((f) => eqs.get(f))));
-      if (!ids) return [];
+      const lists = idx.fields.map((f) => eqs.get(f)!);
+      const combos = lists.reduce((n, l) => n * l.length, 1);
+      if (combos > MAX_LOOKUP_KEYS) continue;
+      let ids: Set<string> | undefined;
+      if (combos === 1) {
+        ids = idx.entries.get(Index.keyOfValues(lists.map((l) => l[0])));
+      } else {
+        // `$in`: the union over every combination of the listed values
+        ids = new Set<string>();
+        const at = new Array<number>(lists.length).fill(0);
+        for (let c = 0; c < combos; c++) {
+          const hit = idx.entries.get(Index.keyOfValues(lists.map((l, i) => l[at[i]])));
+          if (hit) for (const id of hit) ids.add(id);
+          for (let i = lists.length - 1; i >= 0; i--) {
+            if (++at[i] < lists[i].length) break;
+            at[i] = 0;
+          }
+        }
+      }
+      if (!ids || ids.size === 0) return [];
       if (!best || ids.size < best.size) best = ids;
     }
-    if (!best) return this.docs.values();
+    if (!best) return undefined;
+    // In natural (insertion) order, as a scan would give them: an index changes speed, not results.
+    if (best.size > this.docs.size / 4) {
+      const ids = best;
+      const out: Doc[] = [];
+      this.docs.forEach((d, id) => {
+        if (ids.has(id)) out.push(d);
+      });
+      return out;
+    }
+    const ids = [...best];
+    if (ids.length > 1) ids.sort((a, b) => this.seq.get(a)! - this.seq.get(b)!);
     const out: Doc[] = [];
-    for (const id of best) {
+    for (const id of ids) {
       const d = this.docs.get(id);
       if (d) out.push(d);
     }
