@@ -262,7 +262,7 @@ function build(input: SummaryCardInput, L: Level): Card {
   }
 
   // Newly closed.
-  {
+  if (s.newlyClosed) {
     const head = `**${tr(l, "本期新销号", "Closed since the last report")}**`;
     if (s.newlyClosed.length === 0) {
       elements.push(md(`${head}\n${tr(l, "本期无新销号", "None")}`));

@@ -96,7 +96,8 @@ export interface SummaryView {
     daysOverdue: number;
     state: string;
   }[];
-  newlyClosed: { seq: number; content: string; ownerName: string; unitName: string }[];
+  /** Measures closed since the last broadcast; absent in a chat answer, which shows no such section. */
+  newlyClosed?: { seq: number; content: string; ownerName: string; unitName: string }[];
 }
 
 export interface EscalationItem {

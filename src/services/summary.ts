@@ -38,23 +38,26 @@ export async function computeSummary(
       { campaignKey, ...unitFilter, state: { $ne: "closed" }, dueDate: { $lt: today } },
       { seq: 1, content: 1, ownerKey: 1, unitKey: 1, dueDate: 1, state: 1 },
     ).lean(),
-    d.models.Measure.find(
-      {
-        campaignKey,
-        ...unitFilter,
-        state: "closed",
-        ...(opts.since ? { closedAt: { $gt: opts.since } } : {}),
-      },
-      { seq: 1, content: 1, ownerKey: 1, unitKey: 1 },
-    )
-      .sort({ seq: 1 })
-      .limit(500)
-      .lean(),
+    // A broadcast lists what was closed since the last one; a chat answer is "where things stand".
+    opts.withNewlyClosed === false
+      ? undefined
+      : d.models.Measure.find(
+          {
+            campaignKey,
+            ...unitFilter,
+            state: "closed",
+            ...(opts.since ? { closedAt: { $gt: opts.since } } : {}),
+          },
+          { seq: 1, content: 1, ownerKey: 1, unitKey: 1 },
+        )
+          .sort({ seq: 1 })
+          .limit(500)
+          .lean(),
   ]);
   // Names only for the rows a card can show (most overdue first; the rest are counted, not listed).
   overdueList.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.seq - b.seq);
   const wanted = [
-    ...new Set([...overdueList.slice(0, 100), ...closedList.slice(0, 100)].map((m) => m.ownerKey)),
+    ...new Set([...overdueList.slice(0, 100), ...(closedList ?? []).slice(0, 100)].map((m) => m.ownerKey)),
   ];
   const people = wanted.length
     ? await d.models.Person.find({ campaignKey, key: { $in: wanted } }, { key: 1, name: 1 }).lean()
@@ -106,7 +109,7 @@ export async function computeSummary(
       };
     }),
     overdue,
-    newlyClosed: closedList.map((m) => ({
+    newlyClosed: closedList?.map((m) => ({
       seq: m.seq,
       content: m.content,
       ownerName: name.get(m.ownerKey) ?? m.ownerKey,

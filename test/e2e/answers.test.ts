@@ -177,6 +177,9 @@ describe("other intents", () => {
     });
     const c = text((await ask("sun_zhiqiang", "财务科进度")).card);
     expect(c).toContain(`${done}/${total}`);
+    // Where things stand, not a broadcast: no "closed since the last report" section.
+    expect(c).not.toContain("本期新销号");
+    expect(c).not.toContain("本期无新销号");
   });
   it("谁还没填报 and 六正还有谁没填", async () => {
     expect(text((await ask("sun_zhiqiang", "谁还没填报")).card)).toContain("郑海燕");
@@ -199,12 +202,18 @@ describe("other intents", () => {
     const before = t.emu.messagesTo(GROUP).length;
     const ok = await ask("sun_zhiqiang", "发送进度通报");
     expect(text(ok.card)).toContain("已发送");
-    await waitFor(
-      () =>
-        t.emu.messagesTo(GROUP).some((m, i) => i >= before && JSON.stringify(m.card).includes("进度通报")),
+    const [broadcast] = await waitFor(
+      () => {
+        const sent = t.emu
+          .messagesTo(GROUP)
+          .filter((m, i) => i >= before && JSON.stringify(m.card).includes("进度通报"));
+        return sent.length > 0 && sent;
+      },
       8000,
       "broadcast",
     );
+    // A broadcast does report what was closed since the last one.
+    expect(JSON.stringify(broadcast.card)).toContain("本期新销号");
   });
   it("help and questions it does not understand get the help card, nothing else", async () => {
     expect(text((await ask("he_jing", "帮助")).card)).toContain("我的待办");

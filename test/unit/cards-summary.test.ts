@@ -256,6 +256,10 @@ describe("summaryCard", () => {
     expect(charts(c)).toHaveLength(0);
     expect(markdownText(c)).toContain("暂无自查事项和整改措施");
     expect(markdownText(c)).toContain("本期无新销号");
+    // A chat answer carries no newly-closed list, and shows no such section.
+    const answer = summaryCard({ s: { ...s, newlyClosed: undefined }, locale: "zh", kind: "answer" });
+    expectValid(answer);
+    expect(markdownText(answer)).not.toContain("新销号");
     // units without any work: table yes, chart no
     const u = summaryCard({ s: { ...s, units: [unit("办公室", 0, 0, 0, 0)] }, locale: "en", kind: "answer" });
     expectValid(u);
