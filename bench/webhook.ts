@@ -3,11 +3,14 @@
  * Each callback is encrypted and signed as Feishu does, verified, deduplicated in Redis, routed to a
  * card action that writes one document to MongoDB, and answered with a toast.
  *
- *   npx tsx bench/webhook.ts [--concurrency 100] [--requests 5000] [--burst-pause-ms 200]
+ *   npx tsx bench/webhook.ts [--concurrency 100] [--requests 5000] [--warmup 2000] [--burst-pause-ms 200]
  *
  * Closed loop (default): `concurrency` requests always in flight. Burst mode (--burst-pause-ms):
  * `concurrency` callbacks arrive at the same moment, as when a group of people press at once; the
  * next burst follows after all were answered and a pause.
+ *
+ * `--warmup` callbacks go first over the same connections and are not measured (JIT warm-up).
+ * BENCH_NO_WRITE=1 leaves the write out; BENCH_SLOW=<ms> prints the index and time of slower callbacks.
  *
  * Starts its own redis-server, the embedded MongoDB-wire store (or uses MONGODB_URI) and the bot.
  */
