@@ -9,8 +9,8 @@ export function todayIn(timezone: string, now: Date = new Date()): string {
   }).format(now);
 }
 
-/** "2026-12-01 10:32" in the zone. */
-export function formatDateTime(d: Date, timezone: string): string {
+/** The calendar date, hour and minute of an instant in the zone. */
+export function zonedParts(d: Date, timezone: string): { date: string; hour: number; minute: number } {
   const parts = new Intl.DateTimeFormat("en-CA", {
     timeZone: timezone,
     year: "numeric",
@@ -20,8 +20,32 @@ export function formatDateTime(d: Date, timezone: string): string {
     minute: "2-digit",
     hourCycle: "h23",
   }).formatToParts(d);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
-  return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "00";
+  return {
+    date: `${get("year")}-${get("month")}-${get("day")}`,
+    hour: Number(get("hour")),
+    minute: Number(get("minute")),
+  };
+}
+
+/** "2026-12-01 10:32" in the zone. */
+export function formatDateTime(d: Date, timezone: string): string {
+  const z = zonedParts(d, timezone);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${z.date} ${two(z.hour)}:${two(z.minute)}`;
+}
+
+/** The instant of `hour`:00 on `date` in `timezone`. */
+export function fromZoned(date: string, hour: number, timezone: string): Date {
+  const guess = new Date(`${date}T${String(hour).padStart(2, "0")}:00:00Z`);
+  // Correct by the zone's offset at that moment (twice, for DST edges).
+  let t = guess.getTime();
+  for (let i = 0; i < 2; i++) {
+    const z = zonedParts(new Date(t), timezone);
+    const asUtc = Date.parse(`${z.date}T${String(z.hour).padStart(2, "0")}:00:00Z`);
+    t += guess.getTime() - asUtc;
+  }
+  return new Date(t);
 }
 
 export function isIsoDate(s: string): boolean {

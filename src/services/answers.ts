@@ -7,7 +7,7 @@ import { summaryCard } from "../../cards/summary-card";
 import type { MeasureListView } from "../../cards/view-types";
 import type { Locale } from "../domain/types";
 import type { ParsedIntent } from "../intent/index";
-import { daysBetween, todayIn } from "../time";
+import { addDays, daysBetween, todayIn } from "../time";
 import { measureCardFor } from "./cards";
 import type { Campaign, Person, ServiceDeps } from "./context";
 import { computeSummary } from "./summary";
@@ -176,7 +176,7 @@ export async function answerDueSoon(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   const s = await scopeFor(d, a, q);
   const today = todayOf(d, a.campaign);
   const days = q.slots.days ?? 7;
-  const until = new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const until = addDays(today, days);
   const rows = await measureRows(
     d,
     a,

@@ -1,5 +1,6 @@
 import type { DigestLine } from "../../cards/view-types";
 import type { WorkCalendar } from "../calendar";
+import { addDays, fromZoned, zonedParts } from "../time";
 
 /**
  * Who gets reminded of what today (DESIGN.md §6, issue 4). Pure: the sweep loads the data, this decides.
@@ -100,41 +101,11 @@ export function quietHoursDelay(
   cal: WorkCalendar,
   hours: { start: number; end: number } = { start: 9, end: 18 },
 ): number {
-  const local = zoned(now, timezone);
+  const local = zonedParts(now, timezone);
   if (cal.isWorkingDay(local.date) && local.hour >= hours.start && local.hour < hours.end) return 0;
   let day = local.date;
-  if (!(cal.isWorkingDay(day) && local.hour < hours.start)) day = cal.nextWorkingDay(addDay(day));
+  if (!(cal.isWorkingDay(day) && local.hour < hours.start)) day = cal.nextWorkingDay(addDays(day, 1));
   // `start` o'clock on that day in the zone.
   const target = fromZoned(day, hours.start, timezone);
   return Math.max(0, target.getTime() - now.getTime());
-}
-
-function addDay(d: string): string {
-  return new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-}
-
-function zoned(d: Date, timezone: string): { date: string; hour: number } {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: timezone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(d);
-  const g = (t: string) => parts.find((p) => p.type === t)?.value ?? "00";
-  return { date: `${g("year")}-${g("month")}-${g("day")}`, hour: Number(g("hour")) };
-}
-
-/** The instant of `hour`:00 on `date` in `timezone`. */
-export function fromZoned(date: string, hour: number, timezone: string): Date {
-  const guess = new Date(`${date}T${String(hour).padStart(2, "0")}:00:00Z`);
-  // Correct by the zone's offset at that moment (twice, for DST edges).
-  let t = guess.getTime();
-  for (let i = 0; i < 2; i++) {
-    const z = zoned(new Date(t), timezone);
-    const asUtc = Date.parse(`${z.date}T${String(z.hour).padStart(2, "0")}:00:00Z`);
-    t += guess.getTime() - asUtc;
-  }
-  return new Date(t);
 }
