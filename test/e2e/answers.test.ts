@@ -5,7 +5,7 @@ import { proposeMeasure } from "../../src/services/measures";
 import { submitSelfCheck } from "../../src/services/self-check";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { hasButton, text } from "../helpers/cards";
-import { importAndStart, loadSpec } from "../helpers/campaign";
+import { importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
 /**
@@ -19,7 +19,7 @@ let t: TestBot;
 let spec: CampaignSpec;
 let users: EmulatorUser[];
 const GROUP = "oc_8d0fb6da367998b59b446a2000e39c04";
-const openIdOf = (key: string) => users[spec.people.findIndex((p) => p.key === key)].open_id;
+const openIdOf = (key: string) => openIdIn(spec, users, key);
 let seq = 0;
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import type { CampaignSpec } from "../../src/domain/types";
 import type { EmulatorUser } from "../../src/emulator/index";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { button, fieldNames, hasButton, options, text } from "../helpers/cards";
-import { cardMessage, clockOffset, importAndStart, loadSpec } from "../helpers/campaign";
+import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
 /**
@@ -16,7 +16,7 @@ import { waitFor } from "../helpers/services";
 let t: TestBot;
 let spec: CampaignSpec;
 let users: EmulatorUser[];
-const openIdOf = (personKey: string) => users[spec.people.findIndex((p) => p.key === personKey)].open_id;
+const openIdOf = (key: string) => openIdIn(spec, users, key);
 
 beforeAll(async () => {
   const offset = clockOffset();

@@ -35,6 +35,13 @@ export async function importAndStart(t: TestBot, spec: CampaignSpec) {
   return { users, report, start };
 }
 
+/** A person of the campaign file, by key, as the emulator knows them (their open_id). */
+export function openIdIn(spec: CampaignSpec, users: { open_id: string }[], key: string): string {
+  const i = spec.people.findIndex((p) => p.key === key);
+  if (i < 0 || !users[i]) throw new Error(`no person "${key}" in campaign ${spec.key}`);
+  return users[i].open_id;
+}
+
 /** The message id of the newest card of a kind about a record, sent to a person. */
 export async function cardMessage(
   t: TestBot,

@@ -21,3 +21,22 @@ export function expectValid(card: object): void {
   expect(cardBytes(card)).toBeLessThan(30 * 1024);
   expect(countElements(card)).toBeLessThan(200);
 }
+
+/** The text of every markdown component, joined by newlines. */
+export function markdownText(card: object): string {
+  return objects((card as Obj).body)
+    .filter((o) => o.tag === "markdown")
+    .map((o) => o.content as string)
+    .join("\n");
+}
+
+/** The `value` of every button's callback behaviour. */
+export function callbackValues(card: object): Obj[] {
+  return objects((card as Obj).body)
+    .filter((o) => o.tag === "button")
+    .flatMap((b) =>
+      ((b.behaviors as Obj[] | undefined) ?? [])
+        .filter((x) => x.type === "callback")
+        .map((x) => x.value as Obj),
+    );
+}

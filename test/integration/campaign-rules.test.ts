@@ -10,7 +10,7 @@ import { returnSelfCheck } from "../../src/services/self-check";
 import { sendReturnedCard } from "../../src/services/notices";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { button, hasButton, text } from "../helpers/cards";
-import { cardMessage, clockOffset, importAndStart, loadSpec } from "../helpers/campaign";
+import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
 /**
@@ -20,7 +20,7 @@ import { waitFor } from "../helpers/services";
 let t: TestBot;
 let spec: CampaignSpec;
 let users: EmulatorUser[];
-const openIdOf = (key: string) => users[spec.people.findIndex((p) => p.key === key)].open_id;
+const openIdOf = (key: string) => openIdIn(spec, users, key);
 
 beforeAll(async () => {
   const offset = clockOffset();

@@ -15,7 +15,7 @@ import {
 } from "../../src/services/sweeps";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { button, text } from "../helpers/cards";
-import { cardMessage, importAndStart, loadSpec } from "../helpers/campaign";
+import { cardMessage, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
 /**
@@ -27,7 +27,7 @@ const clock = () => new Date(nowMs);
 let t: TestBot;
 let spec: CampaignSpec;
 let users: EmulatorUser[];
-const openIdOf = (key: string) => users[spec.people.findIndex((p) => p.key === key)].open_id;
+const openIdOf = (key: string) => openIdIn(spec, users, key);
 const deps = (): SweepDeps => ({ ...t.bot.deps });
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { expectValid, objects, type Obj } from "../helpers/card-checks";
+import { callbackValues, expectValid, markdownText, objects, type Obj } from "../helpers/card-checks";
 import { describe, expect, it } from "vitest";
 import { DIGEST_ACTIONS, DIGEST_MAX_LINES, digestCard, sortDigestLines } from "../../cards/digest-card";
 import { cardBytes, daysUntil, dueLevel, dueMd } from "../../cards/kit";
@@ -42,29 +42,12 @@ function field(card: object, name: string): Obj {
   return found;
 }
 
-function callbackValues(card: object): Obj[] {
-  return objects((card as Obj).body)
-    .filter((o) => o.tag === "button")
-    .flatMap((b) =>
-      ((b.behaviors as Obj[] | undefined) ?? [])
-        .filter((x) => x.type === "callback")
-        .map((x) => x.value as Obj),
-    );
-}
-
 function buttonsByAction(card: object, action: string): Obj[] {
   return objects((card as Obj).body).filter(
     (o) =>
       o.tag === "button" &&
       ((o.behaviors as Obj[] | undefined) ?? []).some((x) => (x.value as Obj | undefined)?.action === action),
   );
-}
-
-function markdownText(card: object): string {
-  return objects((card as Obj).body)
-    .filter((o) => o.tag === "markdown")
-    .map((o) => o.content as string)
-    .join("\n");
 }
 
 function allText(card: object): string {

@@ -1,4 +1,4 @@
-import { expectValid, objects, type Obj } from "../helpers/card-checks";
+import { callbackValues, expectValid, markdownText, objects, type Obj } from "../helpers/card-checks";
 import { describe, expect, it } from "vitest";
 import {
   itemStatusCard,
@@ -28,13 +28,6 @@ const TODAY = "2026-12-10";
 const NASTY = "**bold** <at id=all></at> [x](y) _u_ #h |t| `c`";
 const long = (n: number, unit = "查"): string => unit.repeat(n);
 
-function markdownText(card: object): string {
-  return objects((card as Obj).body)
-    .filter((o) => o.tag === "markdown")
-    .map((o) => o.content as string)
-    .join("\n");
-}
-
 function noteText(card: object): string {
   return objects((card as Obj).body)
     .filter((o) => o.tag === "div")
@@ -60,16 +53,6 @@ function tables(card: object): Obj[] {
 
 function charts(card: object): Obj[] {
   return rootElements(card).filter((e) => e.tag === "chart");
-}
-
-function callbackValues(card: object): Obj[] {
-  return objects((card as Obj).body)
-    .filter((o) => o.tag === "button")
-    .flatMap((b) =>
-      ((b.behaviors as Obj[] | undefined) ?? [])
-        .filter((x) => x.type === "callback")
-        .map((x) => x.value as Obj),
-    );
 }
 
 function buttonTexts(card: object): string[] {
