@@ -17,6 +17,11 @@ export function helpCard(opts: { locale: Locale; notUnderstood?: string }): Card
     tr(l, "- 「正会风的情况」：某一项的填报情况", '- "status of 正文风": one checklist item'),
     tr(l, "- 「措施12」：某条措施的详情和进展", '- "measure 12": one measure with its history'),
     tr(l, "- 「问题清单」：查摆出的问题", '- "list problems"'),
+    tr(
+      l,
+      "- 「导出台账」「生成自查报告」：整改台账（Excel）和自查报告草稿（Word），私信发给您（管理员、科室负责人、分管领导）",
+      '- "export the ledger", "draft the report": the ledger (Excel) and a report draft (Word), sent to you privately (admins, heads, leaders)',
+    ),
   ];
   const elements: object[] = [];
   if (opts.notUnderstood !== undefined) {

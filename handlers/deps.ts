@@ -1,3 +1,4 @@
+import type { ExportJob } from "../jobs/export";
 import type { OutboundJob } from "../jobs/outbound";
 import type { SweepJob } from "../jobs/sweeps";
 import type { WorkCalendar } from "../src/calendar";
@@ -17,4 +18,6 @@ export interface HandlerDeps {
   workingHours?: { start: number; end: number };
   /** Run a sweep now (an admin's "发送进度通报"). */
   sweeps: { runNow(job: SweepJob): Promise<void> };
+  /** Build a ledger / report off the message path and send it to the asker (absent: not offered). */
+  exports?: { add(job: ExportJob): Promise<void> };
 }

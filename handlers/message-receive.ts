@@ -20,6 +20,7 @@ import type { Campaign } from "../src/services/context";
 import { manualSlot } from "../src/services/sweeps";
 import { campaignChecklist } from "../src/services/views";
 import type { HandlerDeps } from "./deps";
+import { answerExport } from "./export-request";
 import { sendCardToPerson } from "./notify";
 import { answerMessage } from "./respond";
 
@@ -96,7 +97,7 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
     };
   } else {
     const a: Asker = { person: ctx.person, campaign: ctx.campaign, group: msg.chatType === "group", locale };
-    answer = await route(q, a, deps);
+    answer = await route(q, a, deps, msg, log);
   }
   await answerMessage(msg, { card: answer.card }, deps);
   if (answer.privateCard && ctx?.person)
@@ -114,8 +115,17 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
   );
 }
 
-async function route(q: ReturnType<typeof parseIntent>, a: Asker, deps: HandlerDeps): Promise<Answer> {
+async function route(
+  q: ReturnType<typeof parseIntent>,
+  a: Asker,
+  deps: HandlerDeps,
+  msg: InboundMessage,
+  log: Logger,
+): Promise<Answer> {
   switch (q.intent) {
+    case "export_ledger":
+    case "export_report":
+      return answerExport(deps, a, q, msg, log);
     case "overdue_measures":
       return answerOverdue(deps, a, q);
     case "my_todos":

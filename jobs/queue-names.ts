@@ -3,4 +3,5 @@ export const QUEUE = {
   outbound: "outbound",
   events: "events",
   sweeps: "sweeps",
+  exports: "exports",
 } as const;

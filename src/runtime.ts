@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import type { HandlerDeps } from "../handlers/deps";
 import { createEventSink } from "../handlers/index";
 import { createEventsWorker, EventsQueue } from "../jobs/events";
+import { createExportWorker, ExportQueue } from "../jobs/export";
 import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbound";
 import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
 import { WorkCalendar } from "./calendar";
@@ -89,6 +90,7 @@ export async function startBot(
   const outbound = new OutboundQueue({ connection: redis, prefix: bullPrefix, logger });
   const eventsQueue = new EventsQueue(redis, bullPrefix, logger);
   const sweeps = new SweepQueue(redis, bullPrefix, logger);
+  const exportsQueue = new ExportQueue(redis, bullPrefix, logger);
   const calendar = s.calendar ?? new WorkCalendar({ logger });
   const deps: HandlerDeps = {
     logger,
@@ -100,6 +102,7 @@ export async function startBot(
     calendar,
     workingHours: s.workingHours,
     sweeps,
+    exports: exportsQueue,
   };
 
   const hooks: OutboundHooks = {
@@ -120,6 +123,7 @@ export async function startBot(
     });
     workers.push(createEventsWorker(redis, bullPrefix, deps));
     workers.push(createSweepWorker(redis, bullPrefix, deps));
+    workers.push(createExportWorker(redis, bullPrefix, deps));
   }
   // Schedulers follow the campaigns in the database (idempotent; every process may do it).
   await sweeps.syncAll(models);
@@ -186,7 +190,7 @@ export async function startBot(
       });
       // Workers finish their active jobs before closing.
       await Promise.all([outboundWorker?.close(), ...workers.map((w) => w.close())]);
-      await Promise.all([outbound.close(), eventsQueue.close(), sweeps.close()]);
+      await Promise.all([outbound.close(), eventsQueue.close(), sweeps.close(), exportsQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
       await dedupRedis.quit().catch(() => dedupRedis.disconnect());
       await mongo.close();

@@ -38,6 +38,10 @@ export const Codes = {
     fieldValidation([{ field: "body", description: `invalid JSON body: ${detail}` }]),
 
   // im.message
+  // message resources (GET /im/v1/messages/:id/resources/:key)
+  resourceInvalid: () => e(400, 234001, "Invalid request param."),
+  /** Documented for card and merged-forward message ids; the wording is the emulator's. */
+  resourceOfCard: () => e(400, 234043, "Unsupported message type."),
   invalidParam: (ext: string) =>
     e(400, 230001, `Your request contains an invalid request parameter, ext=${ext}`),
   botNotInChat: () => e(400, 230002, "Bot/User can NOT be out of the chat."),

@@ -27,6 +27,7 @@ import {
   type MessageUpdate,
   type ReceiveIdType,
   type RecordedCall,
+  type SentFileRef,
   type SentMessage,
   type StoredFile,
   type UserMessageOptions,
@@ -83,6 +84,8 @@ interface UserMessage extends Conversation {
   root_id?: string;
   thread_id?: string;
   createdAt: number;
+  /** For a file message: the file's key (its bytes are in `files`). */
+  fileKey?: string;
 }
 
 interface CallbackToken {
@@ -98,7 +101,8 @@ interface SentEvent {
   messageId?: string;
 }
 
-type ContentCheck = { ok: true; card?: Obj; text?: string } | { ok: false; err: ApiError };
+type ContentCheck =
+  { ok: true; card?: Obj; text?: string; file?: SentFileRef } | { ok: false; err: ApiError };
 type Resolved = { ok: true; conv: Conversation } | { ok: false; err: ApiError };
 
 function isObj(v: unknown): v is Obj {
@@ -345,7 +349,14 @@ export class FeishuEmulator {
     }
     const now = this.clock();
     const messageId = opts.messageId ?? `om_${randomHex(16)}`;
-    this.userMessages.set(messageId, { ...conv, message_id: messageId, sender: opts.from, createdAt: now });
+    const file = opts.file ? this.storeUserFile(opts.file) : undefined;
+    this.userMessages.set(messageId, {
+      ...conv,
+      message_id: messageId,
+      sender: opts.from,
+      createdAt: now,
+      ...(file ? { fileKey: file.file_key } : {}),
+    });
     const eventId = randomHex(16);
     const message: Obj = {
       message_id: messageId,
@@ -353,8 +364,10 @@ export class FeishuEmulator {
       update_time: String(now),
       chat_id: conv.chat_id,
       chat_type: conv.chat_type,
-      message_type: "text",
-      content: JSON.stringify({ text: opts.text }),
+      message_type: file ? "file" : "text",
+      content: JSON.stringify(
+        file ? { file_key: file.file_key, file_name: file.file_name } : { text: opts.text },
+      ),
     };
     if (opts.mentions?.length) {
       message.mentions = opts.mentions.map((m) => ({
@@ -378,7 +391,12 @@ export class FeishuEmulator {
         message,
       },
     };
-    return this.deliver({ kind: "event", eventType: "im.message.receive_v1", payload }, eventId, false);
+    const d = await this.deliver(
+      { kind: "event", eventType: "im.message.receive_v1", payload },
+      eventId,
+      false,
+    );
+    return file ? { ...d, fileKey: file.file_key } : d;
   }
 
   async clickCard(opts: ClickCardOptions): Promise<Delivery> {
@@ -657,6 +675,9 @@ export class FeishuEmulator {
     app.patch("/open-apis/im/v1/messages/:message_id", (req, res) => this.handlePatch(req, res));
     app.post("/open-apis/interactive/v1/card/update", (req, res) => this.handleCardUpdate(req, res));
     app.post("/open-apis/im/v1/files", (req, res) => this.handleFileUpload(req, res));
+    app.get("/open-apis/im/v1/messages/:message_id/resources/:file_key", (req, res) =>
+      this.handleResourceGet(req, res),
+    );
     app.get("/open-apis/im/v1/chats/:chat_id", (req, res) => this.handleChatGet(req, res));
     app.get("/open-apis/im/v1/chats/:chat_id/members", (req, res) => this.handleChatMembers(req, res));
     app.post("/open-apis/contact/v3/users/batch_get_id", (req, res) => this.handleBatchGetId(req, res));
@@ -941,10 +962,11 @@ export class FeishuEmulator {
       case "sticker": {
         const missing = need("file_key");
         if (missing) return missing;
-        if (msgType !== "sticker" && !this.files.has(parsed.file_key as string)) {
+        const f = this.files.get(parsed.file_key as string);
+        if (msgType !== "sticker" && !f) {
           return { ok: false, err: Codes.invalidParam(`invalid file_key: ${String(parsed.file_key)}`) };
         }
-        return { ok: true };
+        return f ? { ok: true, file: fileRef(f) } : { ok: true };
       }
       case "share_chat":
         return need("chat_id") ?? { ok: true };
@@ -1078,6 +1100,7 @@ export class FeishuEmulator {
       content,
       ...(checked.card ? { card: checked.card } : {}),
       ...(checked.text !== undefined ? { text: checked.text } : {}),
+      ...(checked.file ? { file: checked.file } : {}),
       ...(uuid ? { uuid } : {}),
       createdAt: now,
       updatedAt: now,
@@ -1154,6 +1177,7 @@ export class FeishuEmulator {
       content,
       ...(checked.card ? { card: checked.card } : {}),
       ...(checked.text !== undefined ? { text: checked.text } : {}),
+      ...(checked.file ? { file: checked.file } : {}),
       ...(uuid ? { uuid } : {}),
       root_id: parent.root_id ?? parentId,
       parent_id: parentId,
@@ -1299,6 +1323,57 @@ export class FeishuEmulator {
       uploadedAt: this.clock(),
     });
     this.ok(req, res, { file_key: key });
+  }
+
+  /** A file a user "sent": kept like an upload, so a file message can point at it. */
+  private storeUserFile(f: NonNullable<UserMessageOptions["file"]>): StoredFile {
+    const bytes = Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "base64");
+    const key = `file_v3_${randomHex(4)}_${randomHex(12)}`;
+    const stored: StoredFile = {
+      file_key: key,
+      file_type: f.type ?? "stream",
+      file_name: f.name,
+      bytes,
+      uploadedAt: this.clock(),
+    };
+    this.files.set(key, stored);
+    return stored;
+  }
+
+  /** `GET /im/v1/messages/:id/resources/:file_key?type=file|image`: a file from a message a user sent. */
+  private handleResourceGet(req: Request, res: Response): void {
+    const type = req.query.type;
+    if (type !== "file" && type !== "image") {
+      return this.fail(
+        req,
+        res,
+        fieldValidation([{ field: "type", description: "type is required, options: [image,file]" }]),
+      );
+    }
+    const msg = this.userMessages.get(String(req.params.message_id));
+    const fileKey = String(req.params.file_key);
+    if (!msg || msg.fileKey !== fileKey) {
+      const bot = this.sent.get(String(req.params.message_id));
+      if (bot?.msg_type === "interactive") return this.fail(req, res, Codes.resourceOfCard());
+      return this.fail(req, res, Codes.resourceInvalid());
+    }
+    const f = this.files.get(fileKey);
+    if (!f) return this.fail(req, res, Codes.resourceInvalid());
+    this.calls.push({
+      seq: ++this.seq,
+      method: req.method,
+      path: this.pathOf(req),
+      query: { ...(req.query as Obj) },
+      body: undefined,
+      status: 200,
+      response: `<${f.bytes.length} bytes>`,
+      headers: {},
+      at: typeof res.locals.at === "number" ? res.locals.at : this.clock(),
+    });
+    res.status(200);
+    res.setHeader("content-type", "application/octet-stream");
+    res.setHeader("content-disposition", `attachment; filename="${encodeURIComponent(f.file_name)}"`);
+    res.end(f.bytes);
   }
 
   // ---------------------------------------------------------------- chats
@@ -1513,6 +1588,14 @@ export class FeishuEmulator {
     app.get("/_emulator/deliveries", (_req, res) => {
       res.json(this.deliveries());
     });
+    app.get("/_emulator/files/:file_key", (req, res) => {
+      const f = this.files.get(String(req.params.file_key));
+      if (!f) return void res.status(404).json({ error: `unknown file_key ${String(req.params.file_key)}` });
+      res.setHeader("content-type", "application/octet-stream");
+      res.setHeader("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(f.file_name)}`);
+      res.setHeader("x-file-type", f.file_type);
+      res.end(f.bytes);
+    });
     app.post(
       "/_emulator/users",
       guard((b) => (this.addUser(b as unknown as EmulatorUser), { ok: true })),
@@ -1555,4 +1638,8 @@ function cardNames(card: Obj): Set<string> {
   };
   walk(card);
   return names;
+}
+
+function fileRef(f: StoredFile): SentFileRef {
+  return { file_key: f.file_key, file_name: f.file_name, file_type: f.file_type, size: f.bytes.length };
 }

@@ -13,6 +13,7 @@ export type {
   ReceiveIdType,
   RecordedCall,
   SentMessage,
+  SentFileRef,
   StoredFile,
   UserMessageOptions,
 } from "./types";

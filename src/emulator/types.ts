@@ -105,6 +105,8 @@ export interface SentMessage {
   card?: Record<string, unknown>;
   /** Text, when msg_type is text. */
   text?: string;
+  /** The uploaded file, when msg_type is file / audio / media. */
+  file?: SentFileRef;
   uuid?: string;
   root_id?: string;
   parent_id?: string;
@@ -127,6 +129,8 @@ export interface Delivery {
   /** Round-trip time (real ms). */
   ms: number;
   toast?: { type: string; content: string };
+  /** For a user message with a file (`sendUserMessage({file})`): the file's key. */
+  fileKey?: string;
   /** What went wrong: timeout, non-200, a refused callback card, a wrong challenge... */
   error?: string;
   /** A card callback answer replaced the stored card. */
@@ -148,6 +152,13 @@ export interface DeliveryRecord extends Delivery {
   url: string;
   at: number;
   redelivery: boolean;
+}
+
+export interface SentFileRef {
+  file_key: string;
+  file_name: string;
+  file_type: string;
+  size: number;
 }
 
 export interface StoredFile {
@@ -174,6 +185,8 @@ export interface UserMessageOptions {
   text: string;
   mentions?: { key: string; open_id: string; name: string }[];
   messageId?: string;
+  /** Send a file instead of text (`message_type: "file"`); `data` as bytes or base64 (control API). */
+  file?: { name: string; data: Buffer | string; type?: string };
 }
 
 export interface ClickCardOptions {

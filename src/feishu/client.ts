@@ -1,3 +1,4 @@
+import { createReadStream } from "node:fs";
 import * as lark from "@larksuiteoapi/node-sdk";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger";
@@ -11,6 +12,7 @@ import type {
   ResolvedUser,
   SendOptions,
   SentMessage,
+  UploadFileType,
   UserLookup,
 } from "./types";
 
@@ -48,9 +50,10 @@ function sdkLogger(log: Logger) {
 }
 
 function encode(content: MessageContent): { msg_type: string; content: string } {
-  return "card" in content
-    ? { msg_type: "interactive", content: JSON.stringify(content.card) }
-    : { msg_type: "text", content: JSON.stringify({ text: content.text }) };
+  if ("card" in content) return { msg_type: "interactive", content: JSON.stringify(content.card) };
+  if ("fileKey" in content)
+    return { msg_type: "file", content: JSON.stringify({ file_key: content.fileKey }) };
+  return { msg_type: "text", content: JSON.stringify({ text: content.text }) };
 }
 
 interface ApiBody {
@@ -81,10 +84,14 @@ export class FeishuClient implements FeishuApi {
    * Run one API call; on an invalid-token answer drop the cached token, fetch a new one and retry once
    * (the SDK does neither by itself).
    */
-  private async call<T extends ApiBody>(what: string, fn: () => Promise<T>): Promise<T> {
+  private call<T extends ApiBody>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.withToken(what, async () => checkBody(await fn(), what));
+  }
+
+  private async withToken<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return checkBody(await fn(), what);
+        return await fn();
       } catch (e) {
         const err = toFeishuError(e, what);
         if (err.kind === "invalid_token" && attempt === 0) {
@@ -203,22 +210,20 @@ export class FeishuClient implements FeishuApi {
     return res.data?.name as string | undefined;
   }
 
-  async uploadFile(file: {
-    name: string;
-    type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus";
-    data: Buffer;
-  }): Promise<string> {
-    // The SDK's im.file.create returns `data` unwrapped ({file_key}) or null on failure.
-    let res: { file_key?: string } | null;
-    try {
-      res = await this.sdk.im.file.create({
-        data: { file_type: file.type, file_name: file.name, file: file.data },
-      });
-    } catch (e) {
-      throw toFeishuError(e, "file.create");
-    }
+  async uploadFile(file: { name: string; type: UploadFileType; path: string }): Promise<string> {
+    // The SDK's im.file.create returns `data` unwrapped ({file_key}) and throws only on non-2xx. A
+    // stream, not a Buffer (FEISHU.md "Files"); a new stream per attempt, since a stream is read once.
+    const res = await this.withToken("file.create", () =>
+      this.sdk.im.file.create({
+        data: { file_type: file.type, file_name: file.name, file: createReadStream(file.path) },
+      }),
+    );
     if (!res?.file_key)
       throw new FeishuApiError("unknown", undefined, undefined, "file.create failed: no file_key");
     return res.file_key;
+  }
+
+  sendFile(to: Receiver, fileKey: string, opts: SendOptions = {}): Promise<SentMessage> {
+    return this.send(to, { fileKey }, opts);
   }
 }

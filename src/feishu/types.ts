@@ -9,7 +9,10 @@ export interface Receiver {
   id: string;
 }
 
-export type MessageContent = { card: object } | { text: string };
+/** A card, a text, or a file uploaded before (`uploadFile`), sent as `msg_type: "file"`. */
+export type MessageContent = { card: object } | { text: string } | { fileKey: string };
+
+export type UploadFileType = "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus";
 
 export interface SendOptions {
   /** Deterministic id (≤ 50 chars): Feishu drops a repeat within one hour. */
@@ -50,9 +53,8 @@ export interface FeishuApi {
   lookupUsers(q: UserLookup): Promise<ResolvedUser[]>;
   listChatMembers(chatId: string): Promise<ChatMember[]>;
   getChatName(chatId: string): Promise<string | undefined>;
-  uploadFile(file: {
-    name: string;
-    type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus";
-    data: Buffer;
-  }): Promise<string>;
+  /** Upload a file from disk for a chat (≤ 30 MB, not empty); answers its file_key. */
+  uploadFile(file: { name: string; type: UploadFileType; path: string }): Promise<string>;
+  /** Send an uploaded file as a file message. */
+  sendFile(to: Receiver, fileKey: string, opts?: SendOptions): Promise<SentMessage>;
 }

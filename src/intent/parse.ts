@@ -77,6 +77,10 @@ interface Facts {
 function decide(f: Facts): Intent {
   const { has, mine } = f;
   if (has(CUES.howToUse)) return "help";
+  if (!has(CUES.notSend)) {
+    if (has(CUES.exportReport)) return "export_report";
+    if (has(CUES.exportLedger)) return "export_ledger";
+  }
   if (!has(CUES.sendToMe)) {
     if ((has(CUES.sendZh) || has(CUES.sendEn)) && !has(CUES.notSend)) return "send_summary";
     // "进度通报发了吗" / "进度通报什么时候发" are about the broadcast itself: not a question we answer.

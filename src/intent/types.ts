@@ -12,7 +12,10 @@ export type Intent =
   | "help"
   | "unknown"
   // Admin commands: kept apart from the question intents and matched only on explicit command wording.
-  | "send_summary";
+  | "send_summary"
+  // Export commands (issue 11): the ledger (.xlsx) or the report draft (.docx), sent privately.
+  | "export_ledger"
+  | "export_report";
 
 export interface IntentSlots {
   scope?: "mine" | "unit" | "all";

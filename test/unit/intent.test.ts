@@ -186,6 +186,17 @@ const PHRASINGS: [string, string, IntentSlots?][] = [
   ["推送六查进度通报", "send_summary", { section: "六查" }],
   ["broadcast the summary", "send_summary"],
   ["please send the progress summary to the group", "send_summary"],
+  // export_ledger / export_report: a making verb and the ledger or the report (issue 11)
+  ["导出台账", "export_ledger"],
+  ["导出办公室的整改台账", "export_ledger", { scope: "unit", unit: "办公室" }],
+  ["帮我下载财务科整改台账", "export_ledger", { scope: "unit", unit: "财务科" }],
+  ["export the ledger", "export_ledger"],
+  ["生成自查报告", "export_report"],
+  ["起草一份自查情况报告", "export_report"],
+  ["draft the report", "export_report"],
+  ["generate the self-inspection report", "export_report"],
+  ["自查报告什么时候交", "unknown"],
+  ["台账导出了吗", "unknown"],
   // unknown: chit-chat and look-alikes
   ["谢谢", "unknown"],
   ["收到", "unknown"],
