@@ -10,6 +10,8 @@ export interface LocalRuntime {
   redisUrl: string;
   mongoUri: string;
   feishu: { appId: string; appSecret: string; domain: string };
+  /** A sandbox run: `feishu.domain` is the emulator; `sandbox play` may drive it. */
+  sandbox?: boolean;
 }
 
 export function runtimeFile(dataDir: string): string {

@@ -87,9 +87,15 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
     verificationToken: config.feishu.verificationToken,
   };
   let afterStart: ((botUrl: string) => void) | undefined;
+  let now: (() => Date) | undefined;
   if (config.sandbox) {
+    // The sandbox keeps a clock of its own (src/sandbox-clock.ts), shared by the bot and the emulator.
+    const { SandboxClock } = await import("./sandbox-clock");
+    const clock = await SandboxClock.start(redisUrl, config.redisPrefix, logger);
+    cleanups.push(() => clock.stop());
+    now = () => clock.date();
     const { startSandboxEmulator } = await import("./sandbox");
-    const sb = await startSandboxEmulator(logger);
+    const sb = await startSandboxEmulator(logger, () => clock.now());
     cleanups.push(() => sb.close());
     feishu = { ...sb.credentials, domain: sb.url };
     afterStart = sb.connect;
@@ -114,6 +120,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
       outboundRatePerMinute: config.outboundRatePerMinute,
       calendar: WorkCalendar.fromFile(config.calendarFile, logger),
       workingHours: config.workingHours,
+      now,
     },
     logger,
   );
@@ -124,6 +131,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
     redisUrl,
     mongoUri,
     feishu: { appId: feishu.appId, appSecret: feishu.appSecret, domain: feishu.domain },
+    ...(config.sandbox ? { sandbox: true } : {}),
   });
   cleanups.push(async () => removeRuntime());
   started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz)`);

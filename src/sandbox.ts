@@ -22,7 +22,11 @@ async function exampleCampaigns(dir = "examples"): Promise<CampaignSpec[]> {
  * The local sandbox: `npm start` with no Feishu credentials runs the bot against the Feishu emulator,
  * seeded with demo users and a group. People are played through the emulator's control API.
  */
-export async function startSandboxEmulator(logger: Logger): Promise<{
+export async function startSandboxEmulator(
+  logger: Logger,
+  /** The sandbox clock (src/sandbox-clock.ts); real time by default. */
+  now?: () => number,
+): Promise<{
   url: string;
   credentials: { appId: string; appSecret: string; encryptKey: string; verificationToken: string };
   connect(botEventsUrl: string): void;
@@ -39,6 +43,7 @@ export async function startSandboxEmulator(logger: Logger): Promise<{
     appSecret: credentials.appSecret,
     port: process.env.EMULATOR_PORT ? Number(process.env.EMULATOR_PORT) : 4010,
     logger: logger.child({ component: "emulator" }),
+    now,
   });
   for (const u of DEMO_USERS) emu.addUser(u);
   emu.addChat(DEMO_CHAT);

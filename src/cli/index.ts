@@ -32,6 +32,7 @@ const HELP = `npm run cli -- <command>
   leave set <key> <person> <from> <to>   no reminders to a person while on leave
   leave clear <key> <person>
   intent ["question"]                    how the bot reads a question (stdin: one per line)
+  sandbox play <key>                     local sandbox only: play three weeks of the campaign
 `;
 
 const out: Out = { print: (s) => console.log(s), error: (s) => console.error(s) };
@@ -105,6 +106,11 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await s.close();
     }
+  }
+
+  if (cmd === "sandbox" && sub === "play" && rest[0]) {
+    const { runSandboxPlay } = await import("../sandbox-play");
+    return runSandboxPlay(config, logger, rest[0], out);
   }
 
   if (cmd === "campaign") {

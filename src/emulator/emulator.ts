@@ -1588,6 +1588,14 @@ export class FeishuEmulator {
     app.get("/_emulator/deliveries", (_req, res) => {
       res.json(this.deliveries());
     });
+    app.get("/_emulator/messages/:message_id", (req, res) => {
+      const m = this.message(String(req.params.message_id));
+      if (!m) return void res.status(404).json({ error: `unknown message ${String(req.params.message_id)}` });
+      res.json(m);
+    });
+    app.get("/_emulator/clock", (_req, res) => {
+      res.json({ now: this.clock(), iso: new Date(this.clock()).toISOString() });
+    });
     app.get("/_emulator/files/:file_key", (req, res) => {
       const f = this.files.get(String(req.params.file_key));
       if (!f) return void res.status(404).json({ error: `unknown file_key ${String(req.params.file_key)}` });
