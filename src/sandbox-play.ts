@@ -188,6 +188,18 @@ export async function sandboxPlay(ctx: PlayContext, campaignKey: string): Promis
     const sc = await s.models.SentCard.findOne(q).sort({ sentAt: -1, _id: -1 }).lean();
     return sc!.messageId;
   };
+  /** A person presses a button on their newest card of a measure (the `atLeast`-th one sent to them). */
+  const onMeasure = async (
+    m: { _id: unknown },
+    personKey: string | null | undefined,
+    action: string,
+    formValue?: Obj,
+    atLeast = 1,
+  ) => {
+    const who = personKey ? openId(personKey) : undefined;
+    if (!personKey || !who) return false;
+    return click(who, await latestCard("measure", String(m._id), personKey, atLeast), action, formValue);
+  };
 
   // Day 0: the campaign starts (its cards go out at sandbox time).
   await moveTo(0, 9);
@@ -258,9 +270,7 @@ export async function sandboxPlay(ctx: PlayContext, campaignKey: string): Promis
   await moveTo(7);
   const started = measures.filter((_, i) => i % 4 !== 3);
   for (const [i, m] of started.entries()) {
-    const who = openId(m.ownerKey);
-    if (!who) continue;
-    await click(who, await latestCard("measure", String(m._id), m.ownerKey), MEASURE_ACTIONS.progress, {
+    await onMeasure(m, m.ownerKey, MEASURE_ACTIONS.progress, {
       [MEASURE_FIELDS.progressNote]: i % 2 ? "已制定工作方案，正在逐项落实" : "已完成首轮排查，台账已建立",
       [MEASURE_FIELDS.progressPercent]: String(30 + (i % 3) * 20),
       [MEASURE_FIELDS.progressEvidence]: i % 2 ? "" : "https://docs.example.cn/progress",
@@ -269,60 +279,35 @@ export async function sandboxPlay(ctx: PlayContext, campaignKey: string): Promis
 
   // Day 9: some owners ask for closure, one asks for more time.
   await moveTo(9);
-  const closing = started.filter((_, i) => i % 2 === 0);
+  const closing = started.filter((m, i) => i % 2 === 0 && m.reviewerKey);
   const reviewed: { m: (typeof measures)[number]; reviews: number }[] = [];
   for (const m of closing) {
-    const who = openId(m.ownerKey);
-    if (!who || !m.reviewerKey) continue;
-    const before = await s.models.SentCard.countDocuments({
-      kind: "measure",
-      refId: String(m._id),
-      personKey: m.reviewerKey,
-    });
-    if (
-      await click(who, await latestCard("measure", String(m._id), m.ownerKey), MEASURE_ACTIONS.requestClose)
-    )
-      reviewed.push({ m, reviews: before + 1 });
+    const q = { kind: "measure", refId: String(m._id), personKey: m.reviewerKey };
+    const reviews = (await s.models.SentCard.countDocuments(q)) + 1;
+    if (await onMeasure(m, m.ownerKey, MEASURE_ACTIONS.requestClose)) reviewed.push({ m, reviews });
   }
   const extend = started.find((m) => !closing.includes(m) && m.dueDate === dues[0] && m.reviewerKey);
-  if (extend) {
-    const who = openId(extend.ownerKey);
-    if (who)
-      await click(
-        who,
-        await latestCard("measure", String(extend._id), extend.ownerKey),
-        MEASURE_ACTIONS.extend,
-        {
-          [MEASURE_FIELDS.extDue]: `${dayOf(30)} +0800`,
-          [MEASURE_FIELDS.extReason]: "需协调相关部门联合检查，原定时限内难以完成",
-        },
-      );
-  }
+  if (extend)
+    await onMeasure(extend, extend.ownerKey, MEASURE_ACTIONS.extend, {
+      [MEASURE_FIELDS.extDue]: `${dayOf(30)} +0800`,
+      [MEASURE_FIELDS.extReason]: "需协调相关部门联合检查，原定时限内难以完成",
+    });
 
   // Day 10: reviewers close most, send one back, leave the last one waiting; the extension is granted.
   await moveTo(10, 15);
   for (const [i, { m, reviews }] of reviewed.entries()) {
     if (i === reviewed.length - 1 && reviewed.length > 2) continue; // still waiting for review
-    const reviewer = openId(m.reviewerKey!);
-    if (!reviewer) continue;
-    const card = await latestCard("measure", String(m._id), m.reviewerKey!, reviews);
-    if (i === 1) {
-      await click(reviewer, card, MEASURE_ACTIONS.sendBack, {
-        [MEASURE_FIELDS.sendBackReason]: "佐证材料不全，请补充复核记录后再申请销号",
-      });
-    } else {
-      await click(reviewer, card, MEASURE_ACTIONS.accept);
-    }
-  }
-  if (extend?.reviewerKey) {
-    const reviewer = openId(extend.reviewerKey);
-    if (reviewer)
-      await click(
-        reviewer,
-        await latestCard("measure", String(extend._id), extend.reviewerKey),
-        MEASURE_ACTIONS.grantExt,
+    if (i === 1)
+      await onMeasure(
+        m,
+        m.reviewerKey,
+        MEASURE_ACTIONS.sendBack,
+        { [MEASURE_FIELDS.sendBackReason]: "佐证材料不全，请补充复核记录后再申请销号" },
+        reviews,
       );
+    else await onMeasure(m, m.reviewerKey, MEASURE_ACTIONS.accept, undefined, reviews);
   }
+  if (extend) await onMeasure(extend, extend.reviewerKey, MEASURE_ACTIONS.grantExt);
 
   // Three weeks in: the early deadlines have passed.
   await moveTo(21);
