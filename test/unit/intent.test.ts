@@ -194,6 +194,7 @@ const PHRASINGS: [string, string, IntentSlots?][] = [
   ["生成自查报告", "export_report"],
   ["起草一份自查情况报告", "export_report"],
   ["draft the report", "export_report"],
+  ["帮我起草报告", "export_report"],
   ["generate the self-inspection report", "export_report"],
   ["自查报告什么时候交", "unknown"],
   ["台账导出了吗", "unknown"],
