@@ -74,6 +74,8 @@ export async function startSandboxEmulator(
           "Sandbox: play a user through the emulator, e.g.",
           `  curl -s -XPOST ${url}/_emulator/user-message -H 'content-type: application/json' -d '{"from":"${DEMO_USERS[0].open_id}","text":"帮助"}'`,
           `  curl -s ${url}/_emulator/messages    # what the bot sent`,
+          "Play three weeks of a campaign (answers, measures, reviews; the sandbox clock moves on):",
+          "  npm run cli -- campaign import examples/bureau.yaml && npm run cli -- sandbox play wlj-jgzf-2027",
           `Demo users: ${DEMO_USERS.map((u) => `${u.name} (${u.open_id})`).join(", ")}`,
         ].join("\n"),
       );
