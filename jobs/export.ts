@@ -136,8 +136,10 @@ export async function runExport(
         "文件超过 30 MB，无法通过飞书发送；请缩小范围（按科室导出），或用命令行 npm run cli -- export 导出。",
         "The file is over 30 MB, more than Feishu takes; export one unit at a time, or use the CLI (npm run cli -- export).",
       );
+    // The name the chat side chose (language, campaign, sandbox-or-real date), whatever the builder says.
+    const fileName = path.basename(out);
     const fileKey = await d.feishu.uploadFile({
-      name: r.fileName,
+      name: fileName,
       type: job.kind === "ledger" ? "xls" : "doc",
       path: r.path,
     });
@@ -148,7 +150,7 @@ export async function runExport(
       entityId: fileKey,
       action: job.kind,
       from: units?.join(",") ?? "all",
-      to: r.fileName,
+      to: fileName,
       byKey: job.asker.personKey,
       byOpenId: job.asker.openId,
       reason: `${r.bytes} bytes sha256:${await sha256Of(r.path)}`,
