@@ -205,6 +205,16 @@ describe("members and failures", () => {
     expect(allFiles()).toHaveLength(filesBefore);
   });
 
+  it("an upload that fails once for a passing reason is retried: the file arrives once, no failure text", async () => {
+    const before = files("zheng_haiyan").length;
+    t.emu.failNext(1, { status: 503, code: 2200, msg: "Internal Error" }, { path: /\/im\/v1\/files$/ });
+    await ask("zheng_haiyan", "导出台账");
+    await nextFile("zheng_haiyan", before);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(files("zheng_haiyan")).toHaveLength(before + 1);
+    expect(texts("zheng_haiyan").filter((x) => x.includes("导出失败"))).toEqual([]);
+  });
+
   it("a unit that does not exist (any more) when the job runs: a clear message", async () => {
     const filesBefore = allFiles().length;
     const textsBefore = texts("sun_zhiqiang").length;
