@@ -4,6 +4,7 @@ import type { Logger } from "../logger";
 import { checkBody, FeishuApiError, toFeishuError } from "./errors";
 import { RedisTokenCache } from "./token-cache";
 import type {
+  BotInfo,
   ChatMember,
   FeishuApi,
   MessageContent,
@@ -63,6 +64,7 @@ interface ApiBody {
 export class FeishuClient implements FeishuApi {
   readonly sdk: lark.Client;
   private readonly cache: RedisTokenCache;
+  private bot: Promise<BotInfo> | undefined;
 
   constructor(private readonly opts: FeishuClientOptions) {
     this.cache = new RedisTokenCache(opts.redis, opts.redisPrefix);
@@ -193,6 +195,25 @@ export class FeishuClient implements FeishuApi {
       pageToken = res.data?.has_more ? (res.data?.page_token as string | undefined) : undefined;
     } while (pageToken);
     return members;
+  }
+
+  /**
+   * `GET /open-apis/bot/v3/info` answers `{code, msg, bot: {open_id, app_name, …}}` (not under `data`).
+   * The bot's identity does not change while the app runs: asked once, a failure is not cached.
+   * https://open.feishu.cn/document/client-docs/bot-v3/obtain-bot-info
+   */
+  botInfo(): Promise<BotInfo> {
+    this.bot ??= this.call(
+      "bot.info",
+      () => this.sdk.request({ method: "GET", url: "/open-apis/bot/v3/info" }) as Promise<ApiBody>,
+    ).then((res) => {
+      const bot = (res as { bot?: { open_id?: unknown; app_name?: unknown } }).bot;
+      if (typeof bot?.open_id !== "string" || !bot.open_id)
+        throw new FeishuApiError("unknown", undefined, 200, "bot.info failed: no open_id in the answer");
+      return { openId: bot.open_id, name: typeof bot.app_name === "string" ? bot.app_name : undefined };
+    });
+    this.bot.catch(() => (this.bot = undefined));
+    return this.bot;
   }
 
   async getChatName(chatId: string): Promise<string | undefined> {

@@ -37,6 +37,12 @@ export interface ChatMember {
   name?: string;
 }
 
+/** The app's bot, from `GET /open-apis/bot/v3/info`. */
+export interface BotInfo {
+  openId: string;
+  name?: string;
+}
+
 export interface FeishuApi {
   send(to: Receiver, content: MessageContent, opts?: SendOptions): Promise<SentMessage>;
   reply(
@@ -55,4 +61,6 @@ export interface FeishuApi {
     type: "xls" | "doc" | "pdf" | "stream" | "ppt" | "mp4" | "opus";
     data: Buffer;
   }): Promise<string>;
+  /** The bot's own identity (its open_id tells an @mention of the bot from others); fetched once, cached. */
+  botInfo(): Promise<BotInfo>;
 }

@@ -230,6 +230,55 @@ describe("POST /feishu/events", () => {
     expect(t.emu.messages().filter((m) => m.msg_type === "interactive")).toHaveLength(1);
   });
 
+  it("in a group, answers only messages that @mention the bot itself, asking the bot info once", async () => {
+    t.emu.reset();
+    t.emu.addUser({ open_id: "ou_bob", name: "Bob", email: "bob@example.com" });
+    t.emu.addChat({
+      chat_id: "oc_office",
+      name: "办公室群",
+      members: ["ou_alice", "ou_bob"],
+      botIsMember: true,
+    });
+    const chatter = await t.emu.sendUserMessage({
+      from: "ou_alice",
+      chatId: "oc_office",
+      chatType: "group",
+      text: "大家好，下午三点开会",
+      mentionBot: false,
+    });
+    const toBob = await t.emu.sendUserMessage({
+      from: "ou_alice",
+      chatId: "oc_office",
+      chatType: "group",
+      text: "@_user_1 帮助",
+      mentions: [{ key: "@_user_1", open_id: "ou_bob", name: "Bob" }],
+    });
+    expect([chatter.status, toBob.status]).toEqual([200, 200]);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(t.emu.messagesTo("oc_office")).toHaveLength(0);
+    // Addressed to the bot (the emulator puts the bot's @mention first): answered in the group's thread.
+    const asked = await t.emu.sendUserMessage({
+      from: "ou_bob",
+      chatId: "oc_office",
+      text: "帮助",
+      chatType: "group",
+    });
+    const sent = await waitFor(
+      () => t.emu.messagesTo("oc_office").length > 0 && t.emu.messagesTo("oc_office"),
+      5000,
+      "group answer",
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: "reply", reply_in_thread: true });
+    expect(JSON.stringify(sent[0].card)).toContain("使用帮助");
+    expect(asked.status).toBe(200);
+    await t.emu.sendUserMessage({ from: "ou_alice", chatId: "oc_office", text: "help", chatType: "group" });
+    await waitFor(() => t.emu.messagesTo("oc_office").length === 2, 5000, "second group answer");
+    await new Promise((res) => setTimeout(res, 300));
+    expect(t.emu.messagesTo("oc_office")).toHaveLength(2);
+    expect(t.emu.calls.filter((c) => c.path === "/open-apis/bot/v3/info")).toHaveLength(1);
+  });
+
   it("answers help in English to an English question", async () => {
     t.emu.reset();
     await t.emu.sendUserMessage({ from: "ou_alice", chatType: "p2p", text: "help" });
