@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../handlers/index";
 import { encryptBody, signBody } from "../../src/server/feishu-crypto";
@@ -196,6 +198,69 @@ describe("POST /feishu/events", () => {
     expect(chunked.toString("latin1")).toContain('"error":"body too large"');
     // The server still serves the next request.
     expect((await fetch(`${t.bot.url}/healthz`)).status).toBe(200);
+  });
+
+  it("accepts and processes payloads with null or missing optional fields and unknown extras", async () => {
+    t.emu.reset();
+    t.emu.addChat({ chat_id: "oc_fixture_group", name: "演示群", members: ["ou_alice"], botIsMember: true });
+    const p2p = t.emu.p2pChatId("ou_alice");
+    const load = (name: string) =>
+      readFileSync(path.join(__dirname, "../fixtures/feishu/events", name), "utf8")
+        .replaceAll("verification_token_xxxxxxxxxxxxxx", TEST_APP.verificationToken)
+        .replaceAll("cli_xxxxxxxxxxxxxxxx", TEST_APP.appId)
+        .replaceAll("oc_p2p_ou_alice", p2p);
+    const deliver = (name: string) => {
+      const { body, headers } = signedRequest(JSON.parse(load(name)));
+      return post(body, headers);
+    };
+    // Messages: each is answered with the help card in Alice's p2p chat.
+    for (const name of [
+      "message-null-optionals.json",
+      "message-missing-optionals.json",
+      "message-unknown-fields.json",
+    ]) {
+      const before = t.emu.messagesTo(p2p).length;
+      expect({ name, ...(await deliver(name)) }).toEqual({ name, status: 200, body: {} });
+      await waitFor(() => t.emu.messagesTo(p2p).length > before, 5000, name);
+    }
+    // Card callbacks reach their handler with the optional fields absent.
+    const seen: Record<string, unknown>[] = [];
+    CARD_ACTIONS.fixture_probe = (a) => {
+      seen.push({ ...a });
+      return Promise.resolve({ toast: { type: "success", content: "收到" } });
+    };
+    try {
+      for (const name of [
+        "card-null-optionals.json",
+        "card-missing-optionals.json",
+        "card-unknown-fields.json",
+      ]) {
+        expect({ name, ...(await deliver(name)) }).toEqual({
+          name,
+          status: 200,
+          body: { toast: { type: "success", content: "收到" } },
+        });
+      }
+    } finally {
+      delete CARD_ACTIONS.fixture_probe;
+    }
+    expect(seen.map((a) => [a.operatorOpenId, (a.value as { n: number }).n])).toEqual([
+      ["ou_alice", 1],
+      ["ou_alice", 2],
+      ["ou_alice", 3],
+    ]);
+    // Bot added with a null name: the chat is stored, its name read from the chat API.
+    expect(await deliver("bot-added-nulls.json")).toEqual({ status: 200, body: {} });
+    expect(await t.bot.models.Chat.findOne({ chatId: "oc_fixture_group" }).lean()).toMatchObject({
+      name: "演示群",
+      active: true,
+    });
+    // A missing required field is still a clear 400 that names it, and nothing runs.
+    const noOperator = await deliver("invalid-card-missing-operator-open-id.json");
+    expect(noOperator.status).toBe(400);
+    expect(noOperator.body).toMatchObject({ error: "malformed event" });
+    expect(String(noOperator.body.reason)).toMatch(/operator\.open_id/);
+    t.emu.reset();
   });
 
   it("rejects a malformed event with 400 and a reason", async () => {
