@@ -1,5 +1,6 @@
 import * as lark from "@larksuiteoapi/node-sdk";
 import type { Redis } from "ioredis";
+import { trimToLimits } from "../../cards/kit";
 import type { Logger } from "../logger";
 import { checkBody, FeishuApiError, toFeishuError } from "./errors";
 import { RedisTokenCache } from "./token-cache";
@@ -48,9 +49,10 @@ function sdkLogger(log: Logger) {
   };
 }
 
+/** Every card leaves fitted to Feishu's limits (30 KB, 200 components): a refused card is no answer at all. */
 function encode(content: MessageContent): { msg_type: string; content: string } {
   return "card" in content
-    ? { msg_type: "interactive", content: JSON.stringify(content.card) }
+    ? { msg_type: "interactive", content: JSON.stringify(trimToLimits(content.card)) }
     : { msg_type: "text", content: JSON.stringify({ text: content.text }) };
 }
 
@@ -133,7 +135,7 @@ export class FeishuClient implements FeishuApi {
       () =>
         this.sdk.im.message.patch({
           path: { message_id: messageId },
-          data: { content: JSON.stringify(card) },
+          data: { content: JSON.stringify(trimToLimits(card)) },
         }) as Promise<ApiBody>,
     );
   }
@@ -145,7 +147,7 @@ export class FeishuClient implements FeishuApi {
         this.sdk.request({
           method: "POST",
           url: "/open-apis/interactive/v1/card/update",
-          data: { token, card },
+          data: { token, card: trimToLimits(card) },
         }) as Promise<ApiBody>,
     );
   }
