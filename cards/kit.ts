@@ -121,9 +121,39 @@ export function buttonRow(buttons: object[]): object {
   };
 }
 
-/** Escape text for the markdown component (user input must not become markup or mentions). */
+/** HTML entities for every character that could make data into markup (Feishu's markdown decodes them). */
+const MD_ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  "*": "&#42;",
+  _: "&#95;",
+  "~": "&#126;",
+  "`": "&#96;",
+  "[": "&#91;",
+  "]": "&#93;",
+  "(": "&#40;",
+  ")": "&#41;",
+  "#": "&#35;",
+  "|": "&#124;",
+  "\\": "&#92;",
+  $: "&#36;",
+};
+
+/**
+ * THE escaping function for data that reaches a markdown component (names, titles, narratives,
+ * reasons…): no `<at id=all>`, `<font>`, link, emphasis, heading, table cell or list item can come
+ * out of data. `<`, `>` and `&` become entities, so no tag survives even a parser that ignores
+ * backslashes; markdown punctuation too; a list marker at the start of a line is defused. Newlines are
+ * kept: `escLine` folds them for one-line places (table cells, list items).
+ * https://open.feishu.cn/document/feishu-cards/card-components/content-components/rich-text
+ */
 export function esc(text: string): string {
-  return text.replace(/[\\`*_~[\]()<>#|]/g, (c) => `\\${c}`);
+  return text
+    .replace(/[&<>*_~`[\]()#|\\$]/g, (c) => MD_ENTITIES[c])
+    .replace(/^([ \t]*)([-+]|\d+\.)(?=[ \t]|$)/gm, (_m, sp: string, mark: string) =>
+      mark.endsWith(".") ? `${sp}${mark.slice(0, -1)}&#46;` : `${sp}${mark === "-" ? "&#45;" : "&#43;"}`,
+    );
 }
 
 /** Size of the card as Feishu counts it (UTF-8 bytes of its JSON). */
@@ -351,14 +381,146 @@ export function fitsLimits(c: object): boolean {
   return cardBytes(c) <= CARD_SAFE_BYTES && countElements(c) <= CARD_SAFE_ELEMENTS;
 }
 
-/** Build at detail level 0, 1, … `levels - 1` and return the first card within the limits (else the last one). */
+/**
+ * Build at detail level 0, 1, … `levels - 1` and return the first card within the limits; when none is,
+ * the last level cut down by `trimToLimits`.
+ */
 export function fitCard<C extends object>(levels: number, build: (level: number) => C): C {
   let last = build(0);
   for (let lv = 0; lv < levels; lv++) {
     last = lv === 0 ? last : build(lv);
     if (fitsLimits(last)) return last;
   }
-  return last;
+  return trimToLimits(last);
+}
+
+/** "…另有 N 项" / "…and N more": what a generic cut leaves in place of what it removed. */
+export function trimmedText(locale: Locale, n: number): string {
+  return tr(locale, `…另有 ${n} 项`, `…and ${n} more`);
+}
+
+type Obj = Record<string, unknown>;
+
+/** Something a card can lose from its end: lines of one markdown, rows of a table, elements of a list. */
+interface Cut {
+  /** Cutting elements also lowers the component count; lines and rows only the bytes. */
+  elements: boolean;
+  size: number;
+  /** How many units are kept now (≥ 1). */
+  kept: number;
+  /** Keep only the first `n` units and say how many went. */
+  keep(n: number): void;
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A form, or anything holding a form's submit button, must never be cut. */
+function holdsForm(v: unknown): boolean {
+  return JSON.stringify(v).includes('"form_action_type"') || (isObj(v) && v.tag === "form");
+}
+
+const byteSize = (v: unknown) => Buffer.byteLength(JSON.stringify(v), "utf8");
+
+/** Every place of the card (already a private copy) that could be shortened, with its current size. */
+function cutsOf(c: Obj, locale: Locale, state: Map<object, { all: unknown[]; kept: number }>): Cut[] {
+  const cuts: Cut[] = [];
+  const more = (n: number) => trimmedText(locale, n);
+  const visitArray = (arr: unknown[]): void => {
+    for (const el of arr) visit(el);
+    // Forms (and whatever holds a submit button) always stay; the other elements go from the end.
+    const st = state.get(arr) ?? { all: [...arr], kept: arr.filter((el) => !holdsForm(el)).length };
+    const total = st.all.filter((el) => !holdsForm(el)).length;
+    if (st.kept > 1)
+      cuts.push({
+        elements: true,
+        size: byteSize(arr),
+        kept: st.kept,
+        keep(n) {
+          st.kept = Math.max(1, Math.min(n, st.kept - 1));
+          state.set(arr, st);
+          const out: unknown[] = [];
+          let seen = 0;
+          for (const el of st.all) {
+            if (holdsForm(el)) out.push(el);
+            else if (seen++ < st.kept) out.push(el);
+            else if (seen === st.kept + 1) out.push(md(more(total - st.kept), { size: "notation" }));
+          }
+          arr.splice(0, arr.length, ...out);
+        },
+      });
+  };
+  const visit = (v: unknown): void => {
+    // A form is kept whole: cutting its fields would change what is submitted.
+    if (!isObj(v) || v.tag === "form") return;
+    if (v.tag === "markdown" && typeof v.content === "string") {
+      const st = state.get(v) ?? { all: v.content.split("\n"), kept: v.content.split("\n").length };
+      if (st.kept > 1)
+        cuts.push({
+          elements: false,
+          size: byteSize(v.content),
+          kept: st.kept,
+          keep(n) {
+            st.kept = Math.max(1, Math.min(n, st.kept - 1));
+            v.content = [...st.all.slice(0, st.kept), more(st.all.length - st.kept)].join("\n");
+            state.set(v, st);
+          },
+        });
+      return;
+    }
+    if (v.tag === "table" && Array.isArray(v.rows)) {
+      const rows = v.rows;
+      const st = state.get(rows) ?? { all: [...rows], kept: rows.length };
+      if (st.kept > 1)
+        cuts.push({
+          elements: false,
+          size: byteSize(rows),
+          kept: st.kept,
+          keep(n) {
+            st.kept = Math.max(1, Math.min(n, st.kept - 1));
+            rows.splice(0, rows.length, ...st.all.slice(0, st.kept));
+            state.set(rows, st);
+            v.page_size = Math.max(1, Math.min(10, st.kept, Number(v.page_size) || 10));
+          },
+        });
+      return;
+    }
+    for (const [k, child] of Object.entries(v)) {
+      if (k === "chart_spec") continue;
+      if (Array.isArray(child) && k === "elements") visitArray(child);
+      else visit(child);
+    }
+  };
+  const body = c.body;
+  if (isObj(body) && Array.isArray(body.elements)) visitArray(body.elements);
+  return cuts;
+}
+
+/**
+ * The last resort of size fitting, applied to every card on its way out (builders' own `fitCard`
+ * levels come first): while the card is over the limits, cut the biggest list it holds (lines of a
+ * markdown, rows of a table, trailing elements, never a form) and say "…另有 N 项" where it was cut.
+ * Returns the card itself when it fits, else a trimmed copy.
+ */
+export function trimToLimits<C extends object>(c: C): C {
+  if (fitsLimits(c)) return c;
+  const out = structuredClone(c) as C & Obj;
+  const title = isObj(out.header) && isObj(out.header.title) ? String(out.header.title.content ?? "") : "";
+  const locale: Locale = /[\u3400-\u9fff]/.test(title) || !title ? "zh" : "en";
+  const state = new Map<object, { all: unknown[]; kept: number }>();
+  for (let round = 0; round < 500 && !fitsLimits(out); round++) {
+    const tooMany = countElements(out) > CARD_SAFE_ELEMENTS;
+    const cuts = cutsOf(out, locale, state).filter((x) => x.elements || !tooMany);
+    if (!cuts.length) break;
+    const biggest = cuts.reduce((a, b) => (b.size > a.size ? b : a));
+    const excess = tooMany
+      ? ((countElements(out) - CARD_SAFE_ELEMENTS) * biggest.size) / Math.max(1, countElements(out))
+      : cardBytes(out) - CARD_SAFE_BYTES;
+    const share = Math.min(0.5, excess / Math.max(1, biggest.size));
+    biggest.keep(Math.floor(biggest.kept * (1 - share)));
+  }
+  return out;
 }
 
 /** A field label followed by its colon: "科室：" / "Unit: ". */

@@ -65,8 +65,23 @@ async function askerContext(deps: HandlerDeps, openId: string) {
   return { campaign, person: people.find((p) => p.campaignKey === campaign.key) ?? null };
 }
 
-/** `im.message.receive_v1`: a question to the bot, in p2p or with an @mention in a group. */
+/**
+ * In a group the bot may receive every message (with the group-message scope); only those that
+ * @mention the bot itself (its open_id, not just any mention) are questions to it.
+ */
+async function addressedToBot(msg: InboundMessage, deps: HandlerDeps): Promise<boolean> {
+  if (msg.chatType !== "group") return true;
+  if (!msg.mentions.length) return false;
+  const bot = await deps.feishu.botInfo();
+  return msg.mentions.some((m) => m.openId === bot.openId);
+}
+
+/** `im.message.receive_v1`: a question to the bot, in p2p or with an @mention of the bot in a group. */
 export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, log: Logger): Promise<void> {
+  if (!(await addressedToBot(msg, deps))) {
+    log.debug({ chat_id: msg.chatId }, "group message not addressed to the bot: no answer");
+    return;
+  }
   const text = questionText(msg);
   const locale = questionLocale(text);
   const ctx = await askerContext(deps, msg.senderOpenId);

@@ -1,5 +1,6 @@
 /** Feishu payloads normalised at the edge into these small types; services never see raw payloads. */
 
+/** Fields Feishu may null or omit (ids without scope, a name) are "" here, never null. */
 export interface Mention {
   key: string;
   openId: string;

@@ -358,6 +358,16 @@ export class FeishuEmulator {
       ...(file ? { fileKey: file.file_key } : {}),
     });
     const eventId = randomHex(16);
+    let text = opts.text;
+    const mentions = [...(opts.mentions ?? [])];
+    // In a group, a question is addressed to the bot by @mentioning it: by default the emulator does
+    // that (as the user's client would), unless mentions are given or `mentionBot: false`.
+    const mentionBot = opts.mentionBot ?? (conv.chat_type === "group" && !opts.mentions);
+    if (mentionBot && !mentions.some((m) => m.open_id === this.botOpenId)) {
+      const key = `@_user_${mentions.length + 1}`;
+      mentions.push({ key, open_id: this.botOpenId, name: this.botName });
+      text = `${key} ${text}`;
+    }
     const message: Obj = {
       message_id: messageId,
       create_time: String(now),
@@ -366,11 +376,11 @@ export class FeishuEmulator {
       chat_type: conv.chat_type,
       message_type: file ? "file" : "text",
       content: JSON.stringify(
-        file ? { file_key: file.file_key, file_name: file.file_name } : { text: opts.text },
+        file ? { file_key: file.file_key, file_name: file.file_name } : { text },
       ),
     };
-    if (opts.mentions?.length) {
-      message.mentions = opts.mentions.map((m) => ({
+    if (mentions.length) {
+      message.mentions = mentions.map((m) => ({
         key: m.key,
         id: this.idBlock(m.open_id),
         name: m.name,
@@ -682,6 +692,7 @@ export class FeishuEmulator {
     app.get("/open-apis/im/v1/chats/:chat_id/members", (req, res) => this.handleChatMembers(req, res));
     app.post("/open-apis/contact/v3/users/batch_get_id", (req, res) => this.handleBatchGetId(req, res));
     app.get("/open-apis/contact/v3/users/:user_id", (req, res) => this.handleUserGet(req, res));
+    this.mountBotInfo(app);
 
     app.use((req: Request, res: Response) =>
       this.fail(req, res, Codes.notFound(req.method, this.pathOf(req))),
@@ -1568,6 +1579,29 @@ export class FeishuEmulator {
   }
 
   // ---------------------------------------------------------------- control API (sandbox use; not recorded)
+
+  // ---------------------------------------------------------------- bot info (inbound: @mention gate)
+
+  /**
+   * `GET /open-apis/bot/v3/info` with a tenant token: `{code: 0, msg: "ok", bot: {activate_status,
+   * app_name, avatar_url, ip_white_list, open_id}}`, `bot` at the top level as Feishu answers it.
+   */
+  private mountBotInfo(app: express.Express): void {
+    app.get("/open-apis/bot/v3/info", (req: Request, res: Response) => {
+      if (!this.appLimit(req, res, "bot.info")) return;
+      this.reply(req, res, 200, {
+        code: 0,
+        msg: "ok",
+        bot: {
+          activate_status: 2,
+          app_name: this.botName,
+          avatar_url: "https://s1-imfile.feishucdn.com/static-resource/v1/emulator-bot-avatar",
+          ip_white_list: [],
+          open_id: this.botOpenId,
+        },
+      });
+    });
+  }
 
   private mountControl(app: express.Express): void {
     const guard =

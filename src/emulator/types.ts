@@ -184,6 +184,11 @@ export interface UserMessageOptions {
   chatType?: "p2p" | "group";
   text: string;
   mentions?: { key: string; open_id: string; name: string }[];
+  /**
+   * @mention the bot (key `@_user_N` added to `mentions` and put before the text). Default: true for a
+   * group message without `mentions`, else false.
+   */
+  mentionBot?: boolean;
   messageId?: string;
   /** Send a file instead of text (`message_type: "file"`); `data` as bytes or base64 (control API). */
   file?: { name: string; data: Buffer | string; type?: string };

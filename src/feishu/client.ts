@@ -1,10 +1,12 @@
 import { createReadStream } from "node:fs";
 import * as lark from "@larksuiteoapi/node-sdk";
 import type { Redis } from "ioredis";
+import { trimToLimits } from "../../cards/kit";
 import type { Logger } from "../logger";
 import { checkBody, FeishuApiError, toFeishuError } from "./errors";
 import { RedisTokenCache } from "./token-cache";
 import type {
+  BotInfo,
   ChatMember,
   FeishuApi,
   MessageContent,
@@ -49,8 +51,9 @@ function sdkLogger(log: Logger) {
   };
 }
 
+/** Every card leaves fitted to Feishu's limits (30 KB, 200 components): a refused card is no answer at all. */
 function encode(content: MessageContent): { msg_type: string; content: string } {
-  if ("card" in content) return { msg_type: "interactive", content: JSON.stringify(content.card) };
+  if ("card" in content) return { msg_type: "interactive", content: JSON.stringify(trimToLimits(content.card)) };
   if ("fileKey" in content)
     return { msg_type: "file", content: JSON.stringify({ file_key: content.fileKey }) };
   return { msg_type: "text", content: JSON.stringify({ text: content.text }) };
@@ -66,6 +69,7 @@ interface ApiBody {
 export class FeishuClient implements FeishuApi {
   readonly sdk: lark.Client;
   private readonly cache: RedisTokenCache;
+  private bot: Promise<BotInfo> | undefined;
 
   constructor(private readonly opts: FeishuClientOptions) {
     this.cache = new RedisTokenCache(opts.redis, opts.redisPrefix);
@@ -138,7 +142,7 @@ export class FeishuClient implements FeishuApi {
       () =>
         this.sdk.im.message.patch({
           path: { message_id: messageId },
-          data: { content: JSON.stringify(card) },
+          data: { content: JSON.stringify(trimToLimits(card)) },
         }) as Promise<ApiBody>,
     );
   }
@@ -150,7 +154,7 @@ export class FeishuClient implements FeishuApi {
         this.sdk.request({
           method: "POST",
           url: "/open-apis/interactive/v1/card/update",
-          data: { token, card },
+          data: { token, card: trimToLimits(card) },
         }) as Promise<ApiBody>,
     );
   }
@@ -200,6 +204,25 @@ export class FeishuClient implements FeishuApi {
       pageToken = res.data?.has_more ? (res.data?.page_token as string | undefined) : undefined;
     } while (pageToken);
     return members;
+  }
+
+  /**
+   * `GET /open-apis/bot/v3/info` answers `{code, msg, bot: {open_id, app_name, …}}` (not under `data`).
+   * The bot's identity does not change while the app runs: asked once, a failure is not cached.
+   * https://open.feishu.cn/document/client-docs/bot-v3/obtain-bot-info
+   */
+  botInfo(): Promise<BotInfo> {
+    this.bot ??= this.call(
+      "bot.info",
+      () => this.sdk.request({ method: "GET", url: "/open-apis/bot/v3/info" }) as Promise<ApiBody>,
+    ).then((res) => {
+      const bot = (res as { bot?: { open_id?: unknown; app_name?: unknown } }).bot;
+      if (typeof bot?.open_id !== "string" || !bot.open_id)
+        throw new FeishuApiError("unknown", undefined, 200, "bot.info failed: no open_id in the answer");
+      return { openId: bot.open_id, name: typeof bot.app_name === "string" ? bot.app_name : undefined };
+    });
+    this.bot.catch(() => (this.bot = undefined));
+    return this.bot;
   }
 
   async getChatName(chatId: string): Promise<string | undefined> {

@@ -40,6 +40,12 @@ export interface ChatMember {
   name?: string;
 }
 
+/** The app's bot, from `GET /open-apis/bot/v3/info`. */
+export interface BotInfo {
+  openId: string;
+  name?: string;
+}
+
 export interface FeishuApi {
   send(to: Receiver, content: MessageContent, opts?: SendOptions): Promise<SentMessage>;
   reply(
@@ -57,4 +63,6 @@ export interface FeishuApi {
   uploadFile(file: { name: string; type: UploadFileType; path: string }): Promise<string>;
   /** Send an uploaded file as a file message. */
   sendFile(to: Receiver, fileKey: string, opts?: SendOptions): Promise<SentMessage>;
+  /** The bot's own identity (its open_id tells an @mention of the bot from others); fetched once, cached. */
+  botInfo(): Promise<BotInfo>;
 }

@@ -3,12 +3,34 @@ import type { InboundEvent } from "../domain/events";
 
 /** Raw Feishu payloads (schema 2.0, flattened or not) → small internal types. Unknown event types → null. */
 
+/*
+ * What the bot uses is validated; everything else is let through. Feishu omits or nulls the fields an
+ * app has no scope for (`user_id`, `union_id`) and sends null for empty optional parts (`mentions`,
+ * `form_value`, `option`, `context` fields): null and missing both read as "absent". Unknown extra
+ * fields are ignored everywhere (`.loose()`).
+ * https://open.feishu.cn/document/server-docs/im-v1/message/events/receive
+ * https://open.feishu.cn/document/feishu-cards/card-callback-communication
+ */
+
+/** Optional: null or missing → undefined. */
+const opt = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
+const optString = opt(z.string());
+
+interface UserIds {
+  open_id?: string;
+  union_id?: string;
+  user_id?: string;
+}
 const userId = z
-  .object({ open_id: z.string().optional(), union_id: z.string().optional(), user_id: z.string().optional() })
-  .loose();
+  .object({ open_id: optString, union_id: optString, user_id: optString })
+  .loose()
+  .nullish()
+  .transform((v): UserIds => v ?? {});
+
+const mention = z.object({ key: opt(z.string()), id: userId, name: opt(z.string()) }).loose();
 
 const messageEvent = z.object({
-  sender: z.object({ sender_id: userId, sender_type: z.string().optional() }).loose(),
+  sender: z.object({ sender_id: userId, sender_type: optString }).loose(),
   message: z
     .object({
       message_id: z.string(),
@@ -16,38 +38,35 @@ const messageEvent = z.object({
       chat_type: z.string(),
       message_type: z.string(),
       content: z.string(),
-      root_id: z.string().optional(),
-      mentions: z.array(z.object({ key: z.string(), id: userId, name: z.string() }).loose()).optional(),
+      root_id: optString,
+      mentions: opt(z.array(mention)),
     })
     .loose(),
 });
 
 const cardEvent = z.object({
   operator: z.object({ open_id: z.string() }).loose(),
-  token: z.string().optional().default(""),
+  token: optString,
   action: z
     .object({
-      tag: z.string().optional().default(""),
-      name: z.string().optional(),
-      value: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
-      form_value: z.record(z.string(), z.unknown()).optional(),
-      option: z.string().optional(),
-      options: z.array(z.string()).optional(),
-      input_value: z.string().optional(),
-      checked: z.boolean().optional(),
-      timezone: z.string().optional(),
+      tag: optString,
+      name: optString,
+      value: opt(z.union([z.record(z.string(), z.unknown()), z.string()])),
+      form_value: opt(z.record(z.string(), z.unknown())),
+      option: optString,
+      options: opt(z.array(z.string())),
+      input_value: optString,
+      checked: opt(z.boolean()),
+      timezone: optString,
     })
     .loose(),
-  context: z
-    .object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() })
-    .loose()
-    .optional(),
+  context: opt(z.object({ open_message_id: optString, open_chat_id: optString }).loose()),
 });
 
 const botAdded = z.object({
   chat_id: z.string(),
-  name: z.string().optional(),
-  operator_id: userId.optional(),
+  name: optString,
+  operator_id: userId,
 });
 
 export class PayloadError extends Error {}
@@ -84,7 +103,11 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
         senderOpenId: r.data.sender.sender_id.open_id ?? "",
         messageType: m.message_type,
         text,
-        mentions: (m.mentions ?? []).map((x) => ({ key: x.key, openId: x.id.open_id ?? "", name: x.name })),
+        mentions: (m.mentions ?? []).map((x) => ({
+          key: x.key ?? "",
+          openId: x.id.open_id ?? "",
+          name: x.name ?? "",
+        })),
         rootId: m.root_id || undefined,
       };
     }
@@ -105,10 +128,10 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
         kind: "card_action",
         eventId,
         operatorOpenId: r.data.operator.open_id,
-        token: r.data.token,
+        token: r.data.token ?? "",
         messageId: r.data.context?.open_message_id,
         chatId: r.data.context?.open_chat_id,
-        tag: a.tag,
+        tag: a.tag ?? "",
         name: a.name,
         value,
         formValue: a.form_value,
@@ -127,7 +150,7 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
         eventId,
         chatId: r.data.chat_id,
         name: r.data.name,
-        operatorOpenId: r.data.operator_id?.open_id,
+        operatorOpenId: r.data.operator_id.open_id,
       };
     }
     default:

@@ -1,3 +1,4 @@
+import { trimToLimits } from "../../cards/kit";
 import type { BotAddedToChat, CardAction, CardAnswer, InboundMessage } from "../domain/events";
 import { lazyChild, type Logger } from "../logger";
 import type { EventDedup } from "./event-dedup";
@@ -25,7 +26,8 @@ export interface HttpAnswer {
 export function formatCardAnswer(a: CardAnswer): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (a.toast) out.toast = a.toast;
-  if (a.card) out.card = { type: "raw", data: a.card };
+  // Fitted like every card that leaves: an oversized callback card would fail with no answer.
+  if (a.card) out.card = { type: "raw", data: trimToLimits(a.card) };
   return out;
 }
 

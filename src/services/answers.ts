@@ -2,7 +2,7 @@ import { itemStatusCard, measureListCard, pendingCard, problemListCard } from ".
 import { digestCard } from "../../cards/digest-card";
 import { helpCard } from "../../cards/help-card";
 import type { Card } from "../../cards/kit";
-import { card, md, note } from "../../cards/kit";
+import { card, escLine, md, note } from "../../cards/kit";
 import { summaryCard } from "../../cards/summary-card";
 import type { MeasureListView } from "../../cards/view-types";
 import type { Locale } from "../domain/types";
@@ -414,8 +414,8 @@ export async function answerProblems(d: ServiceDeps, a: Asker, q: ParsedIntent):
     const lines = [...new Set(all.map((p) => p.unitKey))].map((u) => {
       const list = all.filter((p) => p.unitKey === u);
       return a.locale === "en"
-        ? `- ${n.unit.get(u) ?? u}: ${list.length} problem(s), ${list.filter((p) => p.resolved).length} resolved`
-        : `- ${n.unit.get(u) ?? u}：问题 ${list.length} 个，已整改到位 ${list.filter((p) => p.resolved).length} 个`;
+        ? `- ${escLine(n.unit.get(u) ?? u, 30)}: ${list.length} problem(s), ${list.filter((p) => p.resolved).length} resolved`
+        : `- ${escLine(n.unit.get(u) ?? u, 30)}：问题 ${list.length} 个，已整改到位 ${list.filter((p) => p.resolved).length} 个`;
     });
     return {
       card: card({

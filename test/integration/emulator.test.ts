@@ -747,6 +747,16 @@ describe("directory", () => {
     expect(m.code).toBe(0);
   });
 
+  it("serves the bot's own info (GET /open-apis/bot/v3/info), with a token only", async () => {
+    const r = (await client.request({ method: "GET", url: "/open-apis/bot/v3/info" })) as Obj;
+    expect(r).toMatchObject({
+      code: 0,
+      bot: { open_id: emu.botOpenId, app_name: emu.botName, activate_status: 2, ip_white_list: [] },
+    });
+    const anon = await fetch(`${emu.url}/open-apis/bot/v3/info`);
+    expect([anon.status, ((await anon.json()) as Obj).code]).toEqual([400, 99991661]);
+  });
+
   it("answers 404 for endpoints it does not emulate", async () => {
     const f = await failure(client.request({ method: "GET", url: "/open-apis/im/v1/nothing/here" }));
     expect(f.status).toBe(404);
@@ -807,6 +817,25 @@ describe("event and callback delivery", () => {
       chat_type: "p2p",
       chat_id: emu.p2pChatId("ou_bob"),
     });
+  });
+
+  it("sends group messages with the bot @mentioned by default, or without (mentionBot: false)", async () => {
+    received.length = 0;
+    await emu.sendUserMessage({ from: "ou_alice", chatId: "oc_team", chatType: "group", text: "进度" });
+    await emu.sendUserMessage({
+      from: "ou_alice",
+      chatId: "oc_team",
+      chatType: "group",
+      text: "大家好",
+      mentionBot: false,
+    });
+    const [asked, chatter] = received.map((x) => (x.body as { event: { message: Obj } }).event.message);
+    expect(JSON.parse(asked.content as string)).toEqual({ text: "@_user_1 进度" });
+    expect(asked.mentions).toMatchObject([
+      { key: "@_user_1", id: { open_id: emu.botOpenId }, name: emu.botName },
+    ]);
+    expect(JSON.parse(chatter.content as string)).toEqual({ text: "大家好" });
+    expect(chatter.mentions).toBeUndefined();
   });
 
   it("delivers card.action.trigger and applies the card in the answer", async () => {

@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_ACTIONS } from "../../handlers/index";
 import { encryptBody, signBody } from "../../src/server/feishu-crypto";
@@ -48,6 +51,9 @@ async function post(body: string, headers: Record<string, string> = {}) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** The one answer to every refused request. */
+const REFUSED = { status: 401, body: { error: "unauthorized" } };
+
 function signedRequest(payload: unknown, tsSeconds = Math.floor(Date.now() / 1000)) {
   const body = JSON.stringify({ encrypt: encryptBody(TEST_APP.encryptKey, JSON.stringify(payload)) });
   const ts = String(tsSeconds);
@@ -61,6 +67,41 @@ function signedRequest(payload: unknown, tsSeconds = Math.floor(Date.now() / 100
   };
 }
 
+/**
+ * One request over a fresh TCP connection, written by `write`; resolves with every byte the server sent
+ * until it closed, or rejects on a reset.
+ */
+function rawExchange(write: (socket: net.Socket) => void): Promise<Buffer> {
+  const { hostname, port } = new URL(t.bot.url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => write(socket));
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function rawPost(body: string, headers: Record<string, string> = {}): Promise<Buffer> {
+  const head = [
+    "POST /feishu/events HTTP/1.1",
+    "host: bot",
+    "content-type: application/json",
+    `content-length: ${Buffer.byteLength(body)}`,
+    "connection: close",
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ].join("\r\n");
+  // Not `end()`: a half-closed client makes node drop an answer that is still being worked out.
+  return rawExchange((s) => s.write(`${head}\r\n\r\n${body}`));
+}
+
+/** Flip one bit of the decoded ciphertext at `at` (negative: from the end). */
+function flipBit(encrypt: string, at: number): string {
+  const buf = Buffer.from(encrypt, "base64");
+  buf[at < 0 ? buf.length + at : at] ^= 0x01;
+  return buf.toString("base64");
+}
+
 describe("POST /feishu/events", () => {
   it("answers the URL-verification challenge", async () => {
     const d = await t.emu.urlVerification();
@@ -71,9 +112,9 @@ describe("POST /feishu/events", () => {
   it("rejects a bad signature with 401 and never runs a handler", async () => {
     const { body, headers } = signedRequest(envelope("ev_badsig"));
     const r = await post(body, { ...headers, "x-lark-signature": "f".repeat(64) });
-    expect(r).toEqual({ status: 401, body: { error: "bad signature" } });
+    expect(r).toEqual(REFUSED);
     const r2 = await post(body, {});
-    expect(r2).toEqual({ status: 401, body: { error: "signature headers missing" } });
+    expect(r2).toEqual(REFUSED);
     await new Promise((res) => setTimeout(res, 300));
     expect(t.emu.messagesTo("oc_p2p_ou_alice")).toHaveLength(0);
     expect(await t.bot.redis.exists(`${t.prefix}:event:ev_badsig`)).toBe(0);
@@ -81,7 +122,7 @@ describe("POST /feishu/events", () => {
 
   it("rejects a stale timestamp", async () => {
     const { body, headers } = signedRequest(envelope("ev_stale"), Math.floor(Date.now() / 1000) - 600);
-    expect(await post(body, headers)).toEqual({ status: 401, body: { error: "stale timestamp" } });
+    expect(await post(body, headers)).toEqual(REFUSED);
   });
 
   it("rejects an undecryptable body", async () => {
@@ -92,8 +133,134 @@ describe("POST /feishu/events", () => {
       "x-lark-request-nonce": "n",
       "x-lark-signature": signBody(ts, "n", TEST_APP.encryptKey, body),
     });
-    expect(r.status).toBe(400);
-    expect(r.body.error).toBe("body cannot be decrypted");
+    expect(r).toEqual(REFUSED);
+  });
+
+  it("answers every tampered or unsigned ciphertext with the same bytes (no padding oracle)", async () => {
+    // A captured callback: the attacker has its ciphertext and its (now useless) signature headers.
+    const captured = signedRequest(envelope("ev_captured", "我的待办"));
+    const encrypt = (JSON.parse(captured.body) as { encrypt: string }).encrypt;
+    const len = Buffer.from(encrypt, "base64").length;
+    const bodies: Record<string, string> = {
+      "bit flip in the IV": flipBit(encrypt, 0),
+      "bit flip in the last block": flipBit(encrypt, -1),
+      // The block before the last one drives the last block's padding.
+      "invalid padding": flipBit(encrypt, -17),
+      "truncated by one block": Buffer.from(encrypt, "base64")
+        .subarray(0, len - 16)
+        .toString("base64"),
+      "truncated mid-block": Buffer.from(encrypt, "base64")
+        .subarray(0, len - 5)
+        .toString("base64"),
+      "bad base64": "%%%not base64%%%",
+      "valid padding, not JSON": encryptBody(TEST_APP.encryptKey, "not json at all"),
+      "valid padding, JSON array": encryptBody(TEST_APP.encryptKey, "[1,2,3]"),
+    };
+    const unsignedOriginal = (await rawPost(captured.body)).toString("latin1");
+    const answers = new Map<string, string>();
+    for (const [what, enc] of Object.entries(bodies)) {
+      const body = JSON.stringify({ encrypt: enc });
+      answers.set(`${what}, unsigned`, (await rawPost(body)).toString("latin1"));
+      answers.set(`${what}, replayed headers`, (await rawPost(body, captured.headers)).toString("latin1"));
+    }
+    answers.set("not JSON", (await rawPost("{not json")).toString("latin1"));
+    answers.set("plain event", (await rawPost(JSON.stringify(envelope("ev_plain")))).toString("latin1"));
+    answers.set("the captured body, unsigned", unsignedOriginal);
+    const reference = answers.get("bad base64, unsigned") ?? "";
+    expect(reference).toMatch(/^HTTP\/1\.1 401 /);
+    expect(reference).not.toMatch(/^date:/im);
+    for (const [what, answer] of answers) expect({ what, answer }).toEqual({ what, answer: reference });
+    await new Promise((res) => setTimeout(res, 300));
+    expect(t.emu.messagesTo("oc_p2p_ou_alice")).toHaveLength(0);
+  });
+
+  it("answers a body over the size limit with 413 and a reason, not a reset", async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
+    const byLength = await rawExchange((s) => {
+      s.write(
+        "POST /feishu/events HTTP/1.1\r\nhost: bot\r\ncontent-type: application/json\r\n" +
+          `content-length: ${big.length}\r\n\r\n`,
+      );
+      s.write(big);
+    });
+    expect(byLength.toString("latin1")).toMatch(/^HTTP\/1\.1 413 /);
+    expect(byLength.toString("latin1")).toMatch(/connection: close/i);
+    expect(byLength.toString("latin1")).toContain('"error":"body too large"');
+    const chunked = await rawExchange((s) => {
+      s.write(
+        "POST /feishu/events HTTP/1.1\r\nhost: bot\r\ncontent-type: application/json\r\n" +
+          "transfer-encoding: chunked\r\n\r\n",
+      );
+      for (let i = 0; i < 48; i++) s.write(`10000\r\n${"b".repeat(0x10000)}\r\n`);
+      s.write("0\r\n\r\n");
+    });
+    expect(chunked.toString("latin1")).toMatch(/^HTTP\/1\.1 413 /);
+    expect(chunked.toString("latin1")).toContain('"error":"body too large"');
+    // The server still serves the next request.
+    expect((await fetch(`${t.bot.url}/healthz`)).status).toBe(200);
+  });
+
+  it("accepts and processes payloads with null or missing optional fields and unknown extras", async () => {
+    t.emu.reset();
+    t.emu.addChat({ chat_id: "oc_fixture_group", name: "演示群", members: ["ou_alice"], botIsMember: true });
+    const p2p = t.emu.p2pChatId("ou_alice");
+    const load = (name: string) =>
+      readFileSync(path.join(__dirname, "../fixtures/feishu/events", name), "utf8")
+        .replaceAll("verification_token_xxxxxxxxxxxxxx", TEST_APP.verificationToken)
+        .replaceAll("cli_xxxxxxxxxxxxxxxx", TEST_APP.appId)
+        .replaceAll("oc_p2p_ou_alice", p2p);
+    const deliver = (name: string) => {
+      const { body, headers } = signedRequest(JSON.parse(load(name)));
+      return post(body, headers);
+    };
+    // Messages: each is answered with the help card in Alice's p2p chat.
+    for (const name of [
+      "message-null-optionals.json",
+      "message-missing-optionals.json",
+      "message-unknown-fields.json",
+    ]) {
+      const before = t.emu.messagesTo(p2p).length;
+      expect({ name, ...(await deliver(name)) }).toEqual({ name, status: 200, body: {} });
+      await waitFor(() => t.emu.messagesTo(p2p).length > before, 5000, name);
+    }
+    // Card callbacks reach their handler with the optional fields absent.
+    const seen: Record<string, unknown>[] = [];
+    CARD_ACTIONS.fixture_probe = (a) => {
+      seen.push({ ...a });
+      return Promise.resolve({ toast: { type: "success", content: "收到" } });
+    };
+    try {
+      for (const name of [
+        "card-null-optionals.json",
+        "card-missing-optionals.json",
+        "card-unknown-fields.json",
+      ]) {
+        expect({ name, ...(await deliver(name)) }).toEqual({
+          name,
+          status: 200,
+          body: { toast: { type: "success", content: "收到" } },
+        });
+      }
+    } finally {
+      delete CARD_ACTIONS.fixture_probe;
+    }
+    expect(seen.map((a) => [a.operatorOpenId, (a.value as { n: number }).n])).toEqual([
+      ["ou_alice", 1],
+      ["ou_alice", 2],
+      ["ou_alice", 3],
+    ]);
+    // Bot added with a null name: the chat is stored, its name read from the chat API.
+    expect(await deliver("bot-added-nulls.json")).toEqual({ status: 200, body: {} });
+    expect(await t.bot.models.Chat.findOne({ chatId: "oc_fixture_group" }).lean()).toMatchObject({
+      name: "演示群",
+      active: true,
+    });
+    // A missing required field is still a clear 400 that names it, and nothing runs.
+    const noOperator = await deliver("invalid-card-missing-operator-open-id.json");
+    expect(noOperator.status).toBe(400);
+    expect(noOperator.body).toMatchObject({ error: "malformed event" });
+    expect(String(noOperator.body.reason)).toMatch(/operator\.open_id/);
+    t.emu.reset();
   });
 
   it("rejects a malformed event with 400 and a reason", async () => {
@@ -126,6 +293,55 @@ describe("POST /feishu/events", () => {
     expect(again.status).toBe(200);
     await new Promise((res) => setTimeout(res, 500));
     expect(t.emu.messages().filter((m) => m.msg_type === "interactive")).toHaveLength(1);
+  });
+
+  it("in a group, answers only messages that @mention the bot itself, asking the bot info once", async () => {
+    t.emu.reset();
+    t.emu.addUser({ open_id: "ou_bob", name: "Bob", email: "bob@example.com" });
+    t.emu.addChat({
+      chat_id: "oc_office",
+      name: "办公室群",
+      members: ["ou_alice", "ou_bob"],
+      botIsMember: true,
+    });
+    const chatter = await t.emu.sendUserMessage({
+      from: "ou_alice",
+      chatId: "oc_office",
+      chatType: "group",
+      text: "大家好，下午三点开会",
+      mentionBot: false,
+    });
+    const toBob = await t.emu.sendUserMessage({
+      from: "ou_alice",
+      chatId: "oc_office",
+      chatType: "group",
+      text: "@_user_1 帮助",
+      mentions: [{ key: "@_user_1", open_id: "ou_bob", name: "Bob" }],
+    });
+    expect([chatter.status, toBob.status]).toEqual([200, 200]);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(t.emu.messagesTo("oc_office")).toHaveLength(0);
+    // Addressed to the bot (the emulator puts the bot's @mention first): answered in the group's thread.
+    const asked = await t.emu.sendUserMessage({
+      from: "ou_bob",
+      chatId: "oc_office",
+      text: "帮助",
+      chatType: "group",
+    });
+    const sent = await waitFor(
+      () => t.emu.messagesTo("oc_office").length > 0 && t.emu.messagesTo("oc_office"),
+      5000,
+      "group answer",
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: "reply", reply_in_thread: true });
+    expect(JSON.stringify(sent[0].card)).toContain("使用帮助");
+    expect(asked.status).toBe(200);
+    await t.emu.sendUserMessage({ from: "ou_alice", chatId: "oc_office", text: "help", chatType: "group" });
+    await waitFor(() => t.emu.messagesTo("oc_office").length === 2, 5000, "second group answer");
+    await new Promise((res) => setTimeout(res, 300));
+    expect(t.emu.messagesTo("oc_office")).toHaveLength(2);
+    expect(t.emu.calls.filter((c) => c.path === "/open-apis/bot/v3/info")).toHaveLength(1);
   });
 
   it("answers help in English to an English question", async () => {
@@ -181,7 +397,7 @@ describe("POST /feishu/events", () => {
     expect(other.status).toBe(404);
     // A query string does not hide the events path.
     const res = await fetch(`${t.bot.url}/feishu/events?from=test`, { method: "POST", body: "not json" });
-    expect([res.status, await res.json()]).toEqual([400, { error: "body is not JSON" }]);
+    expect({ status: res.status, body: await res.json() }).toEqual(REFUSED);
   });
 
   it("serves /healthz and /readyz", async () => {

@@ -397,8 +397,8 @@ describe("selfCheckCard", () => {
     expect(text).not.toContain("<at id=all>");
     expect(text).not.toContain("[x](y)");
     expect(text).not.toContain("**bold**");
-    expect(text).toContain("\\<at id=all\\>");
-    expect(text).toContain("\\[x\\]\\(y\\)");
+    expect(text).toContain("&lt;at id=all&gt;");
+    expect(text).toContain("&#91;x&#93;&#40;y&#41;");
   });
 
   it("worst case stays valid and under 30 KB in both modes", () => {

@@ -79,7 +79,7 @@ function expectEscaped(card: object): void {
   const text = markdownText(card);
   expect(text).not.toContain("<at id=all>");
   expect(text).not.toContain("**bold**");
-  expect(text).toContain("\\*\\*bold\\*\\*");
+  expect(text).toContain("&#42;&#42;bold&#42;&#42;");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -71,13 +71,13 @@ describe("verifyInbound", () => {
         ),
       }),
     );
-    expect(verifyInbound(raw, {}, opts)).toMatchObject({ ok: false, status: 401 });
+    expect(verifyInbound(raw, {}, opts)).toMatchObject({ ok: false, reason: "bad verification token" });
   });
 
   it("refuses a wrong signature", () => {
     const { raw, headers } = signed(event());
     const v = verifyInbound(raw, { ...headers, "x-lark-signature": "0".repeat(64) }, opts);
-    expect(v).toEqual({ ok: false, status: 401, reason: "bad signature" });
+    expect(v).toEqual({ ok: false, reason: "bad signature" });
   });
 
   it("refuses a body changed after signing", () => {
@@ -88,11 +88,7 @@ describe("verifyInbound", () => {
 
   it("refuses missing signature headers", () => {
     const { raw } = signed(event());
-    expect(verifyInbound(raw, {}, opts)).toEqual({
-      ok: false,
-      status: 401,
-      reason: "signature headers missing",
-    });
+    expect(verifyInbound(raw, {}, opts)).toEqual({ ok: false, reason: "signature headers missing" });
   });
 
   it("refuses a stale or future timestamp outside the window", () => {
@@ -110,17 +106,34 @@ describe("verifyInbound", () => {
     expect(verifyInbound(edge.raw, edge.headers, opts)).toMatchObject({ ok: true });
   });
 
-  it("refuses an undecryptable body", () => {
+  it("checks the signature before it decrypts: a signed body that does not decrypt fails as signed", () => {
+    // Signed with the right key over a body that is not a ciphertext: refused after the signature passed.
     const raw = Buffer.from(JSON.stringify({ encrypt: Buffer.from("x".repeat(48)).toString("base64") }));
-    expect(verifyInbound(raw, {}, opts)).toEqual({
+    const ts = String(Math.floor(NOW / 1000));
+    const headers = {
+      "x-lark-request-timestamp": ts,
+      "x-lark-request-nonce": "n",
+      "x-lark-signature": signBody(ts, "n", KEY, raw),
+    };
+    expect(verifyInbound(raw, headers, opts)).toEqual({ ok: false, reason: "body cannot be decrypted" });
+    // The same body with a wrong signature is refused for the signature, never decrypted.
+    expect(verifyInbound(raw, { ...headers, "x-lark-signature": "1".repeat(64) }, opts)).toEqual({
       ok: false,
-      status: 400,
-      reason: "body cannot be decrypted",
+      reason: "bad signature",
     });
-    const wrongKey = Buffer.from(
-      JSON.stringify({ encrypt: encryptBody("other-key", JSON.stringify(event())) }),
+  });
+
+  it("answers nothing but the challenge from an unsigned body", () => {
+    // A captured, valid encrypted event replayed without its headers: decrypts, but is not answered.
+    const { raw } = signed(event());
+    expect(verifyInbound(raw, {}, opts)).toEqual({ ok: false, reason: "signature headers missing" });
+    // Partial headers count as signed and incomplete, so the challenge exception does not apply.
+    const ch = Buffer.from(
+      JSON.stringify({
+        encrypt: encryptBody(KEY, JSON.stringify({ type: "url_verification", challenge: "c", token: TOKEN })),
+      }),
     );
-    expect(verifyInbound(wrongKey, {}, opts)).toMatchObject({ ok: false, status: 400 });
+    expect(verifyInbound(ch, { "x-lark-request-nonce": "n" }, opts)).toMatchObject({ ok: false });
   });
 
   it("refuses plain bodies when an encrypt key is configured, and non-JSON", () => {
@@ -130,8 +143,7 @@ describe("verifyInbound", () => {
     });
     expect(verifyInbound(Buffer.from("not json"), {}, opts)).toMatchObject({
       ok: false,
-      status: 400,
-      reason: "body is not JSON",
+      reason: "body is not a JSON object",
     });
   });
 
@@ -143,7 +155,7 @@ describe("verifyInbound", () => {
   it("without an encrypt key, refuses everything unless the insecure flag is set", () => {
     const plain = Buffer.from(JSON.stringify(event()));
     const noKey = { ...opts, encryptKey: undefined };
-    expect(verifyInbound(plain, {}, noKey)).toMatchObject({ ok: false, status: 403 });
+    expect(verifyInbound(plain, {}, noKey)).toEqual({ ok: false, reason: "encrypt key not configured" });
     expect(verifyInbound(plain, {}, { ...noKey, insecureNoEncryption: true })).toMatchObject({
       ok: true,
       kind: "event",
