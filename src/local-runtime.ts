@@ -16,6 +16,14 @@ export function runtimeFile(dataDir: string): string {
   return path.resolve(dataDir, "runtime.json");
 }
 
+/**
+ * The self-started redis-server's record (`{pid, port, dir, owner}`), kept while it runs so that a run
+ * killed with SIGKILL does not leave a second redis-server on the same data next time.
+ */
+export function redisPidFile(dataDir: string): string {
+  return path.resolve(dataDir, "redis.pid");
+}
+
 export function writeLocalRuntime(dataDir: string, rt: LocalRuntime): () => void {
   const f = runtimeFile(dataDir);
   writeFileSync(f, JSON.stringify(rt, null, 2), { mode: 0o600 });
