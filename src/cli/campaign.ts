@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { formatFileError, parseCampaignFile } from "../campaign/file";
 import { OutboundQueue } from "../../jobs/outbound";
 import { SweepQueue } from "../../jobs/sweeps";
+import { isIsoDate } from "../campaign/schema";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import { importCampaign } from "../services/campaign-import";
@@ -224,25 +225,94 @@ export async function summarySend(s: CliServices, key: string, logger: Logger, o
   return 0;
 }
 
-/** `leave set <key> <person> <from> <to>` / `leave clear <key> <person>`: no reminders while away. */
+const LEAVE_USAGE =
+  "用法 / usage: leave set <campaign> <person: key or name> <from YYYY-MM-DD> <to YYYY-MM-DD> | leave clear <campaign> <person>";
+
+/** What is wrong with a leave date, or undefined when it is a real YYYY-MM-DD date. */
+function leaveDateProblem(label: string, value: string | undefined): string | undefined {
+  if (value === undefined)
+    return `缺少${label === "from" ? "开始" : "结束"}日期 / missing the "${label}" date`;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
+    return `"${value}" 不是 YYYY-MM-DD 格式的日期（如 2026-12-01） / "${label}" must be a date written YYYY-MM-DD (e.g. 2026-12-01), got "${value}"`;
+  if (!isIsoDate(value)) return `"${value}" 不是有效日期 / "${label}" ${value} is not a real date`;
+  return undefined;
+}
+
+/**
+ * A person of the campaign by key, or else by name when exactly one person has it. Ambiguous names
+ * and unknown people are answered with the candidates.
+ */
+async function findPerson(
+  s: CliServices,
+  campaignKey: string,
+  ref: string,
+): Promise<{ key: string; name: string } | { problem: string }> {
+  const byKey = await s.models.Person.findOne({ campaignKey, key: ref }, { key: 1, name: 1 }).lean();
+  if (byKey) return byKey;
+  const byName = await s.models.Person.find({ campaignKey, name: ref }, { key: 1, name: 1, unitKey: 1 })
+    .sort({ key: 1 })
+    .lean();
+  if (byName.length === 1) return byName[0];
+  const list = (ps: { key: string; name: string; unitKey: string }[]) =>
+    ps.map((p) => `${p.key}（${p.name}，${p.unitKey}）`).join("、");
+  if (byName.length > 1)
+    return {
+      problem: `"${ref}" 有 ${byName.length} 人同名，请用人员 key：${list(byName)} / ${byName.length} people are named "${ref}"; give the person key: ${byName.map((p) => p.key).join(", ")}`,
+    };
+  if (!(await s.models.Campaign.exists({ key: campaignKey })))
+    return {
+      problem: `没有活动 "${campaignKey}"（查看：npm run cli -- campaign list） / no campaign "${campaignKey}" (see: npm run cli -- campaign list)`,
+    };
+  const needle = ref.toLowerCase();
+  const near = (
+    await s.models.Person.find({ campaignKey }, { key: 1, name: 1, unitKey: 1 }).sort({ key: 1 }).lean()
+  )
+    .filter((p) => p.name.includes(ref) || p.key.toLowerCase().includes(needle))
+    .slice(0, 10);
+  const hint = near.length ? `；相近的有：${list(near)}` : "";
+  const hintEn = near.length ? `; close matches: ${near.map((p) => p.key).join(", ")}` : "";
+  return {
+    problem: `活动 "${campaignKey}" 中没有人员 "${ref}"（按 key 或姓名查找）${hint} / no person with key or name "${ref}" in campaign "${campaignKey}"${hintEn}`,
+  };
+}
+
+/**
+ * `leave set <key> <person> <from> <to>` / `leave clear <key> <person>`: no reminders while away. The
+ * person is a person key, or a name that exactly one person of the campaign has. Setting the same
+ * leave twice records it once.
+ */
 export async function leave(s: CliServices, args: string[], out: Out): Promise<number> {
   const [op, key, person, from, to] = args;
-  const isDate = (d: string | undefined) => Boolean(d && /^\d{4}-\d{2}-\d{2}$/.test(d));
-  if (op === "set" && (!isDate(from) || !isDate(to) || (from as string) > (to as string))) {
-    out.error("usage: leave set <campaign> <person-key> <YYYY-MM-DD> <YYYY-MM-DD> (from ≤ to)");
+  if ((op !== "set" && op !== "clear") || !key || !person) {
+    out.error(LEAVE_USAGE);
     return 2;
   }
-  const update =
-    op === "set" ? { $push: { leave: { from, to } } } : op === "clear" ? { $set: { leave: [] } } : undefined;
-  if (!update || !key || !person) {
-    out.error("usage: leave set|clear <campaign> <person-key> [from to]");
-    return 2;
+  if (op === "set") {
+    const problems = [leaveDateProblem("from", from), leaveDateProblem("to", to)].filter(
+      (p): p is string => p !== undefined,
+    );
+    if (!problems.length && (from as string) > (to as string))
+      problems.push(
+        `开始日期 ${from} 晚于结束日期 ${to} / "from" ${from} is after "to" ${to}: the leave must end on or after its first day`,
+      );
+    if (problems.length) {
+      for (const p of problems) out.error(p);
+      out.error(LEAVE_USAGE);
+      return 2;
+    }
   }
-  const r = await s.models.Person.updateOne({ campaignKey: key, key: person }, update);
-  if (!r.matchedCount) {
-    out.error(`no person "${person}" in campaign "${key}"`);
+  const found = await findPerson(s, key, person);
+  if ("problem" in found) {
+    out.error(found.problem);
     return 1;
   }
-  out.print(op === "set" ? `${person}: on leave ${from} to ${to}` : `${person}: leave cleared`);
+  const update = op === "set" ? { $addToSet: { leave: { from, to } } } : { $set: { leave: [] } };
+  await s.models.Person.updateOne({ campaignKey: key, key: found.key }, update);
+  const who = `${found.key} (${found.name})`;
+  out.print(
+    op === "set"
+      ? `${who}: 休假 ${from} 至 ${to}，期间不发提醒 / on leave ${from} to ${to}: no reminders meanwhile`
+      : `${who}: 已清除休假 / leave cleared`,
+  );
   return 0;
 }

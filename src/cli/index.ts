@@ -31,6 +31,7 @@ const HELP = `npm run cli -- <command>
   campaign end <key>                     end it: no more reminders, escalations, broadcasts
   summary send <key>                     send the progress broadcast to its group chats now
   leave set <key> <person> <from> <to>   no reminders to a person while on leave
+                                         (person: key, or a name only one person has)
   leave clear <key> <person>
   intent ["question"]                    how the bot reads a question (stdin: one per line)
 `;
