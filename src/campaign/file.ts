@@ -87,21 +87,55 @@ export function formatFileError(e: FileError): string {
   return e.column ? `${e.file}:${e.line}:${e.column}: ${e.message}` : `${e.file}:${e.line}: ${e.message}`;
 }
 
+export const WRONG_ENCODING =
+  "文件编码不对：须为 UTF-8（或带 BOM 的 UTF-16），请“另存为 UTF-8”后重新导入 / wrong encoding: the file must be UTF-8 (or UTF-16 with a byte-order mark); save it as UTF-8 and import again";
+
+/**
+ * The text of a campaign file's bytes: UTF-8 (a byte-order mark is dropped), or UTF-16 LE/BE when it
+ * starts with its byte-order mark. Anything else (GBK, UTF-16 without a mark, binary) is refused
+ * with WRONG_ENCODING rather than read as garbage.
+ */
+export function decodeCampaignBytes(bytes: Uint8Array): { text: string } | { problem: string } {
+  const [a, b] = bytes;
+  try {
+    if (a === 0xff && b === 0xfe) return { text: new TextDecoder("utf-16le", { fatal: true }).decode(bytes) };
+    if (a === 0xfe && b === 0xff) return { text: new TextDecoder("utf-16be", { fatal: true }).decode(bytes) };
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes); // drops a UTF-8 BOM
+    return text.includes("\u0000") ? { problem: WRONG_ENCODING } : { text };
+  } catch {
+    return { problem: WRONG_ENCODING };
+  }
+}
+
 /** Reads and parses a campaign file; an unreadable file is reported as an error, not thrown. */
 export async function loadCampaignFile(path: string, opts: ParseOptions): Promise<ParseResult> {
-  let text: string;
+  const read = await readCampaignText(path);
+  return "text" in read ? parseCampaignFile(read.text, path, opts) : { ok: false, errors: [read.error] };
+}
+
+/** The decoded text of a campaign file, or the error to report (unreadable, wrong encoding). */
+export async function readCampaignText(path: string): Promise<{ text: string } | { error: FileError }> {
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return { ok: false, errors: [{ file: path, line: 0, message: `cannot read the file (${reason})` }] };
+    return {
+      error: {
+        file: path,
+        line: 0,
+        message: `无法读取文件（${reason}），请检查路径 / cannot read the file (${reason}): check the path`,
+      },
+    };
   }
-  return parseCampaignFile(text, path, opts);
+  const decoded = decodeCampaignBytes(bytes);
+  return "text" in decoded ? decoded : { error: { file: path, line: 0, message: decoded.problem } };
 }
 
 /** Parses and validates campaign file text (YAML or JSON). `file` names the file in messages. */
 export function parseCampaignFile(text: string, file: string, opts: ParseOptions): ParseResult {
   if (!isIsoDate(opts.today)) throw new TypeError(`today must be a YYYY-MM-DD date, got "${opts.today}"`);
+  if (text.includes("\u0000")) return { ok: false, errors: [{ file, line: 0, message: WRONG_ENCODING }] };
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });

@@ -39,10 +39,46 @@ function toList(value: unknown): unknown {
 
 const key = z.string().regex(KEY_PATTERN, { error: KEY_HINT });
 const text = z.string().trim().min(1, { error: "must not be empty" });
+const DATE_RULE =
+  "必须是 YYYY-MM-DD 格式的日期，如 2027-01-15 / must be a date written YYYY-MM-DD, e.g. 2027-01-15";
+
+/**
+ * YAML reads `start: 20261201` as a number. Such a number is refused, with the date it would be when
+ * it is one (docs/campaign-file.md): a date has one way to be written.
+ */
+function numberAsDateProblem(n: number): string {
+  const digits = String(n);
+  const iso = /^\d{8}$/.test(digits) ? `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}` : "";
+  return isIsoDate(iso)
+    ? `被读成了数字 ${digits}：日期请写成 ${iso} / was read as the number ${digits}: write the date as ${iso}`
+    : `被读成了数字 ${digits}：日期请写成 YYYY-MM-DD，如 2027-01-15 / was read as the number ${digits}: write the date as YYYY-MM-DD, e.g. 2027-01-15`;
+}
+
 const date = z.preprocess(
   dateToText,
-  z.string().refine(isIsoDate, { error: "must be a date written YYYY-MM-DD (e.g. 2027-01-15)" }),
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : typeof issue.input === "number"
+            ? numberAsDateProblem(issue.input)
+            : DATE_RULE,
+    })
+    .superRefine((value, ctx) => {
+      if (isIsoDate(value)) return;
+      ctx.addIssue({
+        code: "custom",
+        input: value,
+        message: DATE_SHAPE.test(value)
+          ? `不是有效日期：${value} / is not a real date: ${value}`
+          : `${DATE_RULE} (got "${value}")`,
+      });
+    }),
 );
+
+/** A Feishu open_id: "ou_" and 32 letters or digits (Feishu issues lowercase hex). */
+export const OPEN_ID_PATTERN = /^ou_[A-Za-z0-9]{32}$/;
 
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Mainland China mobile, optionally with 86 / +86 in front. */
@@ -100,7 +136,10 @@ export const personSchema = z.strictObject({
     .optional(),
   open_id: z
     .string()
-    .regex(/^ou_[A-Za-z0-9]+$/, { error: 'must be a Feishu open_id starting with "ou_"' })
+    .regex(OPEN_ID_PATTERN, {
+      error: (issue) =>
+        `必须是飞书 open_id：ou_ 后接 32 位字母或数字 / must be a Feishu open_id: "ou_" followed by 32 letters or digits (got "${String(issue.input)}")`,
+    })
     .optional(),
   email: z.string().trim().regex(EMAIL_PATTERN, { error: "must be an email address" }).optional(),
   mobile: mobile.optional(),

@@ -1,6 +1,5 @@
 import { parse as parseYaml } from "yaml";
-import { readFile } from "node:fs/promises";
-import { formatFileError, parseCampaignFile } from "../campaign/file";
+import { formatFileError, parseCampaignFile, readCampaignText } from "../campaign/file";
 import { OutboundQueue } from "../../jobs/outbound";
 import { SweepQueue } from "../../jobs/sweeps";
 import { isIsoDate } from "../campaign/schema";
@@ -23,13 +22,13 @@ export async function campaignImport(
   file: string,
   o: { today: string; out: Out; logger?: Logger },
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    o.out.error(`${file}: cannot read (${e instanceof Error ? e.message : String(e)})`);
+  const read = await readCampaignText(file);
+  if ("error" in read) {
+    o.out.error(formatFileError(read.error));
+    o.out.error(NOTHING_IMPORTED(1));
     return 1;
   }
+  const text = read.text;
   let parsed = parseCampaignFile(text, file, { today: o.today });
   if (!parsed.ok) {
     // Re-importing a running campaign: due dates may have passed since it started; dates before the
@@ -41,7 +40,7 @@ export async function campaignImport(
   }
   if (!parsed.ok) {
     for (const e of parsed.errors) o.out.error(formatFileError(e));
-    o.out.error(`${parsed.errors.length} error(s); nothing was imported.`);
+    o.out.error(NOTHING_IMPORTED(parsed.errors.length));
     return 1;
   }
   for (const w of parsed.warnings) o.out.print(`warning: ${formatFileError(w)}`);
@@ -59,6 +58,9 @@ export async function campaignImport(
   if (!r.unchanged && o.logger) await syncSchedules(s, r.campaignKey, o.logger, o.out);
   return 0;
 }
+
+const NOTHING_IMPORTED = (n: number) =>
+  `共 ${n} 处错误，什么都没有导入；改正后重新导入 / ${n} error(s); nothing was imported: fix them and import again.`;
 
 function keyOf(text: string): string | undefined {
   try {

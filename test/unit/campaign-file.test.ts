@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -13,6 +14,7 @@ import {
 } from "../../src/campaign/file";
 import { BUILTIN_TEMPLATE } from "../../src/campaign/template";
 import type { CampaignSpec } from "../../src/domain/types";
+import { DEMO_USERS } from "../../src/emulator/demo";
 
 const TODAY = "2026-11-29";
 const ROOT = join(import.meta.dirname, "../..");
@@ -229,7 +231,7 @@ describe("invalid campaign files", () => {
     "invalid-past-date.yaml": [
       [22, "assignment 1: due date 2026-11-20 is in the past (today is 2026-11-29)"],
       [25, "assignment 2: due date 2027-02-15 is after the campaign end 2027-01-31"],
-      [28, 'assignment 3: "due" must be a date written YYYY-MM-DD (e.g. 2027-01-15)'],
+      [28, 'assignment 3: "due" 不是有效日期：2027-02-30 / is not a real date: 2027-02-30'],
     ],
     "invalid-no-identity.yaml": [
       [17, 'person "qian": needs at least one identity: open_id, email or mobile'],
@@ -314,7 +316,11 @@ describe("invalid campaign files", () => {
   it("reports a file that cannot be read", async () => {
     const result = await loadCampaignFile(`${FIXTURES}/does-not-exist.yaml`, { today: TODAY });
     expect(errors(result)).toEqual([
-      { file: `${FIXTURES}/does-not-exist.yaml`, line: 0, message: "cannot read the file (ENOENT)" },
+      {
+        file: `${FIXTURES}/does-not-exist.yaml`,
+        line: 0,
+        message: "无法读取文件（ENOENT），请检查路径 / cannot read the file (ENOENT): check the path",
+      },
     ]);
   });
 });
@@ -431,7 +437,7 @@ describe("parseCampaignFile", () => {
       "25: assignment 1: due date 2027-01-15 is after the campaign end 2026-11-30",
     ]);
     expect(messages(MINIMAL.replace("start: 2026-12-01", "start: 2026-13-01"))).toEqual([
-      '3: "start" must be a date written YYYY-MM-DD (e.g. 2027-01-15)',
+      '3: "start" 不是有效日期：2026-13-01 / is not a real date: 2026-13-01',
     ]);
     // No end date: nothing to be late against.
     const open = spec(parse(MINIMAL.replace("end: 2027-03-31\n", "")));
@@ -556,5 +562,86 @@ describe("parseCampaignFile", () => {
     expect(result.ok && result.warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
       '11: item "x1": has no checkpoints; people answering it get no guidance',
     ]);
+  });
+});
+
+describe("messages that state the rule they apply", () => {
+  const parse = (text: string) => parseCampaignFile(text, "test.yaml", { today: TODAY });
+  const messages = (text: string) => errors(parse(text)).map((e) => `${e.line}: ${e.message}`);
+
+  it("accepts the sandbox's demo people by open_id, and states the open_id rule", () => {
+    const demo = DEMO_USERS.filter((u) => !u.outOfScope && !u.departed)
+      .map((u, i) => `  - {key: d${i}, name: ${u.name}, unit: office, open_id: ${u.open_id}}\n`)
+      .join("");
+    const s = spec(parse(MINIMAL.replace("people:\n", `people:\n${demo}`)));
+    expect(s.people.filter((p) => p.key.startsWith("d")).map((p) => p.openId)).toEqual(
+      DEMO_USERS.filter((u) => !u.outOfScope && !u.departed).map((u) => u.open_id),
+    );
+    for (const u of DEMO_USERS) expect(u.open_id).toMatch(/^ou_[0-9a-f]{32}$/);
+    const bad = MINIMAL.replace("open_id: ou_00000000000000000000000000000001", "open_id: ou_demo_zhang_wei");
+    expect(messages(bad)).toEqual([
+      '16: person "boss": "open_id" 必须是飞书 open_id：ou_ 后接 32 位字母或数字 / must be a Feishu open_id: "ou_" followed by 32 letters or digits (got "ou_demo_zhang_wei")',
+    ]);
+  });
+
+  it("says a date that does not exist is not a real date", () => {
+    expect(messages(MINIMAL.replace("start: 2026-12-01", "start: 2026-02-30"))).toEqual([
+      '3: "start" 不是有效日期：2026-02-30 / is not a real date: 2026-02-30',
+    ]);
+    expect(messages(MINIMAL.replace("due: 2027-01-15", "due: 2027-01-32"))).toEqual([
+      '25: assignment 1: "due" 不是有效日期：2027-01-32 / is not a real date: 2027-01-32',
+    ]);
+    expect(messages(MINIMAL.replace("due: 2027-01-15", "due: next friday"))).toEqual([
+      '25: assignment 1: "due" 必须是 YYYY-MM-DD 格式的日期，如 2027-01-15 / must be a date written YYYY-MM-DD, e.g. 2027-01-15 (got "next friday")',
+    ]);
+  });
+
+  it("says a date YAML read as a number must be written with dashes", () => {
+    expect(messages(MINIMAL.replace("start: 2026-12-01", "start: 20261201"))).toEqual([
+      '3: "start" 被读成了数字 20261201：日期请写成 2026-12-01 / was read as the number 20261201: write the date as 2026-12-01',
+    ]);
+    expect(messages(MINIMAL.replace("due: 2027-01-15", "due: 2027"))).toEqual([
+      '25: assignment 1: "due" 被读成了数字 2027：日期请写成 YYYY-MM-DD，如 2027-01-15 / was read as the number 2027: write the date as YYYY-MM-DD, e.g. 2027-01-15',
+    ]);
+  });
+
+  describe("encodings", () => {
+    const dir = mkdtempSync(join(tmpdir(), "campaign-enc-"));
+    const load = (name: string, bytes: Buffer) => {
+      const f = join(dir, name);
+      writeFileSync(f, bytes);
+      return loadCampaignFile(f, { today: TODAY });
+    };
+    const utf16be = (s: string) => Buffer.from(s, "utf16le").swap16();
+
+    it("reads UTF-16 with a byte-order mark, and UTF-8 with one", async () => {
+      const le = await load(
+        "le.yaml",
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(MINIMAL, "utf16le")]),
+      );
+      expect(spec(le).title).toBe("迷你自查");
+      const be = await load("be.yaml", Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(MINIMAL)]));
+      expect(spec(be).title).toBe("迷你自查");
+      const bom8 = await load(
+        "bom8.yaml",
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(MINIMAL)]),
+      );
+      expect(spec(bom8).people).toHaveLength(2);
+    });
+
+    it("says the encoding is wrong for GBK text and for UTF-16 without a byte-order mark", async () => {
+      const gbk = Buffer.from(MINIMAL.replace("迷你自查", "\u0000"), "utf8");
+      gbk.set([0xc3, 0xd4, 0xc4, 0xe3], gbk.indexOf(0)); // 迷你 in GBK
+      const wrong = [
+        "文件编码不对：须为 UTF-8（或带 BOM 的 UTF-16），请“另存为 UTF-8”后重新导入 / wrong encoding: the file must be UTF-8 (or UTF-16 with a byte-order mark); save it as UTF-8 and import again",
+      ];
+      expect(errors(await load("gbk.yaml", gbk)).map((e) => e.message)).toEqual(wrong);
+      expect(errors(await load("nobom.yaml", Buffer.from(MINIMAL, "utf16le"))).map((e) => e.message)).toEqual(
+        wrong,
+      );
+      expect(errors(parse(Buffer.from(MINIMAL, "utf16le").toString("utf8"))).map((e) => e.message)).toEqual(
+        wrong,
+      );
+    });
   });
 });
