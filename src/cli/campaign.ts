@@ -54,10 +54,16 @@ export async function campaignImport(
         `${r.assignments.total} assignments (${r.assignments.created} new, ${r.assignments.updated} changed, ${r.assignments.withdrawn} withdrawn)`,
     );
   for (const u of r.unresolved)
-    o.out.error(`unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}`);
+    o.out.error(
+      `未找到飞书账号 / unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}; ` +
+        "在活动文件中补上 open_id、email 或 mobile 后重新导入 / add an open_id, email or mobile in the campaign file and import again",
+    );
   if (!r.unchanged && o.logger) await syncSchedules(s, r.campaignKey, o.logger, o.out);
   return 0;
 }
+
+const NO_CAMPAIGN = (key: string) =>
+  `没有活动 "${key}"（查看：npm run cli -- campaign list） / no campaign "${key}" (see: npm run cli -- campaign list)`;
 
 const NOTHING_IMPORTED = (n: number) =>
   `共 ${n} 处错误，什么都没有导入；改正后重新导入 / ${n} error(s); nothing was imported: fix them and import again.`;
@@ -101,7 +107,7 @@ export async function campaignStart(s: CliServices, key: string, logger: Logger,
 export async function campaignStatus(s: CliServices, key: string, out: Out): Promise<number> {
   const c = await s.models.Campaign.findOne({ key }).lean();
   if (!c) {
-    out.error(`no campaign "${key}"`);
+    out.error(NO_CAMPAIGN(key));
     return 1;
   }
   const today = todayIn(c.timezone);
@@ -159,11 +165,14 @@ export async function campaignReturn(
       } finally {
         await outbound.close();
       }
-    } else out.error("no Redis: the assignee was not sent the card (start the bot, or set REDIS_URL)");
+    } else
+      out.error(
+        "没有 Redis：已退回，但没有给填报人发卡片（先 npm start 或设置 REDIS_URL，再重新运行） / no Redis: returned, but the assignee was not sent the card (start the bot, or set REDIS_URL, and run it again)",
+      );
     return 0;
   } catch (e) {
     if (e instanceof AppError) {
-      out.error(e.en);
+      out.error(`${e.zh} / ${e.en}`);
       return 1;
     }
     throw e;
@@ -189,7 +198,10 @@ export async function syncSchedules(s: CliServices, key: string, logger: Logger,
   const c = await s.models.Campaign.findOne({ key }, { key: 1, status: 1, timezone: 1, schedules: 1 }).lean();
   if (!c) return;
   const done = await withSweeps(s, logger, (q) => q.syncCampaign(c).then(() => true));
-  if (!done) out.error("no Redis: schedules will be updated when the bot starts");
+  if (!done)
+    out.error(
+      "没有 Redis：定时任务会在机器人启动时更新 / no Redis: schedules will be updated when the bot starts",
+    );
 }
 
 /** `campaign end <key>`: no more reminders, escalations or broadcasts; answers stay. */
@@ -199,7 +211,9 @@ export async function campaignEnd(s: CliServices, key: string, logger: Logger, o
     { $set: { status: "ended", endedAt: new Date() } },
   );
   if (!r.matchedCount) {
-    out.error(`no open campaign "${key}"`);
+    out.error(
+      `没有未结束的活动 "${key}"（查看：npm run cli -- campaign list） / no open campaign "${key}" (see: npm run cli -- campaign list)`,
+    );
     return 1;
   }
   await syncSchedules(s, key, logger, out);
@@ -211,7 +225,7 @@ export async function campaignEnd(s: CliServices, key: string, logger: Logger, o
 export async function summarySend(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
   const c = await s.models.Campaign.findOne({ key }, { key: 1 }).lean();
   if (!c) {
-    out.error(`no campaign "${key}"`);
+    out.error(NO_CAMPAIGN(key));
     return 1;
   }
   const ok = await withSweeps(s, logger, (q) =>
@@ -220,7 +234,9 @@ export async function summarySend(s: CliServices, key: string, logger: Logger, o
       .then(() => true),
   );
   if (!ok) {
-    out.error("Redis is needed: set REDIS_URL or keep `npm start` running");
+    out.error(
+      "需要 Redis：请设置 REDIS_URL，或让 npm start 保持运行，然后重新运行 / Redis is needed: set REDIS_URL or keep `npm start` running, then run it again",
+    );
     return 1;
   }
   out.print(`campaign ${key}: progress broadcast queued`);
@@ -261,10 +277,7 @@ async function findPerson(
     return {
       problem: `"${ref}" 有 ${byName.length} 人同名，请用人员 key：${list(byName)} / ${byName.length} people are named "${ref}"; give the person key: ${byName.map((p) => p.key).join(", ")}`,
     };
-  if (!(await s.models.Campaign.exists({ key: campaignKey })))
-    return {
-      problem: `没有活动 "${campaignKey}"（查看：npm run cli -- campaign list） / no campaign "${campaignKey}" (see: npm run cli -- campaign list)`,
-    };
+  if (!(await s.models.Campaign.exists({ key: campaignKey }))) return { problem: NO_CAMPAIGN(campaignKey) };
   const needle = ref.toLowerCase();
   const near = (
     await s.models.Person.find({ campaignKey }, { key: 1, name: 1, unitKey: 1 }).sort({ key: 1 }).lean()

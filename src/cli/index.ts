@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
       await s.close();
     }
   }
-  console.error(`unknown or incomplete command: ${args.join(" ")}\n\n${HELP}`);
+  console.error(`未知或不完整的命令 / unknown or incomplete command: ${args.join(" ")}\n\n${HELP}`);
   return 2;
 }
 

@@ -96,7 +96,7 @@ describe("CLI failures", () => {
     expect(lines[0]).toMatch(/^连接不上数据库或 Redis（.*ECONNREFUSED.*）。请确认 npm start 在运行/);
     expect(lines[0]).toContain("Cannot reach MongoDB or Redis");
     expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 60_000);
 
   it("exits quietly when its output is piped into a reader that stops early (| head)", async () => {
     const run = cli(["intent"]);

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import mongoose from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +8,7 @@ import { createModels, type Models } from "../../src/repositories/models";
 import { mongoUriFor, uniqueName } from "../helpers/services";
 
 /**
- * `leave set` through the real CLI (`npx tsx src/cli/index.ts leave …`) against the shared store: a
+ * Admin commands through the real CLI. `leave set` through the real CLI (`npx tsx src/cli/index.ts leave …`) against the shared store: a
  * person by key or by a name only one person has; ambiguous names list the candidates; a bad date says
  * what is wrong with it; nothing is stored on any refusal.
  */
@@ -55,7 +57,7 @@ describe("leave set", () => {
     expect(await leaveOf("zhang_wei")).toEqual([{ from: "2027-01-04", to: "2027-01-08" }]);
     expect((await cli("leave", "set", "c1", "zhang_wei", "2027-01-04", "2027-01-08")).code).toBe(0);
     expect(await leaveOf("zhang_wei")).toEqual([{ from: "2027-01-04", to: "2027-01-08" }]);
-  });
+  }, 60_000);
 
   it("lists the candidates for a name two people have, and stores nothing", async () => {
     const r = await cli("leave", "set", "c1", "王芳", "2027-01-04", "2027-01-08");
@@ -85,5 +87,33 @@ describe("leave set", () => {
     const reversed = await cli("leave", "set", "c1", "li_na", "2027-02-01", "2027-01-04");
     expect(reversed.stderr).toContain('"from" 2027-02-01 is after "to" 2027-01-04');
     expect(await leaveOf("li_na")).toEqual([]);
+  }, 60_000);
+});
+
+describe("refusals say what is wrong and what to do", () => {
+  it("an unknown campaign points at campaign list", async () => {
+    for (const args of [
+      ["campaign", "status", "nosuch"],
+      ["campaign", "end", "nosuch"],
+    ]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /"nosuch".*npm run cli -- campaign list.* \/ no (open )?campaign "nosuch" \(see: npm run cli -- campaign list\)/,
+      );
+    }
+  }, 60_000);
+
+  it("a campaign file in the wrong encoding imports nothing and says how to fix it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cli-import-"));
+    const file = path.join(dir, "gbk.yaml");
+    writeFileSync(file, Buffer.from([0x6b, 0x65, 0x79, 0x3a, 0x20, 0xc3, 0xd4, 0xc4, 0xe3, 0x0a])); // key: 迷你 (GBK)
+    const r = await cli("campaign", "import", file);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("文件编码不对");
+    expect(r.stderr).toContain("save it as UTF-8 and import again");
+    expect(r.stderr).toContain("nothing was imported");
+    expect(await models.Campaign.countDocuments({})).toBe(1);
   });
 });
