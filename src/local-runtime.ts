@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isAlive } from "./util/redis-process";
 
 /**
  * What a local `npm start` started (self-started Redis, embedded store, sandbox emulator), written to
@@ -33,8 +34,7 @@ export function writeLocalRuntime(dataDir: string, rt: LocalRuntime): () => void
 export function readLocalRuntime(dataDir: string): LocalRuntime | undefined {
   try {
     const rt = JSON.parse(readFileSync(runtimeFile(dataDir), "utf8")) as LocalRuntime;
-    process.kill(rt.pid, 0); // still running?
-    return rt;
+    return isAlive(rt.pid) ? rt : undefined; // still running?
   } catch {
     return undefined;
   }
