@@ -8,9 +8,11 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port";
 
@@ -221,25 +223,70 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
 
 /**
  * The persistent redis-server of a local `npm start`, never two on one data directory: the one
- * recorded in `pidFile` is reused when it is alive and answers with `dir` as its data directory; one
- * that is alive but does not answer, and any other redis-server working in `dir`, is stopped; then a new
- * one is started and recorded. Its `stop()` stops it and removes the record.
+ * recorded in `pidFile` is reused when the process that started it is gone and it is alive and answers
+ * with `dir` as its data directory (while that process still runs, this refuses: the data directory is
+ * in use); one that is alive but does not answer, and any other redis-server working in `dir`, is
+ * stopped; then a new one is started and recorded. A lock file next to `pidFile` keeps two starts at
+ * the same moment apart. Its `stop()` stops it and removes the record.
  */
 export async function startLocalRedis(opts: { dir: string; pidFile: string }): Promise<LocalRedis> {
   mkdirSync(opts.dir, { recursive: true });
   const dir = realpathSync(opts.dir);
-  const rec = readRedisPidFile(opts.pidFile);
-  if (rec && rec.dir === dir && isRedisOn(rec.pid, dir) && (await answersOn(rec.port, dir))) {
-    writeRedisPidFile(opts.pidFile, { ...rec, owner: process.pid });
-    return localHandle(rec.pid, rec.port, opts.pidFile, true, () => stopPid(rec.pid));
-  }
-  for (const pid of redisServersOn(dir)) await stopPid(pid, 5000);
-  if (rec && isRedisOn(rec.pid, dir)) await stopPid(rec.pid, 5000);
-  rmSync(opts.pidFile, { force: true });
+  return withLockFile(`${opts.pidFile}.lock`, async () => {
+    const rec = readRedisPidFile(opts.pidFile);
+    const alive = rec !== undefined && rec.dir === dir && isRedisOn(rec.pid, dir);
+    if (alive && rec.owner !== process.pid && rec.owner > 0 && isAlive(rec.owner)) {
+      throw new Error(
+        `${path.dirname(opts.pidFile)} 正被另一个进程（pid ${rec.owner}）使用，它的 redis-server 在端口 ${rec.port}：请先停止它，或换一个 DATA_DIR / ` +
+          `${path.dirname(opts.pidFile)} is in use by another process (pid ${rec.owner}) with its redis-server on port ${rec.port}: stop it first, or use another DATA_DIR`,
+      );
+    }
+    if (alive && (await answersOn(rec.port, dir))) {
+      writeRedisPidFile(opts.pidFile, { ...rec, owner: process.pid });
+      return localHandle(rec.pid, rec.port, opts.pidFile, true, () => stopPid(rec.pid));
+    }
+    for (const pid of redisServersOn(dir)) await stopPid(pid, 5000);
+    if (alive) await stopPid(rec.pid, 5000);
+    rmSync(opts.pidFile, { force: true });
 
-  const started = await startRedisServer({ dir, persist: true });
-  writeRedisPidFile(opts.pidFile, { pid: started.pid, port: started.port, dir, owner: process.pid });
-  return localHandle(started.pid, started.port, opts.pidFile, false, () => started.stop());
+    const started = await startRedisServer({ dir, persist: true });
+    writeRedisPidFile(opts.pidFile, { pid: started.pid, port: started.port, dir, owner: process.pid });
+    return localHandle(started.pid, started.port, opts.pidFile, false, () => started.stop());
+  });
+}
+
+/** Runs `fn` holding `file` (created exclusively, holding our pid); a holder that died is cleared. */
+async function withLockFile<T>(file: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx", mode: 0o600 });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let holder: number;
+      let ageMs: number;
+      try {
+        holder = Number(readFileSync(file, "utf8").trim());
+        ageMs = Date.now() - statSync(file).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      // An empty file is a holder still writing its pid, unless it has been empty for a while.
+      const dead = holder > 0 ? !isAlive(holder) : ageMs > 5000;
+      if (dead) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${file} is held by pid ${holder}`, { cause: e });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 function localHandle(

@@ -129,3 +129,19 @@ describe("the self-started redis-server", () => {
     expect(redisServersOn(path.join(dataDir, "redis"))).toEqual([second.pid]);
   });
 });
+
+describe("a data directory in use", () => {
+  it("is refused while the process that started its redis-server runs, and at the same moment", async () => {
+    const dataDir = tempDataDir();
+    const first = await startParent(dataDir);
+    await expect(startParent(dataDir)).rejects.toThrow(/is in use by another process \(pid \d+\)/);
+    expect(redisServersOn(path.join(dataDir, "redis"))).toEqual([first.pid]);
+    await kill9(first);
+
+    // Two starts at once after the crash: one adopts the orphan, the other is told the dir is in use.
+    const results = await Promise.allSettled([startParent(dataDir), startParent(dataDir)]);
+    const ok = results.filter((r) => r.status === "fulfilled");
+    expect(ok).toHaveLength(1);
+    expect(redisServersOn(path.join(dataDir, "redis"))).toEqual([first.pid]);
+  });
+});
