@@ -227,6 +227,13 @@ function errorMap(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case "invalid_type": {
       const [zh, en] = TYPE_WORDS[issue.expected] ?? [issue.expected, issue.expected];
+      const scalar = typeof issue.input === "number" || typeof issue.input === "boolean";
+      // YAML reads 101, 2024 or yes as a number or boolean: text must then be quoted.
+      if (issue.expected === "string" && scalar)
+        return bi(
+          `必须是${zh}：YAML 把 ${String(issue.input)} 读成了${typeof issue.input === "number" ? "数字" : "真假值"}，请加引号，如 "${String(issue.input)}"`,
+          `must be ${en}: YAML read ${String(issue.input)} as a ${typeof issue.input === "number" ? "number" : "boolean"}; put it in quotes, e.g. "${String(issue.input)}"`,
+        );
       return bi(`必须是${zh}`, `must be ${en}`);
     }
     case "invalid_value":

@@ -671,6 +671,15 @@ describe("messages that state the rule they apply", () => {
     ]);
   });
 
+  it("says text that YAML read as a number or boolean must be quoted", () => {
+    expect(messages(MINIMAL.replace("    name: 办公室\n", "    name: 2024\n"))).toEqual([
+      '8: unit "office": "name" 必须是文字：YAML 把 2024 读成了数字，请加引号，如 "2024" / must be text: YAML read 2024 as a number; put it in quotes, e.g. "2024"',
+    ]);
+    expect(messages(MINIMAL.replace("title: 迷你自查", "title: true"))).toEqual([
+      '2: "title" 必须是文字：YAML 把 true 读成了真假值，请加引号，如 "true" / must be text: YAML read true as a boolean; put it in quotes, e.g. "true"',
+    ]);
+  });
+
   describe("encodings", () => {
     const dir = mkdtempSync(join(tmpdir(), "campaign-enc-"));
     const load = (name: string, bytes: Buffer) => {
