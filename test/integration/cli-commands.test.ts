@@ -7,12 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createModels, type Models } from "../../src/repositories/models";
 import { mongoUriFor, uniqueName } from "../helpers/services";
 
+/** What `npm run cli` runs (package.json). */
+const CLI = ["--import", "tsx", "src/cli/index.ts"];
+
 /**
- * Admin commands through the real CLI. `leave set` through the real CLI (`npx tsx src/cli/index.ts leave …`) against the shared store: a
+ * Admin commands through the real CLI (`npm run cli` = `node --import tsx src/cli/index.ts …`).
+ * `leave set` against the shared store: a
  * person by key or by a name only one person has; ambiguous names list the candidates; a bad date says
  * what is wrong with it; nothing is stored on any refusal.
  */
-const TSX = path.resolve("node_modules/.bin/tsx");
 const uri = mongoUriFor(uniqueName("cli_leave"));
 let conn: mongoose.Connection;
 let models: Models;
@@ -35,7 +38,7 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(TSX, ["src/cli/index.ts", ...args], {
+  const child = spawn(process.execPath, [...CLI, ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", MONGODB_URI: uri, LOG_LEVEL: "warn" },
   });
   let stdout = "";

@@ -6,12 +6,14 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/util/free-port";
 
+/** What `npm run cli` runs (package.json). */
+const CLI = ["--import", "tsx", "src/cli/index.ts"];
+
 /**
- * The real CLI as a user runs it (`npx tsx src/cli/index.ts …`), killed, piped into a reader that stops
+ * The real CLI as a user runs it (`npm run cli` = `node --import tsx src/cli/index.ts …`), killed, piped into a reader that stops
  * early, and pointed at services that do not answer: every failure says what happened and what to do,
  * in one line, without a stack trace.
  */
-const TSX = path.resolve("node_modules/.bin/tsx");
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "rectify-cli-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -21,7 +23,7 @@ interface Run {
 }
 
 function cli(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(TSX, ["src/cli/index.ts", ...args], {
+  const child = spawn(process.execPath, [...CLI, ...args], {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
