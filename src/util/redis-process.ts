@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -146,8 +146,8 @@ export function isAlive(pid: number): boolean {
 
 /**
  * Is `pid` a live redis-server working in `dir`? redis-server chdirs into its `--dir`, so on Linux its
- * cwd names the data directory (a recycled pid of some other program does not pass). Without /proc the
- * pid check alone decides, and the CONFIG GET dir answer confirms it.
+ * cwd names the data directory (a recycled pid of some other program does not pass). Without /proc
+ * (macOS) `ps` names the program, and the CONFIG GET dir answer confirms the directory.
  */
 function isRedisOn(pid: number, dir: string): boolean {
   if (!isAlive(pid)) return false;
@@ -155,7 +155,14 @@ function isRedisOn(pid: number, dir: string): boolean {
     const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
     return comm.startsWith("redis-server") && readlinkSync(`/proc/${pid}/cwd`) === dir;
   } catch {
-    return !existsSync("/proc/self");
+    if (existsSync("/proc/self")) return false;
+    try {
+      return execFileSync("ps", ["-p", String(pid), "-o", "comm="], { encoding: "utf8" }).includes(
+        "redis-server",
+      );
+    } catch {
+      return false;
+    }
   }
 }
 
