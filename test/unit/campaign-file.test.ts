@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import {
   DEFAULT_ESCALATION,
@@ -682,6 +682,7 @@ describe("messages that state the rule they apply", () => {
 
   describe("encodings", () => {
     const dir = mkdtempSync(join(tmpdir(), "campaign-enc-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const load = (name: string, bytes: Buffer) => {
       const f = join(dir, name);
       writeFileSync(f, bytes);
