@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isAlive } from "./util/redis-process";
 
 /**
  * What a local `npm start` started (self-started Redis, embedded store, sandbox emulator), written to
@@ -18,6 +19,14 @@ export function runtimeFile(dataDir: string): string {
   return path.resolve(dataDir, "runtime.json");
 }
 
+/**
+ * The self-started redis-server's record (`{pid, port, dir, owner}`), kept while it runs so that a run
+ * killed with SIGKILL does not leave a second redis-server on the same data next time.
+ */
+export function redisPidFile(dataDir: string): string {
+  return path.resolve(dataDir, "redis.pid");
+}
+
 export function writeLocalRuntime(dataDir: string, rt: LocalRuntime): () => void {
   const f = runtimeFile(dataDir);
   writeFileSync(f, JSON.stringify(rt, null, 2), { mode: 0o600 });
@@ -27,8 +36,7 @@ export function writeLocalRuntime(dataDir: string, rt: LocalRuntime): () => void
 export function readLocalRuntime(dataDir: string): LocalRuntime | undefined {
   try {
     const rt = JSON.parse(readFileSync(runtimeFile(dataDir), "utf8")) as LocalRuntime;
-    process.kill(rt.pid, 0); // still running?
-    return rt;
+    return isAlive(rt.pid) ? rt : undefined; // still running?
   } catch {
     return undefined;
   }

@@ -3,10 +3,10 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { WorkCalendar } from "./calendar";
-import { writeLocalRuntime } from "./local-runtime";
+import { redisPidFile, writeLocalRuntime } from "./local-runtime";
 import { createLogger, type Logger } from "./logger";
 import { startBot, type RunningBot } from "./runtime";
-import { hasRedisServer, REDIS_INSTALL_HINT, startRedisServer } from "./util/redis-process";
+import { hasRedisServer, REDIS_INSTALL_HINT, startLocalRedis } from "./util/redis-process";
 
 /**
  * `npm start`. With Feishu credentials: runs against FEISHU_DOMAIN. Without: a local sandbox with the
@@ -59,11 +59,15 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
         `REDIS_URL is not set and redis-server is not on the PATH. Install it (${REDIS_INSTALL_HINT}) or set REDIS_URL.`,
       );
     }
-    mkdirSync(path.join(config.dataDir, "redis"), { recursive: true });
-    const redis = await startRedisServer({ dir: path.resolve(config.dataDir, "redis"), persist: true });
+    const redis = await startLocalRedis({
+      dir: path.resolve(config.dataDir, "redis"),
+      pidFile: redisPidFile(config.dataDir),
+    });
     cleanups.push(() => redis.stop());
     redisUrl = redis.url;
-    started.push(`redis-server at ${redis.url}`);
+    started.push(
+      `redis-server at ${redis.url}${redis.reused ? ` (pid ${redis.pid}, left by an earlier run, reused)` : ""}`,
+    );
   }
 
   let mongoUri = config.mongodbUri;

@@ -38,6 +38,8 @@ import {
   remindBeforeSchema,
   reviewerSchema,
   schedulesSchema,
+  sectionSchema,
+  checkItemSchema,
   textSchema,
   timezoneSchema,
   unitSchema,
@@ -87,21 +89,55 @@ export function formatFileError(e: FileError): string {
   return e.column ? `${e.file}:${e.line}:${e.column}: ${e.message}` : `${e.file}:${e.line}: ${e.message}`;
 }
 
+export const WRONG_ENCODING =
+  "文件编码不对：须为 UTF-8（或带 BOM 的 UTF-16），请“另存为 UTF-8”后重新导入 / wrong encoding: the file must be UTF-8 (or UTF-16 with a byte-order mark); save it as UTF-8 and import again";
+
+/**
+ * The text of a campaign file's bytes: UTF-8 (a byte-order mark is dropped), or UTF-16 LE/BE when it
+ * starts with its byte-order mark. Anything else (GBK, UTF-16 without a mark, binary) is refused
+ * with WRONG_ENCODING rather than read as garbage.
+ */
+export function decodeCampaignBytes(bytes: Uint8Array): { text: string } | { problem: string } {
+  const [a, b] = bytes;
+  try {
+    if (a === 0xff && b === 0xfe) return { text: new TextDecoder("utf-16le", { fatal: true }).decode(bytes) };
+    if (a === 0xfe && b === 0xff) return { text: new TextDecoder("utf-16be", { fatal: true }).decode(bytes) };
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes); // drops a UTF-8 BOM
+    return text.includes("\u0000") ? { problem: WRONG_ENCODING } : { text };
+  } catch {
+    return { problem: WRONG_ENCODING };
+  }
+}
+
 /** Reads and parses a campaign file; an unreadable file is reported as an error, not thrown. */
 export async function loadCampaignFile(path: string, opts: ParseOptions): Promise<ParseResult> {
-  let text: string;
+  const read = await readCampaignText(path);
+  return "text" in read ? parseCampaignFile(read.text, path, opts) : { ok: false, errors: [read.error] };
+}
+
+/** The decoded text of a campaign file, or the error to report (unreadable, wrong encoding). */
+export async function readCampaignText(path: string): Promise<{ text: string } | { error: FileError }> {
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return { ok: false, errors: [{ file: path, line: 0, message: `cannot read the file (${reason})` }] };
+    return {
+      error: {
+        file: path,
+        line: 0,
+        message: `无法读取文件（${reason}），请检查路径 / cannot read the file (${reason}): check the path`,
+      },
+    };
   }
-  return parseCampaignFile(text, path, opts);
+  const decoded = decodeCampaignBytes(bytes);
+  return "text" in decoded ? decoded : { error: { file: path, line: 0, message: decoded.problem } };
 }
 
 /** Parses and validates campaign file text (YAML or JSON). `file` names the file in messages. */
 export function parseCampaignFile(text: string, file: string, opts: ParseOptions): ParseResult {
   if (!isIsoDate(opts.today)) throw new TypeError(`today must be a YYYY-MM-DD date, got "${opts.today}"`);
+  if (text.includes("\u0000")) return { ok: false, errors: [{ file, line: 0, message: WRONG_ENCODING }] };
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
@@ -115,8 +151,8 @@ export function parseCampaignFile(text: string, file: string, opts: ParseOptions
         column: e.linePos?.[0].col,
         message:
           e.code === "MULTIPLE_DOCS"
-            ? 'YAML syntax error: the file holds several documents ("---"); keep one campaign per file'
-            : `YAML syntax error: ${e.message.split(/ at line \d+/)[0]}`,
+            ? 'YAML 语法错误：文件里有多个文档（"---"），一个文件只放一个活动 / YAML syntax error: the file holds several documents ("---"); keep one campaign per file'
+            : `YAML 语法错误 / YAML syntax error: ${e.message.split(/ at line \d+/)[0]}`,
       })),
     };
   }
@@ -127,20 +163,20 @@ export function parseCampaignFile(text: string, file: string, opts: ParseOptions
   } catch (err) {
     return {
       ok: false,
-      errors: [{ file, line: 1, message: `cannot read the document: ${(err as Error).message}` }],
+      errors: [
+        { file, line: 1, message: `无法读取文档 / cannot read the document: ${(err as Error).message}` },
+      ],
     };
   }
   const map = new SourceMap(doc, lines);
   if (root === undefined) {
-    return { ok: false, errors: [{ file, line: 1, message: "the file is empty" }] };
+    return { ok: false, errors: [{ file, line: 1, message: EMPTY_FILE }] };
   }
   if (!isPlainObject(root)) {
     const { line, column } = map.locate([]);
     return {
       ok: false,
-      errors: [
-        { file, line, column, message: "the file must be a map of campaign fields (key:, title:, …)" },
-      ],
+      errors: [{ file, line, column, message: NOT_A_MAP }],
     };
   }
   return new CampaignChecker(file, map, root, opts.today).run();
@@ -150,13 +186,37 @@ export function parseCampaignFile(text: string, file: string, opts: ParseOptions
 
 const MISSING = "\u0000missing";
 
-const TYPE_WORDS: Record<string, string> = {
-  string: "text",
-  number: "a number",
-  int: "a whole number",
-  boolean: "true or false",
-  array: "a list",
-  object: "a map of fields (key: value)",
+const EMPTY_FILE =
+  "文件是空的：一个活动至少要有 key、title、start、units、people / the file is empty: a campaign needs at least key, title, start, units and people";
+const NOT_A_MAP =
+  "文件必须是活动字段的映射（key:、title: …） / the file must be a map of campaign fields (key:, title:, …)";
+
+const WHAT_ZH: Record<string, string> = {
+  "section key": "分节 key",
+  "section code": "分节编号",
+  "item key": "事项 key",
+  "item title": "事项标题",
+  "unit key": "单位 key",
+  "unit name": "单位名称",
+  "person key": "人员 key",
+  open_id: "open_id",
+  email: "邮箱",
+  mobile: "手机号",
+  "chat id": "群 chat_id",
+};
+
+/** `中文 / English`: every message states its rule in both languages, Chinese first. */
+function bi(zh: string, en: string): string {
+  return `${zh} / ${en}`;
+}
+
+const TYPE_WORDS: Record<string, [string, string]> = {
+  string: ["文字", "text"],
+  number: ["数字", "a number"],
+  int: ["整数", "a whole number"],
+  boolean: ["true 或 false", "true or false"],
+  array: ["列表", "a list"],
+  object: ["字段映射（key: value）", "a map of fields (key: value)"],
 };
 
 /** Per-parse zod error map: short phrases that follow a field name ("name" must be text). */
@@ -165,16 +225,28 @@ function errorMap(issue: z.core.$ZodRawIssue): string | undefined {
     return MISSING;
   }
   switch (issue.code) {
-    case "invalid_type":
-      return `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+    case "invalid_type": {
+      const [zh, en] = TYPE_WORDS[issue.expected] ?? [issue.expected, issue.expected];
+      const scalar = typeof issue.input === "number" || typeof issue.input === "boolean";
+      // YAML reads 101, 2024 or yes as a number or boolean: text must then be quoted.
+      if (issue.expected === "string" && scalar)
+        return bi(
+          `必须是${zh}：YAML 把 ${String(issue.input)} 读成了${typeof issue.input === "number" ? "数字" : "真假值"}，请加引号，如 "${String(issue.input)}"`,
+          `must be ${en}: YAML read ${String(issue.input)} as a ${typeof issue.input === "number" ? "number" : "boolean"}; put it in quotes, e.g. "${String(issue.input)}"`,
+        );
+      return bi(`必须是${zh}`, `must be ${en}`);
+    }
     case "invalid_value":
-      return `must be one of: ${issue.values.map(String).join(", ")}`;
+      return bi(
+        `必须是以下之一：${issue.values.map(String).join("、")}`,
+        `must be one of: ${issue.values.map(String).join(", ")}`,
+      );
     case "too_small":
       return Number(issue.minimum) === 1 && (issue.origin === "array" || issue.origin === "string")
-        ? "must not be empty"
-        : `must be at least ${String(issue.minimum)}`;
+        ? bi("不能为空", "must not be empty")
+        : bi(`不能小于 ${String(issue.minimum)}`, `must be at least ${String(issue.minimum)}`);
     case "too_big":
-      return `must be at most ${String(issue.maximum)}`;
+      return bi(`不能大于 ${String(issue.maximum)}`, `must be at most ${String(issue.maximum)}`);
     default:
       return undefined;
   }
@@ -224,11 +296,15 @@ class Collector {
    */
   list<T>(path: Path, schema: z.ZodType<T>, value: unknown, required: boolean): Indexed<T>[] {
     if (value === undefined) {
-      if (required) this.error(path.slice(0, -1), `missing "${String(path[path.length - 1])}"`);
+      if (required) {
+        const name = String(path[path.length - 1]);
+        this.error(path.slice(0, -1), bi(`缺少必填字段 "${name}"`, `missing "${name}" (required)`));
+      }
       return [];
     }
     if (!Array.isArray(value)) {
-      this.error(path, `"${String(path[path.length - 1])}" must be a list`);
+      const name = String(path[path.length - 1]);
+      this.error(path, bi(`"${name}" 必须是列表`, `"${name}" must be a list`));
       return [];
     }
     const out: Indexed<T>[] = [];
@@ -246,14 +322,16 @@ class Collector {
         ...issue.path.filter((p): p is string | number => typeof p !== "symbol"),
       ];
       if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys)
-          this.error([...full, k], `unknown field "${k}"${didYouMean(k, KNOWN_FIELDS)}`);
+        for (const k of issue.keys) this.error([...full, k], unknownField(k, fieldsAt(full)));
         continue;
       }
       const { rest } = this.subject(full);
       const label = fieldLabel(rest);
       if (issue.message === MISSING) {
-        this.error(full, label ? `missing ${label}` : "missing");
+        this.error(
+          full,
+          label ? bi(`缺少必填字段 ${label}`, `missing ${label} (required)`) : bi("缺少", "missing"),
+        );
       } else {
         this.error(full, label ? `${label} ${issue.message}` : issue.message);
       }
@@ -358,7 +436,7 @@ class CampaignChecker {
 
     for (const k of Object.keys(root)) {
       if (!(TOP_LEVEL_KEYS as readonly string[]).includes(k)) {
-        c.error([k], `unknown field "${k}"${didYouMean(k, TOP_LEVEL_KEYS)}`);
+        c.error([k], unknownField(k, TOP_LEVEL_KEYS));
       }
     }
 
@@ -409,8 +487,13 @@ class CampaignChecker {
     const { c, root, today } = this;
     const start = c.field(["start"], dateSchema, root.start);
     const end = root.end === undefined ? undefined : c.field(["end"], dateSchema, root.end);
-    if (start && end && end < start) c.error(["end"], `end ${end} is before start ${start}`);
-    else if (end && end < today) c.error(["end"], `end ${end} is in the past (today is ${today})`);
+    if (start && end && end < start)
+      c.error(["end"], bi(`结束日期 ${end} 早于开始日期 ${start}`, `end ${end} is before start ${start}`));
+    else if (end && end < today)
+      c.error(
+        ["end"],
+        bi(`结束日期 ${end} 已过（今天是 ${today}）`, `end ${end} is in the past (today is ${today})`),
+      );
     return { start, end };
   }
 
@@ -421,13 +504,20 @@ class CampaignChecker {
     const hasTemplate = root.template !== undefined;
     const hasInline = root.checklist !== undefined;
     if (hasTemplate && hasInline) {
-      c.error(["checklist"], 'use either "template" or "checklist", not both');
+      c.error(
+        ["checklist"],
+        bi('"template" 和 "checklist" 只能用一个', 'use either "template" or "checklist", not both'),
+      );
       return undefined;
     }
     if (!hasTemplate && !hasInline) {
+      const example = Object.keys(TEMPLATES)[0];
       c.error(
         [],
-        `missing "template" (e.g. template: ${Object.keys(TEMPLATES)[0]}) or an inline "checklist"`,
+        bi(
+          `缺少 "template"（如 template: ${example}）或内联的 "checklist"：二者须有其一`,
+          `missing "template" (e.g. template: ${example}) or an inline "checklist"`,
+        ),
       );
       return undefined;
     }
@@ -436,7 +526,14 @@ class CampaignChecker {
       if (name === undefined) return undefined;
       const template = getTemplate(name);
       if (!template) {
-        c.error(["template"], `unknown template "${name}" (known: ${Object.keys(TEMPLATES).join(", ")})`);
+        const known = Object.keys(TEMPLATES);
+        c.error(
+          ["template"],
+          bi(
+            `未知模板 "${name}"（可用：${known.join("、")}）`,
+            `unknown template "${name}" (known: ${known.join(", ")})`,
+          ),
+        );
         return undefined;
       }
       return structuredClone(template);
@@ -463,16 +560,33 @@ class CampaignChecker {
         this.unique(itemKeys, item.key, [...iPath, "key"], "item key");
         this.unique(itemTitles, item.title, [...iPath, "title"], "item title");
         if (!item.checkpoints || item.checkpoints.length === 0) {
-          c.warn(iPath, "has no checkpoints; people answering it get no guidance");
+          c.warn(
+            iPath,
+            bi("没有检查要点，填报的人得不到指引", "has no checkpoints; people answering it get no guidance"),
+          );
         }
       });
     });
     for (const [k, path] of [...sectionKeys, ...itemKeys]) {
-      if (k === ALL) c.error(path, `"${ALL}" is reserved (it means every item in assignments)`);
+      if (k === ALL)
+        c.error(
+          path,
+          bi(
+            `"${ALL}" 是保留字（在分派中表示全部事项），不能用作 key`,
+            `"${ALL}" is reserved (it means every item in assignments)`,
+          ),
+        );
     }
     for (const [k, path] of itemKeys) {
       if (sectionKeys.has(k)) {
-        c.error(path, `item key "${k}" is also a section key (line ${c.line(sectionKeys.get(k)!)})`);
+        const line = c.line(sectionKeys.get(k)!);
+        c.error(
+          path,
+          bi(
+            `事项 key "${k}" 与第 ${line} 行的分节 key 相同：key 不能重复`,
+            `item key "${k}" is also a section key (line ${line})`,
+          ),
+        );
       }
     }
 
@@ -496,7 +610,14 @@ class CampaignChecker {
   private unique(seen: Map<string, Path>, value: string, path: Path, what: string): boolean {
     const first = seen.get(value);
     if (first) {
-      this.c.error(path, `duplicate ${what} "${value}" (first on line ${this.c.line(first)})`);
+      const line = this.c.line(first);
+      this.c.error(
+        path,
+        bi(
+          `${WHAT_ZH[what] ?? what} "${value}" 重复（首次出现在第 ${line} 行）：每个须唯一`,
+          `duplicate ${what} "${value}" (first on line ${line})`,
+        ),
+      );
       return false;
     }
     seen.set(value, path);
@@ -508,14 +629,21 @@ class CampaignChecker {
   private units(): Indexed<UnitSpec>[] {
     const { c, root } = this;
     const parsed = c.list(["units"], unitSchema, root.units, true);
-    if (Array.isArray(root.units) && root.units.length === 0) c.error(["units"], '"units" must not be empty');
+    if (Array.isArray(root.units) && root.units.length === 0)
+      c.error(["units"], bi('"units" 不能为空：至少列出一个单位', '"units" must not be empty'));
     const keys = new Map<string, Path>();
     const names = new Map<string, Path>();
     const out: Indexed<UnitSpec>[] = [];
     for (const { index, value } of parsed) {
       const path = ["units", index];
       if (value.key === ALL)
-        c.error([...path, "key"], `"${ALL}" is reserved (it means every unit in assignments)`);
+        c.error(
+          [...path, "key"],
+          bi(
+            `"${ALL}" 是保留字（在分派中表示全部单位），不能用作 key`,
+            `"${ALL}" is reserved (it means every unit in assignments)`,
+          ),
+        );
       const fresh = this.unique(keys, value.key, [...path, "key"], "unit key");
       this.unique(names, value.name, [...path, "name"], "unit name");
       if (!fresh) continue;
@@ -536,7 +664,7 @@ class CampaignChecker {
     const { c, root } = this;
     const parsed = c.list(["people"], personSchema, root.people, true);
     if (Array.isArray(root.people) && root.people.length === 0)
-      c.error(["people"], '"people" must not be empty');
+      c.error(["people"], bi('"people" 不能为空：至少列出一个人员', '"people" must not be empty'));
     const unitKeys = rawKeys(root.units);
     const keys = new Map<string, Path>();
     const openIds = new Map<string, Path>();
@@ -548,10 +676,16 @@ class CampaignChecker {
       const path = ["people", index];
       const fresh = this.unique(keys, value.key, [...path, "key"], "person key");
       if (!unitKeys.has(value.unit)) {
-        c.error([...path, "unit"], `unknown unit "${value.unit}"${didYouMean(value.unit, [...unitKeys])}`);
+        c.error([...path, "unit"], unknownRef("unit", value.unit, [...unitKeys]));
       }
       if (value.open_id === undefined && value.email === undefined && value.mobile === undefined) {
-        c.error(path, "needs at least one identity: open_id, email or mobile");
+        c.error(
+          path,
+          bi(
+            "至少需要一种身份：open_id、email 或 mobile",
+            "needs at least one identity: open_id, email or mobile",
+          ),
+        );
       }
       const mobile = value.mobile === undefined ? undefined : normaliseMobile(value.mobile);
       if (value.open_id !== undefined) this.unique(openIds, value.open_id, [...path, "open_id"], "open_id");
@@ -592,9 +726,13 @@ class CampaignChecker {
         const ref = value[field];
         if (ref === undefined) continue;
         if (!personKeys.has(ref)) {
+          const hint = suggest(ref, [...personKeys]);
           c.error(
             ["units", index, field],
-            `${field} "${ref}" is not in people${didYouMean(ref, [...personKeys])}`,
+            bi(
+              `${field === "head" ? "负责人" : "分管领导"} "${ref}" 不在 people 中：须是某个人员的 key${hint.zh}`,
+              `${field} "${ref}" is not in people${hint.en}`,
+            ),
           );
         }
       }
@@ -602,7 +740,10 @@ class CampaignChecker {
       if (head && head.unit !== value.key) {
         c.warn(
           ["units", index, "head"],
-          `head "${head.key}" belongs to unit "${head.unit}", not to this unit`,
+          bi(
+            `负责人 "${head.key}" 属于单位 "${head.unit}"，不属于本单位`,
+            `head "${head.key}" belongs to unit "${head.unit}", not to this unit`,
+          ),
         );
       }
     }
@@ -623,7 +764,10 @@ class CampaignChecker {
       root.assignments === undefined ||
       (Array.isArray(root.assignments) && root.assignments.length === 0)
     ) {
-      c.warn(["assignments"], "no assignments: nobody will be asked to answer anything");
+      c.warn(
+        ["assignments"],
+        bi("没有分派：不会有人被要求填报", "no assignments: nobody will be asked to answer anything"),
+      );
     }
     const rawAssignments = Array.isArray(root.assignments) ? (root.assignments as unknown[]) : [];
     const rawUnitKeys = rawKeys(root.units);
@@ -655,7 +799,7 @@ class CampaignChecker {
                 : checklist.sections.get(ref);
         if (!resolved) {
           const known = [...checklist.items, ...checklist.sections.keys()];
-          c.error(entryPath("item", j), `unknown item or section "${ref}"${didYouMean(ref, known)}`);
+          c.error(entryPath("item", j), unknownRef("item", ref, known));
           return;
         }
         for (const item of resolved) if (!items.includes(item)) items.push(item);
@@ -666,15 +810,19 @@ class CampaignChecker {
       (value.units ?? []).forEach((ref, j) => {
         const refs = ref === ALL ? units.map((u) => u.value.key) : [ref];
         if (ref !== ALL && !rawUnitKeys.has(ref)) {
-          c.error(entryPath("units", j), `unknown unit "${ref}"${didYouMean(ref, [...rawUnitKeys])}`);
+          c.error(entryPath("units", j), unknownRef("unit", ref, [...rawUnitKeys]));
           return;
         }
         for (const u of refs) {
           const unit = unitByKey.get(u);
           if (unit && unit.value.head === undefined) {
+            const line = c.line(["units", unit.index]);
             c.error(
               entryPath("units", j),
-              `unit "${u}" has no head to answer it (set "head" on the unit, line ${c.line(["units", unit.index])})`,
+              bi(
+                `单位 "${u}" 没有负责人来填报（请在第 ${line} 行的单位上设置 "head"）`,
+                `unit "${u}" has no head to answer it (set "head" on the unit, line ${line})`,
+              ),
             );
           }
           if (!unitTargets.includes(u)) unitTargets.push(u);
@@ -684,7 +832,7 @@ class CampaignChecker {
       const personTargets: string[] = [];
       (value.people ?? []).forEach((ref, j) => {
         if (!rawPersonKeys.has(ref)) {
-          c.error(entryPath("people", j), `unknown person "${ref}"${didYouMean(ref, [...rawPersonKeys])}`);
+          c.error(entryPath("people", j), unknownRef("person", ref, [...rawPersonKeys]));
           return;
         }
         if (!personKeys.has(ref)) return;
@@ -692,17 +840,41 @@ class CampaignChecker {
       });
 
       if ((value.units ?? []).length === 0 && (value.people ?? []).length === 0) {
-        c.error(path, 'assign the item to "units" or "people" (or both)');
+        c.error(
+          path,
+          bi(
+            '须把事项分派给 "units" 或 "people"（或两者）',
+            'assign the item to "units" or "people" (or both)',
+          ),
+        );
       }
 
       const due = value.due;
       const duePath = [...path, "due"];
-      if (due < today) c.error(duePath, `due date ${due} is in the past (today is ${today})`);
-      if (start && due < start) c.error(duePath, `due date ${due} is before the campaign start ${start}`);
-      if (end && due > end) c.error(duePath, `due date ${due} is after the campaign end ${end}`);
+      if (due < today)
+        c.error(
+          duePath,
+          bi(
+            `截止日期 ${due} 已过（今天是 ${today}）：不能早于今天`,
+            `due date ${due} is in the past (today is ${today})`,
+          ),
+        );
+      if (start && due < start)
+        c.error(
+          duePath,
+          bi(
+            `截止日期 ${due} 早于活动开始 ${start}`,
+            `due date ${due} is before the campaign start ${start}`,
+          ),
+        );
+      if (end && due > end)
+        c.error(
+          duePath,
+          bi(`截止日期 ${due} 晚于活动结束 ${end}`, `due date ${due} is after the campaign end ${end}`),
+        );
 
       // The same item may not go to the same unit or person twice.
-      const overlaps: string[] = [];
+      const overlaps: [string, string][] = [];
       for (const item of items) {
         const targets = [
           ...unitTargets.map((u) => ["unit", u] as const),
@@ -712,15 +884,19 @@ class CampaignChecker {
           const k = `${item}\u0000${kind}\u0000${target}`;
           const first = taken.get(k);
           if (first !== undefined && first !== index) {
-            overlaps.push(`item "${item}" already goes to ${kind} "${target}" in assignment ${first + 1}`);
+            overlaps.push([
+              `事项 "${item}" 已在第 ${first + 1} 条分派中给了${kind === "unit" ? "单位" : "人员"} "${target}"：同一事项不能给同一对象两次`,
+              `item "${item}" already goes to ${kind} "${target}" in assignment ${first + 1}`,
+            ]);
           } else {
             taken.set(k, index);
           }
         }
       }
       if (overlaps.length > 0) {
-        const more = overlaps.length > 1 ? ` (and ${overlaps.length - 1} more)` : "";
-        c.error(path, `${overlaps[0]}${more}`);
+        const n = overlaps.length - 1;
+        const [zh, en] = overlaps[0];
+        c.error(path, bi(`${zh}${n ? `（另有 ${n} 处）` : ""}`, `${en}${n ? ` (and ${n} more)` : ""}`));
       }
 
       for (const item of items) {
@@ -733,9 +909,10 @@ class CampaignChecker {
       const unassigned = checklist.items.filter((item) => !assigned.has(item));
       if (root.template !== undefined && unassigned.length > 0) {
         const list = unassigned.map((item) => `${item} ${checklist.titles.get(item)}`).join(", ");
-        c.warn(["template"], `not assigned to anyone: ${list}`);
+        c.warn(["template"], bi(`没有分派给任何人：${list}`, `not assigned to anyone: ${list}`));
       } else {
-        for (const item of unassigned) c.warn(checklist.itemPaths.get(item)!, "is not assigned to anyone");
+        for (const item of unassigned)
+          c.warn(checklist.itemPaths.get(item)!, bi("没有分派给任何人", "is not assigned to anyone"));
       }
     }
     return out;
@@ -775,7 +952,7 @@ class CampaignChecker {
       const expr = raw[name];
       if (expr === undefined) continue;
       const problem = checkCron(expr, timezone);
-      if (problem) c.error(["schedules", name], `"${name}": ${problem}`);
+      if (problem) c.error(["schedules", name], `"${name}" ${problem}`);
       else out[prop] = expr.trim().replace(/\s+/g, " ");
     }
     return out;
@@ -791,7 +968,10 @@ class CampaignChecker {
       if (previous && step.after <= previous.after) {
         c.error(
           ["escalation", i],
-          `"after" must be more working days than the step before (${step.after} ≤ ${previous.after})`,
+          bi(
+            `"after" 须比上一步多（${step.after} ≤ ${previous.after}）：工作日数逐步增加`,
+            `"after" must be more working days than the step before (${step.after} ≤ ${previous.after})`,
+          ),
         );
       }
     });
@@ -815,7 +995,10 @@ class CampaignChecker {
     if (people.length > 0 && !people.some((p) => p.value.roles.includes("admin"))) {
       c.warn(
         ["people"],
-        'nobody has the "admin" role: no one can run the campaign or receive admin escalations',
+        bi(
+          '没有人有 "admin" 角色：没人能管理活动，也没人接收到管理员一级的催办',
+          'nobody has the "admin" role: no one can run the campaign or receive admin escalations',
+        ),
       );
     }
     const needsLeader = reviewer === "leader" || (escalation ?? []).some((s) => s.to === "leader");
@@ -824,13 +1007,19 @@ class CampaignChecker {
       if (value.head === undefined) {
         c.warn(
           ["units", index],
-          `has no head: it cannot be given unit assignments${needsHead ? ", and no one takes its head-level escalations and reviews" : ""}`,
+          bi(
+            `没有负责人：不能给它分派单位事项${needsHead ? "，也没人接收负责人一级的催办和审核" : ""}`,
+            `has no head: it cannot be given unit assignments${needsHead ? ", and no one takes its head-level escalations and reviews" : ""}`,
+          ),
         );
       }
       if (value.leader === undefined && needsLeader) {
         c.warn(
           ["units", index],
-          "has no leader in charge: no one takes its leader-level escalations and reviews",
+          bi(
+            "没有分管领导：没人接收领导一级的催办和审核",
+            "has no leader in charge: no one takes its leader-level escalations and reviews",
+          ),
         );
       }
     }
@@ -896,8 +1085,8 @@ function dropNulls(value: unknown): unknown {
   return value;
 }
 
-/** ` (did you mean "leader"?)` when a known word is within a small edit distance. */
-function didYouMean(word: string, known: Iterable<string>): string {
+/** A known word within a small edit distance of `word`, as a hint in both languages (or empty). */
+function suggest(word: string, known: Iterable<string>): { zh: string; en: string } {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
@@ -908,7 +1097,49 @@ function didYouMean(word: string, known: Iterable<string>): string {
     }
   }
   const limit = Math.max(1, Math.floor(word.length / 3));
-  return best !== undefined && bestDistance > 0 && bestDistance <= limit ? ` (did you mean "${best}"?)` : "";
+  return best !== undefined && bestDistance > 0 && bestDistance <= limit
+    ? { zh: `（是不是 "${best}"？）`, en: ` (did you mean "${best}"?)` }
+    : { zh: "", en: "" };
+}
+
+const REF_WORDS = {
+  unit: ["单位", "须是 units 中某个单位的 key"],
+  person: ["人员", "须是 people 中某个人员的 key"],
+  item: ["事项或分节", "须是事项的 key 或标题、分节的 key 或编号，或 all"],
+} as const;
+
+/** `unknown unit "x"`, with the rule for what may be named there and a "did you mean". */
+function unknownRef(kind: keyof typeof REF_WORDS, ref: string, known: string[]): string {
+  const [zhKind, zhRule] = REF_WORDS[kind];
+  const hint = suggest(ref, known);
+  const en = kind === "item" ? "item or section" : kind;
+  return bi(`未知${zhKind} "${ref}"：${zhRule}${hint.zh}`, `unknown ${en} "${ref}"${hint.en}`);
+}
+
+/** `unknown field "x"`, listing the fields allowed there. */
+function unknownField(field: string, allowed: readonly string[]): string {
+  const hint = suggest(field, allowed.length ? allowed : KNOWN_FIELDS);
+  const list = allowed.length ? `（可用字段：${allowed.join("、")}）` : "";
+  return bi(`未知字段 "${field}"${list}${hint.zh}`, `unknown field "${field}"${hint.en}`);
+}
+
+/** The fields a map at `path` may have (the object that holds an unknown field). */
+function fieldsAt(path: Path): readonly string[] {
+  const keys = (shape: object) => Object.keys(shape);
+  const [head] = path;
+  const depth = path.length;
+  if (head === "units" && depth === 2) return keys(unitSchema.shape);
+  if (head === "people" && depth === 2) return keys(personSchema.shape);
+  if (head === "assignments" && depth === 2) return keys(assignmentSchema.shape);
+  if (head === "chats" && depth === 2) return ["chat_id", "name"];
+  if (head === "escalation" && depth === 2) return ["to", "after"];
+  if (head === "schedules" && depth === 1) return keys(schedulesSchema.shape);
+  if (head === "checklist") {
+    if (depth === 1) return keys(checklistSchema.shape);
+    if (depth === 3) return keys(sectionSchema.shape);
+    if (depth === 5) return keys(checkItemSchema.shape);
+  }
+  return [];
 }
 
 function editDistance(a: string, b: string): number {

@@ -7,7 +7,8 @@ import { z } from "zod";
 
 /** Keys: short ASCII identifiers used in chat commands, card actions and the database. */
 export const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEY_HINT = 'must be a short key of letters, digits, "_", "-" or "." (e.g. "office")';
+const KEY_HINT =
+  '必须是简短的 key：字母或数字开头，只含字母、数字、_ - .，最多 64 个字符（如 office） / must be a short key: a letter or digit first, then letters, digits, "_", "-" or ".", at most 64 characters (e.g. "office")';
 
 /** The word that, in an assignment, means "every item" (as `item`) or "every unit" (as `units`). */
 export const ALL = "all";
@@ -38,11 +39,47 @@ function toList(value: unknown): unknown {
 }
 
 const key = z.string().regex(KEY_PATTERN, { error: KEY_HINT });
-const text = z.string().trim().min(1, { error: "must not be empty" });
+const text = z.string().trim().min(1, { error: "不能为空 / must not be empty" });
+const DATE_RULE =
+  "必须是 YYYY-MM-DD 格式的日期，如 2027-01-15 / must be a date written YYYY-MM-DD, e.g. 2027-01-15";
+
+/**
+ * YAML reads `start: 20261201` as a number. Such a number is refused, with the date it would be when
+ * it is one (docs/campaign-file.md): a date has one way to be written.
+ */
+function numberAsDateProblem(n: number): string {
+  const digits = String(n);
+  const iso = /^\d{8}$/.test(digits) ? `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}` : "";
+  return isIsoDate(iso)
+    ? `被读成了数字 ${digits}：日期请写成 ${iso} / was read as the number ${digits}: write the date as ${iso}`
+    : `被读成了数字 ${digits}：日期请写成 YYYY-MM-DD，如 2027-01-15 / was read as the number ${digits}: write the date as YYYY-MM-DD, e.g. 2027-01-15`;
+}
+
 const date = z.preprocess(
   dateToText,
-  z.string().refine(isIsoDate, { error: "must be a date written YYYY-MM-DD (e.g. 2027-01-15)" }),
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : typeof issue.input === "number"
+            ? numberAsDateProblem(issue.input)
+            : DATE_RULE,
+    })
+    .superRefine((value, ctx) => {
+      if (isIsoDate(value)) return;
+      ctx.addIssue({
+        code: "custom",
+        input: value,
+        message: DATE_SHAPE.test(value)
+          ? `不是有效日期：${value} / is not a real date: ${value}`
+          : `${DATE_RULE} (got "${value}")`,
+      });
+    }),
 );
+
+/** A Feishu open_id: "ou_" and 32 letters or digits (Feishu issues lowercase hex). */
+export const OPEN_ID_PATTERN = /^ou_[A-Za-z0-9]{32}$/;
 
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Mainland China mobile, optionally with 86 / +86 in front. */
@@ -61,7 +98,8 @@ export function normaliseMobile(value: string): string | undefined {
 const mobile = z.preprocess(
   (v) => (typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v),
   z.string().refine((v) => normaliseMobile(v) !== undefined, {
-    error: "must be a mobile number such as 13800138000 or +85291234567",
+    error:
+      "必须是手机号：11 位大陆号码（可带 +86）或 “+国家码”开头的国际号码，如 13800138000、+85291234567 / must be a mobile number: 11 digits in mainland China (optionally with +86) or + and a country code, such as 13800138000 or +85291234567",
   }),
 );
 
@@ -75,13 +113,13 @@ export const sectionSchema = z.strictObject({
   key,
   code: text.optional(),
   title: text,
-  items: z.array(checkItemSchema).min(1, { error: "must list at least one item" }),
+  items: z.array(checkItemSchema).min(1, { error: "至少列出一个事项 / must list at least one item" }),
 });
 
 export const checklistSchema = z.strictObject({
   key: key.optional(),
   title: text,
-  sections: z.array(sectionSchema).min(1, { error: "must list at least one section" }),
+  sections: z.array(sectionSchema).min(1, { error: "至少列出一个分节 / must list at least one section" }),
 });
 
 export const unitSchema = z.strictObject({
@@ -96,19 +134,36 @@ export const personSchema = z.strictObject({
   name: text,
   unit: key,
   roles: z
-    .preprocess(toList, z.array(z.enum(ROLES)).min(1, { error: "must list at least one role" }))
+    .preprocess(
+      toList,
+      z.array(z.enum(ROLES)).min(1, {
+        error: `至少一个角色（${ROLES.join("、")}） / must list at least one role: ${ROLES.join(", ")}`,
+      }),
+    )
     .optional(),
   open_id: z
     .string()
-    .regex(/^ou_[A-Za-z0-9]+$/, { error: 'must be a Feishu open_id starting with "ou_"' })
+    .regex(OPEN_ID_PATTERN, {
+      error: (issue) =>
+        `必须是飞书 open_id：ou_ 后接 32 位字母或数字 / must be a Feishu open_id: "ou_" followed by 32 letters or digits (got "${String(issue.input)}")`,
+    })
     .optional(),
-  email: z.string().trim().regex(EMAIL_PATTERN, { error: "must be an email address" }).optional(),
+  email: z
+    .string()
+    .trim()
+    .regex(EMAIL_PATTERN, {
+      error: "必须是邮箱地址，如 name@example.cn / must be an email address such as name@example.cn",
+    })
+    .optional(),
   mobile: mobile.optional(),
   locale: z.enum(LOCALES).optional(),
 });
 
 export const assignmentSchema = z.strictObject({
-  item: z.preprocess(toList, z.array(text).min(1, { error: "must name at least one item" })),
+  item: z.preprocess(
+    toList,
+    z.array(text).min(1, { error: "至少写一个事项或分节 / must name at least one item" }),
+  ),
   units: z.preprocess(toList, z.array(key)).optional(),
   people: z.preprocess(toList, z.array(key)).optional(),
   due: date,
@@ -117,7 +172,10 @@ export const assignmentSchema = z.strictObject({
 export const chatSchema = z.preprocess(
   (v) => (typeof v === "string" ? { chat_id: v } : v),
   z.strictObject({
-    chat_id: z.string().regex(/^oc_[A-Za-z0-9]+$/, { error: 'must be a Feishu chat id starting with "oc_"' }),
+    chat_id: z.string().regex(/^oc_[A-Za-z0-9]+$/, {
+      error:
+        '必须是飞书群 chat_id：oc_ 后接字母或数字 / must be a Feishu chat id: "oc_" followed by letters or digits',
+    }),
     name: text.optional(),
   }),
 );
@@ -128,6 +186,8 @@ export const schedulesSchema = z.strictObject({
   broadcast: z.string().optional(),
   leaders_digest: z.string().optional(),
 });
+
+const AFTER_RULE = "必须是 0 或更多个工作日 / must be 0 or more working days";
 
 const STEP_TEXT = /^\s*([A-Za-z]+)\s*@\s*(\d+)\s*$/;
 
@@ -140,11 +200,13 @@ export const escalationStepSchema = z.preprocess(
   z.strictObject(
     {
       to: z.enum(ESCALATION_TARGETS),
-      after: z.int().min(0, { error: "must be 0 or more working days" }),
+      after: z.int().min(0, { error: AFTER_RULE }),
     },
     {
       error: (issue) =>
-        issue.code === "invalid_type" ? 'must be written "head@2" or as { to: head, after: 2 }' : undefined,
+        issue.code === "invalid_type"
+          ? `须写成 head@2 或 { to: head, after: 2 }（to：${ESCALATION_TARGETS.join("、")}；after：工作日数） / must be written "head@2" or as { to: head, after: 2 }`
+          : undefined,
     },
   ),
 );
@@ -154,12 +216,15 @@ export const escalationSchema = z.array(escalationStepSchema);
 export const remindBeforeSchema = z.preprocess(
   toList,
   z.array(
-    z.int().min(0, { error: "must be 0 or more working days" }).max(60, { error: "must be at most 60" }),
+    z
+      .int()
+      .min(0, { error: AFTER_RULE })
+      .max(60, { error: "最多 60 个工作日 / must be at most 60 working days" }),
   ),
 );
 
 export const timezoneSchema = z.string().refine(isTimeZone, {
-  error: 'must be an IANA time zone such as "Asia/Shanghai"',
+  error: '必须是 IANA 时区名，如 Asia/Shanghai / must be an IANA time zone such as "Asia/Shanghai"',
 });
 
 export function isTimeZone(value: string): boolean {

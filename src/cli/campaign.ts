@@ -1,8 +1,8 @@
 import { parse as parseYaml } from "yaml";
-import { readFile } from "node:fs/promises";
-import { formatFileError, parseCampaignFile } from "../campaign/file";
+import { formatFileError, parseCampaignFile, readCampaignText } from "../campaign/file";
 import { OutboundQueue } from "../../jobs/outbound";
 import { SweepQueue } from "../../jobs/sweeps";
+import { isIsoDate } from "../campaign/schema";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import { importCampaign } from "../services/campaign-import";
@@ -22,13 +22,13 @@ export async function campaignImport(
   file: string,
   o: { today: string; out: Out; logger?: Logger },
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    o.out.error(`${file}: cannot read (${e instanceof Error ? e.message : String(e)})`);
+  const read = await readCampaignText(file);
+  if ("error" in read) {
+    o.out.error(formatFileError(read.error));
+    o.out.error(NOTHING_IMPORTED(1));
     return 1;
   }
+  const text = read.text;
   let parsed = parseCampaignFile(text, file, { today: o.today });
   if (!parsed.ok) {
     // Re-importing a running campaign: due dates may have passed since it started; dates before the
@@ -40,7 +40,7 @@ export async function campaignImport(
   }
   if (!parsed.ok) {
     for (const e of parsed.errors) o.out.error(formatFileError(e));
-    o.out.error(`${parsed.errors.length} error(s); nothing was imported.`);
+    o.out.error(NOTHING_IMPORTED(parsed.errors.length));
     return 1;
   }
   for (const w of parsed.warnings) o.out.print(`warning: ${formatFileError(w)}`);
@@ -54,10 +54,19 @@ export async function campaignImport(
         `${r.assignments.total} assignments (${r.assignments.created} new, ${r.assignments.updated} changed, ${r.assignments.withdrawn} withdrawn)`,
     );
   for (const u of r.unresolved)
-    o.out.error(`unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}`);
+    o.out.error(
+      `未找到飞书账号 / unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}; ` +
+        "在活动文件中补上 open_id、email 或 mobile 后重新导入 / add an open_id, email or mobile in the campaign file and import again",
+    );
   if (!r.unchanged && o.logger) await syncSchedules(s, r.campaignKey, o.logger, o.out);
   return 0;
 }
+
+const NO_CAMPAIGN = (key: string) =>
+  `没有活动 "${key}"（查看：npm run cli -- campaign list） / no campaign "${key}" (see: npm run cli -- campaign list)`;
+
+const NOTHING_IMPORTED = (n: number) =>
+  `共 ${n} 处错误，什么都没有导入；改正后重新导入 / ${n} error(s); nothing was imported: fix them and import again.`;
 
 function keyOf(text: string): string | undefined {
   try {
@@ -98,7 +107,7 @@ export async function campaignStart(s: CliServices, key: string, logger: Logger,
 export async function campaignStatus(s: CliServices, key: string, out: Out): Promise<number> {
   const c = await s.models.Campaign.findOne({ key }).lean();
   if (!c) {
-    out.error(`no campaign "${key}"`);
+    out.error(NO_CAMPAIGN(key));
     return 1;
   }
   const today = todayIn(c.timezone);
@@ -156,11 +165,14 @@ export async function campaignReturn(
       } finally {
         await outbound.close();
       }
-    } else out.error("no Redis: the assignee was not sent the card (start the bot, or set REDIS_URL)");
+    } else
+      out.error(
+        "没有 Redis：已退回，但没有给填报人发卡片（先 npm start 或设置 REDIS_URL，再重新运行） / no Redis: returned, but the assignee was not sent the card (start the bot, or set REDIS_URL, and run it again)",
+      );
     return 0;
   } catch (e) {
     if (e instanceof AppError) {
-      out.error(e.en);
+      out.error(`${e.zh} / ${e.en}`);
       return 1;
     }
     throw e;
@@ -186,7 +198,10 @@ export async function syncSchedules(s: CliServices, key: string, logger: Logger,
   const c = await s.models.Campaign.findOne({ key }, { key: 1, status: 1, timezone: 1, schedules: 1 }).lean();
   if (!c) return;
   const done = await withSweeps(s, logger, (q) => q.syncCampaign(c).then(() => true));
-  if (!done) out.error("no Redis: schedules will be updated when the bot starts");
+  if (!done)
+    out.error(
+      "没有 Redis：定时任务会在机器人启动时更新 / no Redis: schedules will be updated when the bot starts",
+    );
 }
 
 /** `campaign end <key>`: no more reminders, escalations or broadcasts; answers stay. */
@@ -196,7 +211,9 @@ export async function campaignEnd(s: CliServices, key: string, logger: Logger, o
     { $set: { status: "ended", endedAt: new Date() } },
   );
   if (!r.matchedCount) {
-    out.error(`no open campaign "${key}"`);
+    out.error(
+      `没有未结束的活动 "${key}"（查看：npm run cli -- campaign list） / no open campaign "${key}" (see: npm run cli -- campaign list)`,
+    );
     return 1;
   }
   await syncSchedules(s, key, logger, out);
@@ -208,7 +225,7 @@ export async function campaignEnd(s: CliServices, key: string, logger: Logger, o
 export async function summarySend(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
   const c = await s.models.Campaign.findOne({ key }, { key: 1 }).lean();
   if (!c) {
-    out.error(`no campaign "${key}"`);
+    out.error(NO_CAMPAIGN(key));
     return 1;
   }
   const ok = await withSweeps(s, logger, (q) =>
@@ -217,32 +234,100 @@ export async function summarySend(s: CliServices, key: string, logger: Logger, o
       .then(() => true),
   );
   if (!ok) {
-    out.error("Redis is needed: set REDIS_URL or keep `npm start` running");
+    out.error(
+      "需要 Redis：请设置 REDIS_URL，或让 npm start 保持运行，然后重新运行 / Redis is needed: set REDIS_URL or keep `npm start` running, then run it again",
+    );
     return 1;
   }
   out.print(`campaign ${key}: progress broadcast queued`);
   return 0;
 }
 
-/** `leave set <key> <person> <from> <to>` / `leave clear <key> <person>`: no reminders while away. */
+const LEAVE_USAGE =
+  "用法 / usage: leave set <campaign> <person: key or name> <from YYYY-MM-DD> <to YYYY-MM-DD> | leave clear <campaign> <person>";
+
+/** What is wrong with a leave date, or undefined when it is a real YYYY-MM-DD date. */
+function leaveDateProblem(label: string, value: string | undefined): string | undefined {
+  if (value === undefined)
+    return `缺少${label === "from" ? "开始" : "结束"}日期 / missing the "${label}" date`;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
+    return `"${value}" 不是 YYYY-MM-DD 格式的日期（如 2026-12-01） / "${label}" must be a date written YYYY-MM-DD (e.g. 2026-12-01), got "${value}"`;
+  if (!isIsoDate(value)) return `"${value}" 不是有效日期 / "${label}" ${value} is not a real date`;
+  return undefined;
+}
+
+/**
+ * A person of the campaign by key, or else by name when exactly one person has it. Ambiguous names
+ * and unknown people are answered with the candidates.
+ */
+async function findPerson(
+  s: CliServices,
+  campaignKey: string,
+  ref: string,
+): Promise<{ key: string; name: string } | { problem: string }> {
+  const byKey = await s.models.Person.findOne({ campaignKey, key: ref }, { key: 1, name: 1 }).lean();
+  if (byKey) return byKey;
+  const byName = await s.models.Person.find({ campaignKey, name: ref }, { key: 1, name: 1, unitKey: 1 })
+    .sort({ key: 1 })
+    .lean();
+  if (byName.length === 1) return byName[0];
+  const list = (ps: { key: string; name: string; unitKey: string }[]) =>
+    ps.map((p) => `${p.key}（${p.name}，${p.unitKey}）`).join("、");
+  if (byName.length > 1)
+    return {
+      problem: `"${ref}" 有 ${byName.length} 人同名，请用人员 key：${list(byName)} / ${byName.length} people are named "${ref}"; give the person key: ${byName.map((p) => p.key).join(", ")}`,
+    };
+  if (!(await s.models.Campaign.exists({ key: campaignKey }))) return { problem: NO_CAMPAIGN(campaignKey) };
+  const needle = ref.toLowerCase();
+  const near = (
+    await s.models.Person.find({ campaignKey }, { key: 1, name: 1, unitKey: 1 }).sort({ key: 1 }).lean()
+  )
+    .filter((p) => p.name.includes(ref) || p.key.toLowerCase().includes(needle))
+    .slice(0, 10);
+  const hint = near.length ? `；相近的有：${list(near)}` : "";
+  const hintEn = near.length ? `; close matches: ${near.map((p) => p.key).join(", ")}` : "";
+  return {
+    problem: `活动 "${campaignKey}" 中没有人员 "${ref}"（按 key 或姓名查找）${hint} / no person with key or name "${ref}" in campaign "${campaignKey}"${hintEn}`,
+  };
+}
+
+/**
+ * `leave set <key> <person> <from> <to>` / `leave clear <key> <person>`: no reminders while away. The
+ * person is a person key, or a name that exactly one person of the campaign has. Setting the same
+ * leave twice records it once.
+ */
 export async function leave(s: CliServices, args: string[], out: Out): Promise<number> {
   const [op, key, person, from, to] = args;
-  const isDate = (d: string | undefined) => Boolean(d && /^\d{4}-\d{2}-\d{2}$/.test(d));
-  if (op === "set" && (!isDate(from) || !isDate(to) || (from as string) > (to as string))) {
-    out.error("usage: leave set <campaign> <person-key> <YYYY-MM-DD> <YYYY-MM-DD> (from ≤ to)");
+  if ((op !== "set" && op !== "clear") || !key || !person) {
+    out.error(LEAVE_USAGE);
     return 2;
   }
-  const update =
-    op === "set" ? { $push: { leave: { from, to } } } : op === "clear" ? { $set: { leave: [] } } : undefined;
-  if (!update || !key || !person) {
-    out.error("usage: leave set|clear <campaign> <person-key> [from to]");
-    return 2;
+  if (op === "set") {
+    const problems = [leaveDateProblem("from", from), leaveDateProblem("to", to)].filter(
+      (p): p is string => p !== undefined,
+    );
+    if (!problems.length && (from as string) > (to as string))
+      problems.push(
+        `开始日期 ${from} 晚于结束日期 ${to} / "from" ${from} is after "to" ${to}: the leave must end on or after its first day`,
+      );
+    if (problems.length) {
+      for (const p of problems) out.error(p);
+      out.error(LEAVE_USAGE);
+      return 2;
+    }
   }
-  const r = await s.models.Person.updateOne({ campaignKey: key, key: person }, update);
-  if (!r.matchedCount) {
-    out.error(`no person "${person}" in campaign "${key}"`);
+  const found = await findPerson(s, key, person);
+  if ("problem" in found) {
+    out.error(found.problem);
     return 1;
   }
-  out.print(op === "set" ? `${person}: on leave ${from} to ${to}` : `${person}: leave cleared`);
+  const update = op === "set" ? { $addToSet: { leave: { from, to } } } : { $set: { leave: [] } };
+  await s.models.Person.updateOne({ campaignKey: key, key: found.key }, update);
+  const who = `${found.key} (${found.name})`;
+  out.print(
+    op === "set"
+      ? `${who}: 休假 ${from} 至 ${to}，期间不发提醒 / on leave ${from} to ${to}: no reminders meanwhile`
+      : `${who}: 已清除休假 / leave cleared`,
+  );
   return 0;
 }

@@ -1,6 +1,7 @@
 import "dotenv/config";
 import { BUILTIN_TEMPLATE, TEMPLATES } from "../campaign/template";
 import { ConfigError, loadConfig } from "../config";
+import { AppError } from "../errors";
 import { buildDictionary, runIntentCli } from "../intent/index";
 import { createLogger } from "../logger";
 import { campaignChecklist } from "../services/views";
@@ -30,6 +31,7 @@ const HELP = `npm run cli -- <command>
   campaign end <key>                     end it: no more reminders, escalations, broadcasts
   summary send <key>                     send the progress broadcast to its group chats now
   leave set <key> <person> <from> <to>   no reminders to a person while on leave
+                                         (person: key, or a name only one person has)
   leave clear <key> <person>
   intent ["question"]                    how the bot reads a question (stdin: one per line)
   sandbox play <key>                     local sandbox only: play three weeks of the campaign
@@ -146,14 +148,58 @@ async function main(argv: string[]): Promise<number> {
       await s.close();
     }
   }
-  console.error(`unknown or incomplete command: ${args.join(" ")}\n\n${HELP}`);
+  console.error(`未知或不完整的命令 / unknown or incomplete command: ${args.join(" ")}\n\n${HELP}`);
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  },
-);
+/** What went wrong, in one line, with what to do about it (Chinese first, English second). */
+function failureLine(e: unknown): string {
+  if (e instanceof ConfigError) return e.message;
+  if (e instanceof AppError) return `${e.zh} / ${e.en}`;
+  const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  const code = (e as { code?: unknown } | null)?.code;
+  const name = e instanceof Error ? e.name : "";
+  const unreachable =
+    /Server ?Selection|MongoNetwork/.test(name) ||
+    ["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"].includes(String(code)) ||
+    /ECONNREFUSED|ETIMEDOUT|timed out/.test(msg);
+  if (unreachable)
+    return (
+      `连接不上数据库或 Redis（${msg}）。请确认 npm start 在运行，或 MONGODB_URI / REDIS_URL 正确，然后重新运行。` +
+      ` / Cannot reach MongoDB or Redis (${msg}): keep \`npm start\` running or check MONGODB_URI / REDIS_URL, then run the command again.`
+    );
+  return (
+    `命令出错：${msg}。重新运行是安全的；如再次出错，请用 LOG_LEVEL=debug 运行并把输出交给管理员。` +
+    ` / The command failed: ${msg}. Running it again is safe; if it fails again, run it with LOG_LEVEL=debug and pass the output on.`
+  );
+}
+
+/** Killed by SIGINT (Ctrl-C) or SIGTERM: say so, and that running the command again is safe. */
+function interruptedLine(signal: string): string {
+  return (
+    `已中断（${signal}）：命令没有做完。重新运行同一条命令是安全的，已完成的部分不会重复。` +
+    ` / Interrupted (${signal}) before the command finished; running the same command again is safe: what was done is not done twice.`
+  );
+}
+
+function fail(e: unknown): never {
+  console.error(failureLine(e));
+  if (process.env.LOG_LEVEL === "debug" && e instanceof Error && e.stack) console.error(e.stack);
+  process.exit(1);
+}
+
+// Output piped into a reader that stops early (`| head`): stop quietly, no stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    fail(e);
+  });
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    console.error(interruptedLine(signal));
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);

@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import {
   DEFAULT_ESCALATION,
@@ -13,6 +14,7 @@ import {
 } from "../../src/campaign/file";
 import { BUILTIN_TEMPLATE } from "../../src/campaign/template";
 import type { CampaignSpec } from "../../src/domain/types";
+import { DEMO_USERS } from "../../src/emulator/demo";
 
 const TODAY = "2026-11-29";
 const ROOT = join(import.meta.dirname, "../..");
@@ -133,7 +135,9 @@ describe("examples/bureau.yaml", () => {
     expect(parseCampaignFile(read(BUREAU), BUREAU, { today: "2027-01-15" }).ok).toBe(true); // due today is fine
     const errs = errors(parseCampaignFile(read(BUREAU), BUREAU, { today: "2027-01-16" }));
     expect(errs).toHaveLength(1);
-    expect(errs[0].message).toBe("assignment 1: due date 2027-01-15 is in the past (today is 2027-01-16)");
+    expect(errs[0].message).toBe(
+      "assignment 1: 截止日期 2027-01-15 已过（今天是 2027-01-16）：不能早于今天 / due date 2027-01-15 is in the past (today is 2027-01-16)",
+    );
     expect(lineText(BUREAU, errs[0].line)).toContain("due: 2027-01-15");
 
     const later = errors(parseCampaignFile(read(BUREAU), BUREAU, { today: "2027-01-23" }));
@@ -220,50 +224,104 @@ describe("invalid campaign files", () => {
   /** [line, exact message] for every error, in line order. */
   const cases: Record<string, [number, string][]> = {
     "invalid-unknown-unit.yaml": [
-      [15, 'unit "finance": head "qian2" is not in people (did you mean "qian"?)'],
-      [29, 'person "qian": unknown unit "finanse" (did you mean "finance"?)'],
-      [36, 'assignment 2: unknown item or section "z9" (did you mean "z1"?)'],
-      [37, 'assignment 2: unknown person "sun"'],
-      [40, 'assignment 3: unknown unit "finance2" (did you mean "finance"?)'],
+      [
+        15,
+        'unit "finance": 负责人 "qian2" 不在 people 中：须是某个人员的 key（是不是 "qian"？） / head "qian2" is not in people (did you mean "qian"?)',
+      ],
+      [
+        29,
+        'person "qian": 未知单位 "finanse"：须是 units 中某个单位的 key（是不是 "finance"？） / unknown unit "finanse" (did you mean "finance"?)',
+      ],
+      [
+        36,
+        'assignment 2: 未知事项或分节 "z9"：须是事项的 key 或标题、分节的 key 或编号，或 all（是不是 "z1"？） / unknown item or section "z9" (did you mean "z1"?)',
+      ],
+      [37, 'assignment 2: 未知人员 "sun"：须是 people 中某个人员的 key / unknown person "sun"'],
+      [
+        40,
+        'assignment 3: 未知单位 "finance2"：须是 units 中某个单位的 key（是不是 "finance"？） / unknown unit "finance2" (did you mean "finance"?)',
+      ],
     ],
     "invalid-past-date.yaml": [
-      [22, "assignment 1: due date 2026-11-20 is in the past (today is 2026-11-29)"],
-      [25, "assignment 2: due date 2027-02-15 is after the campaign end 2027-01-31"],
-      [28, 'assignment 3: "due" must be a date written YYYY-MM-DD (e.g. 2027-01-15)'],
+      [
+        22,
+        "assignment 1: 截止日期 2026-11-20 已过（今天是 2026-11-29）：不能早于今天 / due date 2026-11-20 is in the past (today is 2026-11-29)",
+      ],
+      [
+        25,
+        "assignment 2: 截止日期 2027-02-15 晚于活动结束 2027-01-31 / due date 2027-02-15 is after the campaign end 2027-01-31",
+      ],
+      [28, 'assignment 3: "due" 不是有效日期：2027-02-30 / is not a real date: 2027-02-30'],
     ],
     "invalid-no-identity.yaml": [
-      [17, 'person "qian": needs at least one identity: open_id, email or mobile'],
-      [24, 'person "sun": "email" must be an email address'],
-      [28, 'person "li": "mobile" must be a mobile number such as 13800138000 or +85291234567'],
-      [32, 'person "zhou": duplicate open_id "ou_0123456789abcdef0123456789abcdef" (first on line 16)'],
+      [
+        17,
+        'person "qian": 至少需要一种身份：open_id、email 或 mobile / needs at least one identity: open_id, email or mobile',
+      ],
+      [
+        24,
+        'person "sun": "email" 必须是邮箱地址，如 name@example.cn / must be an email address such as name@example.cn',
+      ],
+      [
+        28,
+        'person "li": "mobile" 必须是手机号：11 位大陆号码（可带 +86）或 “+国家码”开头的国际号码，如 13800138000、+85291234567 / must be a mobile number: 11 digits in mainland China (optionally with +86) or + and a country code, such as 13800138000 or +85291234567',
+      ],
+      [
+        32,
+        'person "zhou": open_id "ou_0123456789abcdef0123456789abcdef" 重复（首次出现在第 16 行）：每个须唯一 / duplicate open_id "ou_0123456789abcdef0123456789abcdef" (first on line 16)',
+      ],
     ],
     "invalid-duplicate-titles.yaml": [
-      [20, 'item "a3": duplicate item title "查思想" (first on line 14)'],
-      [22, 'item "a2": duplicate item key "a2" (first on line 16)'],
-      [31, 'unit "office2": duplicate unit name "办公室" (first on line 28)'],
-      [42, 'person "qian": duplicate email "zhao@example.cn" (first on line 38)'],
+      [
+        20,
+        'item "a3": 事项标题 "查思想" 重复（首次出现在第 14 行）：每个须唯一 / duplicate item title "查思想" (first on line 14)',
+      ],
+      [
+        22,
+        'item "a2": 事项 key "a2" 重复（首次出现在第 16 行）：每个须唯一 / duplicate item key "a2" (first on line 16)',
+      ],
+      [
+        31,
+        'unit "office2": 单位名称 "办公室" 重复（首次出现在第 28 行）：每个须唯一 / duplicate unit name "办公室" (first on line 28)',
+      ],
+      [
+        42,
+        'person "qian": 邮箱 "zhao@example.cn" 重复（首次出现在第 38 行）：每个须唯一 / duplicate email "zhao@example.cn" (first on line 38)',
+      ],
     ],
-    "invalid-syntax.yaml": [[12, "YAML syntax error: Sequence item without - indicator"]],
+    "invalid-syntax.yaml": [[12, "YAML 语法错误 / YAML syntax error: Sequence item without - indicator"]],
     "invalid-cron.yaml": [
       [
         26,
-        'schedules: "reminder_sweep": cron expression "0 9 * *" must have 5 fields (minute hour day month weekday) or 6 (with seconds first), got 4',
+        'schedules: "reminder_sweep" cron 表达式 "0 9 * *" 须有 5 个字段（分 时 日 月 周）或 6 个（秒在最前），实际 4 个 / cron expression "0 9 * *" must have 5 fields (minute hour day month weekday) or 6 (with seconds first), got 4',
       ],
       [
         27,
-        'schedules: "escalation_sweep": cron expression "61 9 * * 1-5" is invalid: Constraint error, got value 61 expected range 0-59',
+        'schedules: "escalation_sweep" cron 表达式 "61 9 * * 1-5" 无效（Constraint error, got value 61 expected range 0-59） / cron expression "61 9 * * 1-5" is invalid: Constraint error, got value 61 expected range 0-59',
       ],
-      [28, 'schedules: "broadcast": cron expression "0 17 * * FRI!" has an invalid field "FRI!"'],
-      [34, 'escalation step 3: "after" must be more working days than the step before (3 ≤ 5)'],
+      [
+        28,
+        'schedules: "broadcast" cron 表达式 "0 17 * * FRI!" 含无效字段 "FRI!"：只能用数字、字母和 * , / - ? # / cron expression "0 17 * * FRI!" has an invalid field "FRI!": use digits, letters and * , / - ? #',
+      ],
+      [
+        34,
+        'escalation step 3: "after" 须比上一步多（3 ≤ 5）：工作日数逐步增加 / "after" must be more working days than the step before (3 ≤ 5)',
+      ],
     ],
     "invalid-template.yaml": [
-      [2, 'missing "title"'],
-      [4, 'unknown template "jgzf-9-9-9" (known: jgzf-6-6-2)'],
-      [5, 'unknown field "reviwer" (did you mean "reviewer"?)'],
-      [6, '"remind_before" entry 2 must be 0 or more working days'],
-      [11, 'unit "office": unknown field "leeder" (did you mean "leader"?)'],
-      [18, 'person "zhao": "locale" must be one of: zh, en'],
-      [20, 'assignment 1: missing "due"'],
+      [2, '缺少必填字段 "title" / missing "title" (required)'],
+      [4, '未知模板 "jgzf-9-9-9"（可用：jgzf-6-6-2） / unknown template "jgzf-9-9-9" (known: jgzf-6-6-2)'],
+      [
+        5,
+        '未知字段 "reviwer"（可用字段：key、title、timezone、start、end、template、checklist、units、people、assignments、chats、schedules、escalation、reviewer、remind_before）（是不是 "reviewer"？） / unknown field "reviwer" (did you mean "reviewer"?)',
+      ],
+      [6, '"remind_before" entry 2 必须是 0 或更多个工作日 / must be 0 or more working days'],
+      [
+        11,
+        'unit "office": 未知字段 "leeder"（可用字段：key、name、head、leader）（是不是 "leader"？） / unknown field "leeder" (did you mean "leader"?)',
+      ],
+      [18, 'person "zhao": "locale" 必须是以下之一：zh、en / must be one of: zh, en'],
+      [20, 'assignment 1: 缺少必填字段 "due" / missing "due" (required)'],
     ],
   };
 
@@ -304,17 +362,21 @@ describe("invalid campaign files", () => {
     const rel = `${FIXTURES}/invalid-unknown-unit.yaml`;
     const errs = errors(await loadCampaignFile(rel, { today: TODAY }));
     expect(formatFileError({ ...errs[4], column: undefined })).toBe(
-      `${rel}:40: assignment 3: unknown unit "finance2" (did you mean "finance"?)`,
+      `${rel}:40: assignment 3: 未知单位 "finance2"：须是 units 中某个单位的 key（是不是 "finance"？） / unknown unit "finance2" (did you mean "finance"?)`,
     );
     expect(formatFileError(errs[4])).toBe(
-      `${rel}:40:21: assignment 3: unknown unit "finance2" (did you mean "finance"?)`,
+      `${rel}:40:21: assignment 3: 未知单位 "finance2"：须是 units 中某个单位的 key（是不是 "finance"？） / unknown unit "finance2" (did you mean "finance"?)`,
     );
   });
 
   it("reports a file that cannot be read", async () => {
     const result = await loadCampaignFile(`${FIXTURES}/does-not-exist.yaml`, { today: TODAY });
     expect(errors(result)).toEqual([
-      { file: `${FIXTURES}/does-not-exist.yaml`, line: 0, message: "cannot read the file (ENOENT)" },
+      {
+        file: `${FIXTURES}/does-not-exist.yaml`,
+        line: 0,
+        message: "无法读取文件（ENOENT），请检查路径 / cannot read the file (ENOENT): check the path",
+      },
     ]);
   });
 });
@@ -334,11 +396,11 @@ describe("parseCampaignFile", () => {
       .replace("    unit: office\n    roles: [head]", "    unit: ofice\n    roles: [head]")
       .replace("    units: office\n    due: 2027-01-15", "    units: [office, hr]\n    due: 2026-11-01");
     expect(messages(text)).toEqual([
-      '10: unit "office": unknown field "colour"',
-      '20: person "zhao": unknown unit "ofice" (did you mean "office"?)',
-      '25: assignment 1: unknown unit "hr"',
-      "26: assignment 1: due date 2026-11-01 is in the past (today is 2026-11-29)",
-      "26: assignment 1: due date 2026-11-01 is before the campaign start 2026-12-01",
+      '10: unit "office": 未知字段 "colour"（可用字段：key、name、head、leader） / unknown field "colour"',
+      '20: person "zhao": 未知单位 "ofice"：须是 units 中某个单位的 key（是不是 "office"？） / unknown unit "ofice" (did you mean "office"?)',
+      '25: assignment 1: 未知单位 "hr"：须是 units 中某个单位的 key / unknown unit "hr"',
+      "26: assignment 1: 截止日期 2026-11-01 已过（今天是 2026-11-29）：不能早于今天 / due date 2026-11-01 is in the past (today is 2026-11-29)",
+      "26: assignment 1: 截止日期 2026-11-01 早于活动开始 2026-12-01 / due date 2026-11-01 is before the campaign start 2026-12-01",
     ]);
   });
 
@@ -349,37 +411,47 @@ describe("parseCampaignFile", () => {
     );
     const errs = errors(parse(json, "mini.json"));
     expect(errs).toHaveLength(1);
-    expect(errs[0].message).toBe('assignment 1: unknown unit "finance2"');
+    expect(errs[0].message).toBe(
+      'assignment 1: 未知单位 "finance2"：须是 units 中某个单位的 key / unknown unit "finance2"',
+    );
     expect(json.split("\n")[errs[0].line - 1]).toContain('"units": "finance2"');
   });
 
   it("reports YAML syntax errors, all of them, with their lines", () => {
-    expect(messages("key: a\nkey: b\n")).toEqual(["2: YAML syntax error: Map keys must be unique"]);
+    expect(messages("key: a\nkey: b\n")).toEqual([
+      "2: YAML 语法错误 / YAML syntax error: Map keys must be unique",
+    ]);
     expect(messages("key: a\n---\nkey: b\n")).toEqual([
-      '2: YAML syntax error: the file holds several documents ("---"); keep one campaign per file',
+      '2: YAML 语法错误：文件里有多个文档（"---"），一个文件只放一个活动 / YAML syntax error: the file holds several documents ("---"); keep one campaign per file',
     ]);
     const errs = errors(parse("key: a\ntitle: [x\nstart: b: c\n"));
     expect(errs.length).toBeGreaterThanOrEqual(2);
-    expect(errs.every((e) => e.message.startsWith("YAML syntax error: "))).toBe(true);
+    expect(errs.every((e) => e.message.startsWith("YAML 语法错误 / YAML syntax error: "))).toBe(true);
   });
 
   it("rejects empty files and files that are not a map", () => {
-    expect(messages("")).toEqual(["1: the file is empty"]);
-    expect(messages("# only a comment\n")).toEqual(["1: the file is empty"]);
+    expect(messages("")).toEqual([
+      "1: 文件是空的：一个活动至少要有 key、title、start、units、people / the file is empty: a campaign needs at least key, title, start, units and people",
+    ]);
+    expect(messages("# only a comment\n")).toEqual([
+      "1: 文件是空的：一个活动至少要有 key、title、start、units、people / the file is empty: a campaign needs at least key, title, start, units and people",
+    ]);
     expect(messages("- a\n- b\n")).toEqual([
-      "1: the file must be a map of campaign fields (key:, title:, …)",
+      "1: 文件必须是活动字段的映射（key:、title: …） / the file must be a map of campaign fields (key:, title:, …)",
     ]);
   });
 
   it("requires exactly one of template and checklist", () => {
     expect(messages(MINIMAL.replace("template: jgzf-6-6-2\n", ""))).toEqual([
-      '1: missing "template" (e.g. template: jgzf-6-6-2) or an inline "checklist"',
+      '1: 缺少 "template"（如 template: jgzf-6-6-2）或内联的 "checklist"：二者须有其一 / missing "template" (e.g. template: jgzf-6-6-2) or an inline "checklist"',
     ]);
     const both = MINIMAL.replace(
       "template: jgzf-6-6-2\n",
       "template: jgzf-6-6-2\nchecklist:\n  title: x\n  sections: []\n",
     );
-    expect(messages(both)).toEqual(['6: checklist: use either "template" or "checklist", not both']);
+    expect(messages(both)).toEqual([
+      '6: checklist: "template" 和 "checklist" 只能用一个 / use either "template" or "checklist", not both',
+    ]);
   });
 
   it("resolves item references by key, title, section key, section code and all", () => {
@@ -396,42 +468,42 @@ describe("parseCampaignFile", () => {
   it("warns about items nobody is asked to answer", () => {
     const result = parse(MINIMAL.replace("  - item: all\n", "  - item: [liucha, liuzheng]\n"));
     expect(result.ok && result.warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
-      "5: not assigned to anyone: t1 提高工作效能, t2 提高群众满意度",
+      "5: 没有分派给任何人：t1 提高工作效能, t2 提高群众满意度 / not assigned to anyone: t1 提高工作效能, t2 提高群众满意度",
     ]);
   });
 
   it("requires a head on units that get assignments, and warns about headless units otherwise", () => {
     const headless = MINIMAL.replace("    head: zhao\n", "");
     expect(messages(headless)).toEqual([
-      '23: assignment 1: unit "office" has no head to answer it (set "head" on the unit, line 7)',
+      '23: assignment 1: 单位 "office" 没有负责人来填报（请在第 7 行的单位上设置 "head"） / unit "office" has no head to answer it (set "head" on the unit, line 7)',
     ]);
     const toPerson = headless.replace("    units: office\n", "    people: zhao\n");
     const result = parse(toPerson);
     expect(result.ok && result.warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
-      '7: unit "office": has no head: it cannot be given unit assignments, and no one takes its head-level escalations and reviews',
+      '7: unit "office": 没有负责人：不能给它分派单位事项，也没人接收负责人一级的催办和审核 / has no head: it cannot be given unit assignments, and no one takes its head-level escalations and reviews',
     ]);
   });
 
   it("rejects an item given twice to the same unit", () => {
     const twice = MINIMAL + "  - item: c2\n    units: office\n    due: 2027-02-01\n";
     expect(messages(twice)).toEqual([
-      '26: assignment 2: item "c2" already goes to unit "office" in assignment 1',
+      '26: assignment 2: 事项 "c2" 已在第 1 条分派中给了单位 "office"：同一事项不能给同一对象两次 / item "c2" already goes to unit "office" in assignment 1',
     ]);
   });
 
   it("requires someone to answer each assignment", () => {
     expect(messages(MINIMAL.replace("    units: office\n", ""))).toEqual([
-      '23: assignment 1: assign the item to "units" or "people" (or both)',
+      '23: assignment 1: 须把事项分派给 "units" 或 "people"（或两者） / assign the item to "units" or "people" (or both)',
     ]);
   });
 
   it("checks campaign dates", () => {
     expect(messages(MINIMAL.replace("end: 2027-03-31", "end: 2026-11-30"))).toEqual([
-      "4: end 2026-11-30 is before start 2026-12-01",
-      "25: assignment 1: due date 2027-01-15 is after the campaign end 2026-11-30",
+      "4: 结束日期 2026-11-30 早于开始日期 2026-12-01 / end 2026-11-30 is before start 2026-12-01",
+      "25: assignment 1: 截止日期 2027-01-15 晚于活动结束 2026-11-30 / due date 2027-01-15 is after the campaign end 2026-11-30",
     ]);
     expect(messages(MINIMAL.replace("start: 2026-12-01", "start: 2026-13-01"))).toEqual([
-      '3: "start" must be a date written YYYY-MM-DD (e.g. 2027-01-15)',
+      '3: "start" 不是有效日期：2026-13-01 / is not a real date: 2026-13-01',
     ]);
     // No end date: nothing to be late against.
     const open = spec(parse(MINIMAL.replace("end: 2027-03-31\n", "")));
@@ -442,16 +514,16 @@ describe("parseCampaignFile", () => {
   it("checks key formats, duplicate keys and reserved words", () => {
     const text = MINIMAL.replace("key: mini", "key: 迷你").replace("  - key: zhao\n", "  - key: boss\n");
     expect(messages(text)).toEqual([
-      '1: "key" must be a short key of letters, digits, "_", "-" or "." (e.g. "office")',
-      '9: unit "office": head "zhao" is not in people',
-      '17: person "boss": duplicate person key "boss" (first on line 12)',
+      '1: "key" 必须是简短的 key：字母或数字开头，只含字母、数字、_ - .，最多 64 个字符（如 office） / must be a short key: a letter or digit first, then letters, digits, "_", "-" or ".", at most 64 characters (e.g. "office")',
+      '9: unit "office": 负责人 "zhao" 不在 people 中：须是某个人员的 key / head "zhao" is not in people',
+      '17: person "boss": 人员 key "boss" 重复（首次出现在第 12 行）：每个须唯一 / duplicate person key "boss" (first on line 12)',
     ]);
     const reserved = MINIMAL.replace("  - key: office\n", "  - key: all\n").replace(
       /unit: office/g,
       "unit: all",
     );
     expect(messages(reserved)).toContain(
-      '7: unit "all": "all" is reserved (it means every unit in assignments)',
+      '7: unit "all": "all" 是保留字（在分派中表示全部单位），不能用作 key / "all" is reserved (it means every unit in assignments)',
     );
   });
 
@@ -511,12 +583,12 @@ describe("parseCampaignFile", () => {
         "\n",
       );
     expect(messages(text)).toEqual([
-      '3: "timezone" must be an IANA time zone such as "Asia/Shanghai"',
-      '27: chat 2: duplicate chat id "oc_abc123" (first on line 27)',
-      '27: chat 3: "chat_id" must be a Feishu chat id starting with "oc_"',
-      '28: escalation step 1: "to" must be one of: owner, head, leader, admins',
-      '28: escalation step 2: must be written "head@2" or as { to: head, after: 2 }',
-      '29: "reviewer" must be one of: head, leader',
+      '3: "timezone" 必须是 IANA 时区名，如 Asia/Shanghai / must be an IANA time zone such as "Asia/Shanghai"',
+      '27: chat 2: 群 chat_id "oc_abc123" 重复（首次出现在第 27 行）：每个须唯一 / duplicate chat id "oc_abc123" (first on line 27)',
+      '27: chat 3: "chat_id" 必须是飞书群 chat_id：oc_ 后接字母或数字 / must be a Feishu chat id: "oc_" followed by letters or digits',
+      '28: escalation step 1: "to" 必须是以下之一：owner、head、leader、admins / must be one of: owner, head, leader, admins',
+      '28: escalation step 2: 须写成 head@2 或 { to: head, after: 2 }（to：owner、head、leader、admins；after：工作日数） / must be written "head@2" or as { to: head, after: 2 }',
+      '29: "reviewer" 必须是以下之一：head、leader / must be one of: head, leader',
     ]);
   });
 
@@ -554,7 +626,98 @@ describe("parseCampaignFile", () => {
     });
     expect(s.assignments.map((a) => a.item)).toEqual(["x1", "x2"]);
     expect(result.ok && result.warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
-      '11: item "x1": has no checkpoints; people answering it get no guidance',
+      '11: item "x1": 没有检查要点，填报的人得不到指引 / has no checkpoints; people answering it get no guidance',
     ]);
+  });
+});
+
+describe("messages that state the rule they apply", () => {
+  const parse = (text: string) => parseCampaignFile(text, "test.yaml", { today: TODAY });
+  const messages = (text: string) => errors(parse(text)).map((e) => `${e.line}: ${e.message}`);
+
+  it("accepts the sandbox's demo people by open_id, and states the open_id rule", () => {
+    const demo = DEMO_USERS.filter((u) => !u.outOfScope && !u.departed)
+      .map((u, i) => `  - {key: d${i}, name: ${u.name}, unit: office, open_id: ${u.open_id}}\n`)
+      .join("");
+    const s = spec(parse(MINIMAL.replace("people:\n", `people:\n${demo}`)));
+    expect(s.people.filter((p) => p.key.startsWith("d")).map((p) => p.openId)).toEqual(
+      DEMO_USERS.filter((u) => !u.outOfScope && !u.departed).map((u) => u.open_id),
+    );
+    for (const u of DEMO_USERS) expect(u.open_id).toMatch(/^ou_[0-9a-f]{32}$/);
+    const bad = MINIMAL.replace("open_id: ou_00000000000000000000000000000001", "open_id: ou_demo_zhang_wei");
+    expect(messages(bad)).toEqual([
+      '16: person "boss": "open_id" 必须是飞书 open_id：ou_ 后接 32 位字母或数字 / must be a Feishu open_id: "ou_" followed by 32 letters or digits (got "ou_demo_zhang_wei")',
+    ]);
+  });
+
+  it("says a date that does not exist is not a real date", () => {
+    expect(messages(MINIMAL.replace("start: 2026-12-01", "start: 2026-02-30"))).toEqual([
+      '3: "start" 不是有效日期：2026-02-30 / is not a real date: 2026-02-30',
+    ]);
+    expect(messages(MINIMAL.replace("due: 2027-01-15", "due: 2027-01-32"))).toEqual([
+      '25: assignment 1: "due" 不是有效日期：2027-01-32 / is not a real date: 2027-01-32',
+    ]);
+    expect(messages(MINIMAL.replace("due: 2027-01-15", "due: next friday"))).toEqual([
+      '25: assignment 1: "due" 必须是 YYYY-MM-DD 格式的日期，如 2027-01-15 / must be a date written YYYY-MM-DD, e.g. 2027-01-15 (got "next friday")',
+    ]);
+  });
+
+  it("says a date YAML read as a number must be written with dashes", () => {
+    expect(messages(MINIMAL.replace("start: 2026-12-01", "start: 20261201"))).toEqual([
+      '3: "start" 被读成了数字 20261201：日期请写成 2026-12-01 / was read as the number 20261201: write the date as 2026-12-01',
+    ]);
+    expect(messages(MINIMAL.replace("due: 2027-01-15", "due: 2027"))).toEqual([
+      '25: assignment 1: "due" 被读成了数字 2027：日期请写成 YYYY-MM-DD，如 2027-01-15 / was read as the number 2027: write the date as YYYY-MM-DD, e.g. 2027-01-15',
+    ]);
+  });
+
+  it("says text that YAML read as a number or boolean must be quoted", () => {
+    expect(messages(MINIMAL.replace("    name: 办公室\n", "    name: 2024\n"))).toEqual([
+      '8: unit "office": "name" 必须是文字：YAML 把 2024 读成了数字，请加引号，如 "2024" / must be text: YAML read 2024 as a number; put it in quotes, e.g. "2024"',
+    ]);
+    expect(messages(MINIMAL.replace("title: 迷你自查", "title: true"))).toEqual([
+      '2: "title" 必须是文字：YAML 把 true 读成了真假值，请加引号，如 "true" / must be text: YAML read true as a boolean; put it in quotes, e.g. "true"',
+    ]);
+  });
+
+  describe("encodings", () => {
+    const dir = mkdtempSync(join(tmpdir(), "campaign-enc-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const load = (name: string, bytes: Buffer) => {
+      const f = join(dir, name);
+      writeFileSync(f, bytes);
+      return loadCampaignFile(f, { today: TODAY });
+    };
+    const utf16be = (s: string) => Buffer.from(s, "utf16le").swap16();
+
+    it("reads UTF-16 with a byte-order mark, and UTF-8 with one", async () => {
+      const le = await load(
+        "le.yaml",
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(MINIMAL, "utf16le")]),
+      );
+      expect(spec(le).title).toBe("迷你自查");
+      const be = await load("be.yaml", Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(MINIMAL)]));
+      expect(spec(be).title).toBe("迷你自查");
+      const bom8 = await load(
+        "bom8.yaml",
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(MINIMAL)]),
+      );
+      expect(spec(bom8).people).toHaveLength(2);
+    });
+
+    it("says the encoding is wrong for GBK text and for UTF-16 without a byte-order mark", async () => {
+      const gbk = Buffer.from(MINIMAL.replace("迷你自查", "\u0000"), "utf8");
+      gbk.set([0xc3, 0xd4, 0xc4, 0xe3], gbk.indexOf(0)); // 迷你 in GBK
+      const wrong = [
+        "文件编码不对：须为 UTF-8（或带 BOM 的 UTF-16），请“另存为 UTF-8”后重新导入 / wrong encoding: the file must be UTF-8 (or UTF-16 with a byte-order mark); save it as UTF-8 and import again",
+      ];
+      expect(errors(await load("gbk.yaml", gbk)).map((e) => e.message)).toEqual(wrong);
+      expect(errors(await load("nobom.yaml", Buffer.from(MINIMAL, "utf16le"))).map((e) => e.message)).toEqual(
+        wrong,
+      );
+      expect(errors(parse(Buffer.from(MINIMAL, "utf16le").toString("utf8"))).map((e) => e.message)).toEqual(
+        wrong,
+      );
+    });
   });
 });
