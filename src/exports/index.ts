@@ -1,0 +1,111 @@
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { WorkCalendar } from "../calendar";
+import type { ServiceDeps } from "../services/context";
+import { loadExportData } from "./data";
+import { ledgerView } from "./ledger-view";
+import { writeLedger } from "./ledger-writer";
+import { reportView } from "./report-view";
+import { writeReport } from "./report-writer";
+
+/**
+ * The campaign's deliverables: the rectification ledger (整改台账, .xlsx) and the self-inspection report
+ * (自查报告, .docx). Each is a view (plain data → rows or paragraphs, tested by value) and a thin writer
+ * (tested by reading the file back). Bad input is an AppError with zh and en text.
+ */
+export interface LedgerFilters {
+  units?: string[];
+  sections?: string[];
+  states?: string[];
+  overdue?: boolean;
+  dueFrom?: string;
+  dueTo?: string;
+} // unit/section by key or name
+
+export interface ExportRequest {
+  campaignKey: string;
+  lang: "zh" | "en";
+  /** unit keys the asker may see (head/leader); undefined = whole campaign (admin) */
+  units?: string[];
+  filters?: LedgerFilters; // ledger only
+  /** The working-day calendar for "due within 3 working days"; default: the statutory one. */
+  calendar?: WorkCalendar;
+}
+
+export interface ExportResult {
+  path: string;
+  fileName: string;
+  bytes: number;
+  /** One line in req.lang, e.g. "整改台账：42 行（3 个工作表）". */
+  summary: string;
+  /** Ledger: rows on the ledger sheet; report: headings of 一、工作开展情况 (sections). */
+  rows?: number;
+  sections?: number;
+}
+
+let defaultCalendar: WorkCalendar | undefined;
+function calendarOf(d: ServiceDeps, req: ExportRequest): WorkCalendar {
+  const fromDeps = (d as ServiceDeps & { calendar?: WorkCalendar }).calendar;
+  return req.calendar ?? fromDeps ?? (defaultCalendar ??= new WorkCalendar());
+}
+
+async function result(outPath: string, summary: string, extra: Partial<ExportResult>): Promise<ExportResult> {
+  const { size } = await stat(outPath);
+  return { path: outPath, fileName: path.basename(outPath), bytes: size, summary, ...extra };
+}
+
+export async function exportLedger(
+  d: ServiceDeps,
+  req: ExportRequest,
+  outPath: string,
+): Promise<ExportResult> {
+  const { data, filters } = await loadExportData(d, req.campaignKey, {
+    scope: req.units,
+    filters: req.filters,
+    narratives: false,
+  });
+  const cal = calendarOf(d, req);
+  const model = ledgerView({
+    data,
+    filters,
+    lang: req.lang,
+    workingDaysUntil: (due) => cal.workingDaysBetween(data.today, due),
+  });
+  await mkdir(path.dirname(outPath), { recursive: true });
+  await writeLedger(model, outPath);
+  const rows = model.rows.filter((r) => r.state !== "none").length;
+  const summary =
+    req.lang === "zh"
+      ? `整改台账：${rows} 行（整改措施 ${model.measureRows} 项，3 个工作表）`
+      : `Ledger: ${rows} row(s) (${model.measureRows} measure(s), 3 sheets)`;
+  return result(outPath, summary, { rows });
+}
+
+export async function exportReport(
+  d: ServiceDeps,
+  req: ExportRequest,
+  outPath: string,
+): Promise<ExportResult> {
+  const { data } = await loadExportData(d, req.campaignKey, { scope: req.units, narratives: true });
+  const model = reportView(data);
+  await mkdir(path.dirname(outPath), { recursive: true });
+  await writeReport(model, outPath);
+  const s = model.stats;
+  const summary =
+    req.lang === "zh"
+      ? `自查报告：${model.sections} 个检查部分，问题 ${s.problems} 个，整改措施 ${s.measures} 项（已完成 ${s.closed} 项）`
+      : `Report: ${model.sections} section(s), ${s.problems} problem(s), ${s.measures} measure(s) (${s.closed} completed)`;
+  return result(outPath, summary, { sections: model.sections });
+}
+
+/** A file name for an export: campaign key, kind and the date, e.g. wlj-2027-整改台账-2026-12-01.xlsx. */
+export function exportFileName(
+  campaignKey: string,
+  kind: "ledger" | "report",
+  lang: "zh" | "en",
+  date: string,
+) {
+  const word =
+    kind === "ledger" ? (lang === "zh" ? "整改台账" : "ledger") : lang === "zh" ? "自查报告" : "report";
+  return `${campaignKey}-${word}-${date}.${kind === "ledger" ? "xlsx" : "docx"}`;
+}
