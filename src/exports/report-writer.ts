@@ -36,8 +36,13 @@ const TEXT_HEIGHT = LAYOUT.page.height - LAYOUT.margin.top - LAYOUT.margin.botto
 /** 28.95 pt: 22 lines fill the text height. */
 export const LINE_PITCH = Math.floor(TEXT_HEIGHT / LAYOUT.lines);
 const BODY_PT = 16;
-/** Grid character pitch relative to the 3号 body size, in 1/4096 pt (OOXML w:charSpace). */
-export const CHAR_SPACE = Math.round((TEXT_WIDTH / LAYOUT.chars / 20 - BODY_PT) * 4096);
+/**
+ * 28 characters of 3号 (16 pt) are 158 mm, the text is 156 mm wide: each character gives up a quarter
+ * point (in twentieths of a point, OOXML w:spacing). This, with a grid of lines only, lays out the same
+ * in Word, WPS and LibreOffice; a character grid (linesAndChars with a negative w:charSpace) does in
+ * Word, but LibreOffice then gives every character two cells (14 a line).
+ */
+export const CHAR_SPACING = Math.floor(TEXT_WIDTH / LAYOUT.chars - BODY_PT * 20);
 
 export const FONTS = {
   title: { eastAsia: "方正小标宋简体", size: 22 },
@@ -53,7 +58,8 @@ const chars = (n: number, pt = BODY_PT) => n * pt * 20;
 const exact = { line: LINE_PITCH, lineRule: LineRuleType.EXACT, before: 0, after: 0 };
 
 function run(text: string, f: { eastAsia: string; size: number }): TextRun {
-  return new TextRun({ text, font: font(f), size: f.size * 2 });
+  const spacing = f.size === BODY_PT ? { characterSpacing: CHAR_SPACING } : {};
+  return new TextRun({ text, font: font(f), size: f.size * 2, ...spacing });
 }
 
 function paragraph(b: ReportBlock, dateChars: number): Paragraph[] {
@@ -145,6 +151,16 @@ export function reportDocument(model: ReportModel): Document {
           paragraph: { spacing: exact },
         },
       },
+      // The grid's character pitch is taken from the Normal style's size (Word and LibreOffice alike):
+      // without it LibreOffice assumes 12 pt and gives every 16 pt character two cells.
+      paragraphStyles: [
+        {
+          id: "Normal",
+          name: "Normal",
+          run: { font: font(FONTS.body), size: BODY_PT * 2 },
+          paragraph: { spacing: exact },
+        },
+      ],
     },
     sections: [
       {
@@ -153,7 +169,7 @@ export function reportDocument(model: ReportModel): Document {
             size: LAYOUT.page,
             margin: { ...LAYOUT.margin, header: LAYOUT.header, footer: LAYOUT.footer, gutter: 0 },
           },
-          grid: { type: DocumentGridType.LINES_AND_CHARS, linePitch: LINE_PITCH, charSpace: CHAR_SPACE },
+          grid: { type: DocumentGridType.LINES, linePitch: LINE_PITCH },
         },
         footers: { default: pageNumber("odd"), even: pageNumber("even") },
         children: model.blocks.flatMap((b) => paragraph(b, dateChars)),

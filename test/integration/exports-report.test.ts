@@ -79,8 +79,14 @@ describe("report (自查报告)", () => {
     const attr = (n: string) => Number(new RegExp(`w:${n}="(\\d+)"`).exec(mar)![1]);
     expect([attr("top"), attr("bottom"), attr("left"), attr("right")]).toEqual([2098, 1984, 1587, 1474]);
     // Exact line spacing of 28.95 pt: 22 lines fill the 225 mm text height.
-    expect(doc).toMatch(/<w:docGrid w:type="linesAndChars" w:linePitch="579" w:charSpace="-?\d+"\/>/);
+    expect(doc).toContain('<w:docGrid w:type="lines" w:linePitch="579"/>');
     expect(doc).toContain('w:line="579" w:lineRule="exact"');
+    // 28 characters of 16 pt less a quarter point each fit the 156 mm (8845 twips) text width.
+    const body = paragraphsOf(doc).find((p) => p.text.startsWith("查思想看站位方面"))!;
+    const spacing = Number(/<w:spacing w:val="(-?\d+)"\/>/.exec(body.xml)![1]);
+    expect(spacing).toBe(-5);
+    expect(28 * (320 + spacing)).toBeLessThanOrEqual(11906 - 1587 - 1474);
+    expect(29 * (320 + spacing)).toBeGreaterThan(11906 - 1587 - 1474);
     const styles = files.get("word/styles.xml")!;
     expect(styles).toMatch(/w:eastAsia="仿宋_GB2312"/);
     expect(styles).toContain('<w:sz w:val="32"/>');
