@@ -24,6 +24,7 @@ export interface ExportData {
   today: string;
   units: { key: string; name: string; leaderName?: string }[];
   people: Map<string, string>;
+  /** The assignments answered at least once, with their current answer's narrative. */
   assignments: {
     id: string;
     itemKey: string;
@@ -33,6 +34,8 @@ export interface ExportData {
     narrative?: string;
     conclusion?: string;
   }[];
+  /** Assignments per unit × item: how many, how many answered (counted in the database). */
+  coverage: { unitKey: string; itemKey: string; total: number; answered: number }[];
   problems: {
     id: string;
     seq: number;
@@ -114,11 +117,22 @@ export async function loadExportData(
   const itemMatch = itemKeys ? { itemKey: { $in: itemKeys } } : {};
   const match = { campaignKey, ...unitMatch, ...itemMatch };
 
-  const [assignments, problems, measures] = await Promise.all([
+  // Only answered assignments travel to the bot; the rest are counted where they are.
+  const [assignments, coverage, problems, measures] = await Promise.all([
     d.models.Assignment.find(
-      { ...match, withdrawn: { $ne: true } },
+      { ...match, withdrawn: { $ne: true }, responseVersion: { $gt: 0 } },
       { itemKey: 1, unitKey: 1, assigneeKey: 1, state: 1, responseVersion: 1 },
     ).lean(),
+    d.models.Assignment.aggregate<{ _id: { u: string; i: string }; total: number; answered: number }>([
+      { $match: { ...match, withdrawn: { $ne: true } } },
+      {
+        $group: {
+          _id: { u: "$unitKey", i: "$itemKey" },
+          total: { $sum: 1 },
+          answered: { $sum: { $cond: [{ $eq: ["$state", "submitted"] }, 1, 0] } },
+        },
+      },
+    ]),
     d.models.Problem.find(match).sort({ seq: 1 }).lean(),
     d.models.Measure.find(match).sort({ seq: 1 }).lean(),
   ]);
@@ -219,6 +233,12 @@ export async function loadExportData(
           ...(r ? { narrative: r.narrative, conclusion: r.conclusion } : {}),
         };
       }),
+      coverage: coverage.map((x) => ({
+        unitKey: x._id.u,
+        itemKey: x._id.i,
+        total: x.total,
+        answered: x.answered,
+      })),
       problems: liveProblems.map((p) => ({
         id: String(p._id),
         seq: p.seq,

@@ -1,7 +1,6 @@
 import { LEDGER_COLUMN_KEYS } from "../campaign/schema";
-import { todayIn } from "../time";
 import type { ExportData, ExportMeasure, ResolvedFilters } from "./data";
-import { ledgerState, STATE_WORDS, plainText, type Lang, type LedgerState } from "./words";
+import { dateIn, ledgerState, STATE_WORDS, plainText, type Lang, type LedgerState } from "./words";
 
 /**
  * The ledger (整改台账) as plain data: its columns, one row per measure (and per problem still without a
@@ -109,7 +108,7 @@ export function ledgerView(input: LedgerViewInput): LedgerModel {
   const sectionOf = new Map(data.campaign.sections.map((s) => [s.key, s]));
   const problemOf = new Map(data.problems.map((p) => [p.id, p]));
   const name = (k?: string) => (k ? (data.people.get(k) ?? k) : undefined);
-  const dateOf = (at: Date) => todayIn(data.campaign.timezone, at);
+  const dateOf = dateIn(data.campaign.timezone);
   const word = (s: LedgerState) => (s === "other" ? "" : STATE_WORDS[s][lang]);
 
   const describe = (itemKey: string) => {
@@ -283,24 +282,21 @@ function remarks(m: ExportMeasure, dateOf: (d: Date) => string, lang: Lang): str
 
 function coverage(data: ExportData, lang: Lang): LedgerModel["coverage"] {
   const zh = lang === "zh";
-  const problemsOf = new Map<string, number>();
-  for (const p of data.problems) problemsOf.set(p.assignmentId, (problemsOf.get(p.assignmentId) ?? 0) + 1);
-  const cell = new Map<string, { total: number; answered: number; problems: number }>();
-  for (const a of data.assignments) {
-    const k = `${a.unitKey}\u0000${a.itemKey}`;
-    const c = cell.get(k) ?? { total: 0, answered: 0, problems: 0 };
-    c.total++;
-    if (a.submitted) {
-      c.answered++;
-      c.problems += problemsOf.get(a.id) ?? 0;
-    }
-    cell.set(k, c);
-  }
+  const at = (unitKey: string, itemKey: string) => `${unitKey}\u0000${itemKey}`;
+  const problemsAt = new Map<string, number>();
+  for (const p of data.problems)
+    problemsAt.set(at(p.unitKey, p.itemKey), (problemsAt.get(at(p.unitKey, p.itemKey)) ?? 0) + 1);
+  const cell = new Map(
+    data.coverage.map((c) => [
+      at(c.unitKey, c.itemKey),
+      { ...c, problems: problemsAt.get(at(c.unitKey, c.itemKey)) ?? 0 },
+    ]),
+  );
   const rows = data.units.map((u) => {
     let total = 0;
     let answered = 0;
     const cells = data.campaign.items.map((it): CoverageCell => {
-      const c = cell.get(`${u.key}\u0000${it.key}`);
+      const c = cell.get(at(u.key, it.key));
       if (!c) return { text: "—", kind: "none" };
       total += c.total;
       answered += c.answered;

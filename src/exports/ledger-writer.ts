@@ -50,6 +50,14 @@ function excelDate(iso: string): Date {
 }
 
 export async function writeLedger(model: LedgerModel, outPath: string): Promise<void> {
+  // One style object per kind of cell: exceljs recognises a style it has seen by identity, so shared
+  // objects are written once instead of being compared cell by cell.
+  const styles = new Map<string, Partial<ExcelJS.Style>>();
+  const style = (key: string, make: () => Partial<ExcelJS.Style>) => {
+    let s = styles.get(key);
+    if (!s) styles.set(key, (s = make()));
+    return s;
+  };
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: outPath,
     useStyles: true,
@@ -76,18 +84,14 @@ export async function writeLedger(model: LedgerModel, outPath: string): Promise<
         return c.kind === "date" && typeof v === "string" ? excelDate(v) : v;
       }),
     );
-    const bg = r.highlight ? fill(FILL[r.highlight]) : undefined;
     cols.forEach((c, i) => {
-      const cell = row.getCell(i + 1);
-      cell.font = FONT;
-      cell.border = BORDERS;
-      cell.alignment = {
-        vertical: "top",
-        horizontal: c.kind === "text" ? "left" : "center",
-        wrapText: true,
-      };
-      if (c.kind === "date") cell.numFmt = "yyyy-mm-dd";
-      if (bg) cell.fill = bg;
+      row.getCell(i + 1).style = style(`l:${c.kind}:${r.highlight ?? ""}`, () => ({
+        font: FONT,
+        border: BORDERS,
+        alignment: { vertical: "top", horizontal: c.kind === "text" ? "left" : "center", wrapText: true },
+        ...(c.kind === "date" ? { numFmt: "yyyy-mm-dd" } : {}),
+        ...(r.highlight ? { fill: fill(FILL[r.highlight]) } : {}),
+      }));
     });
     row.commit();
   }
@@ -124,11 +128,13 @@ export async function writeLedger(model: LedgerModel, outPath: string): Promise<
   for (const r of cov.rows) {
     const row = cs.addRow([r.name, ...r.cells.map((c) => c.text), r.answered]);
     row.eachCell({ includeEmpty: true }, (cell, n) => {
-      cell.font = FONT;
-      cell.border = BORDERS;
-      cell.alignment = { vertical: "middle", horizontal: n === 1 ? "left" : "center", wrapText: true };
-      const kind = n > 1 && n <= r.cells.length + 1 ? r.cells[n - 2].kind : undefined;
-      if (kind && kind !== "none") cell.fill = fill(FILL[kind]);
+      const kind = n > 1 && n <= r.cells.length + 1 ? r.cells[n - 2].kind : "none";
+      cell.style = style(`c:${n === 1}:${kind}`, () => ({
+        font: FONT,
+        border: BORDERS,
+        alignment: { vertical: "middle", horizontal: n === 1 ? "left" : "center", wrapText: true },
+        ...(kind !== "none" ? { fill: fill(FILL[kind]) } : {}),
+      }));
     });
     row.commit();
   }
@@ -146,10 +152,13 @@ export async function writeLedger(model: LedgerModel, outPath: string): Promise<
     for (const r of [...rows, st.total]) {
       const row = ss.addRow([r.name, r.problems, r.measures, r.closed, r.overdue, r.rate]);
       row.eachCell({ includeEmpty: true }, (cell, n) => {
-        cell.font = r === st.total ? { ...FONT, bold: true } : FONT;
-        cell.border = BORDERS;
-        cell.alignment = { vertical: "middle", horizontal: n === 1 ? "left" : "center", wrapText: true };
-        if (n === 6) cell.numFmt = "0.0%";
+        const bold = r === st.total;
+        cell.style = style(`s:${bold}:${n === 1 ? "name" : n === 6 ? "rate" : "n"}`, () => ({
+          font: bold ? { ...FONT, bold: true } : FONT,
+          border: BORDERS,
+          alignment: { vertical: "middle", horizontal: n === 1 ? "left" : "center", wrapText: true },
+          ...(n === 6 ? { numFmt: "0.0%" } : {}),
+        }));
       });
       row.commit();
     }
@@ -162,13 +171,15 @@ export async function writeLedger(model: LedgerModel, outPath: string): Promise<
   await wb.commit();
 }
 
+const HEADER_STYLE: Partial<ExcelJS.Style> = {
+  font: HEADER_FONT,
+  fill: fill(FILL.header),
+  border: BORDERS,
+  alignment: { vertical: "middle", horizontal: "center", wrapText: true },
+};
+
 function header(row: ExcelJS.Row, height = 30): void {
   row.height = height;
-  row.eachCell({ includeEmpty: true }, (cell) => {
-    cell.font = HEADER_FONT;
-    cell.fill = fill(FILL.header);
-    cell.border = BORDERS;
-    cell.alignment = { vertical: "middle", horizontal: "center", wrapText: true };
-  });
+  row.eachCell({ includeEmpty: true }, (cell) => (cell.style = HEADER_STYLE));
   row.commit();
 }

@@ -122,3 +122,14 @@ export function percent(part: number, total: number): string {
   const p = Math.round((part / total) * 1000) / 10;
   return `${p}%`;
 }
+
+/** A function giving an instant's date (YYYY-MM-DD) in the zone, with one formatter for all calls. */
+export function dateIn(timezone: string): (at: Date) => string {
+  const f = new Intl.DateTimeFormat("en-CA", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  });
+  return (at) => f.format(at);
+}

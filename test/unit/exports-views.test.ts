@@ -79,6 +79,11 @@ function data(over: Partial<ExportData> = {}): ExportData {
       },
       { id: "a3", itemKey: "s2", unitKey: "food", assigneeKey: "tan", submitted: false },
     ],
+    coverage: [
+      { unitKey: "food", itemKey: "s1", total: 1, answered: 1 },
+      { unitKey: "general", itemKey: "s1", total: 1, answered: 1 },
+      { unitKey: "food", itemKey: "s2", total: 1, answered: 0 },
+    ],
     problems: [
       { id: "p1", seq: 1, assignmentId: "a1", itemKey: "s1", unitKey: "food", text: "学用结合不紧" },
     ],
