@@ -69,7 +69,8 @@ export interface ExportMeasure {
   extensions: { from?: string; to?: string; at: Date; granted: boolean; reason?: string }[];
 }
 
-export interface ScopeFilters {
+/** Ledger filters; a unit or section by key or name, a state by key or office word. */
+export interface LedgerFilters {
   units?: string[];
   sections?: string[];
   states?: string[];
@@ -95,7 +96,7 @@ const isWithdrawn = (x: { state?: unknown; withdrawn?: unknown }) =>
 export async function loadExportData(
   d: ServiceDeps,
   campaignKey: string,
-  opts: { scope?: string[]; filters?: ScopeFilters; narratives: boolean },
+  opts: { scope?: string[]; filters?: LedgerFilters; narratives: boolean },
 ): Promise<{ data: ExportData; filters: ResolvedFilters }> {
   const c = await loadCampaign(d, campaignKey);
   const allUnits = await d.models.Unit.find({ campaignKey }).sort({ order: 1, key: 1 }).lean();
@@ -300,7 +301,7 @@ export async function loadExportData(
 }
 
 function resolveFilters(
-  f: ScopeFilters,
+  f: LedgerFilters,
   units: { key: string; name: string }[],
   sections: { key: string; code: string; title: string }[],
 ): ResolvedFilters {

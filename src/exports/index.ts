@@ -2,7 +2,7 @@ import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { WorkCalendar } from "../calendar";
 import type { ServiceDeps } from "../services/context";
-import { loadExportData } from "./data";
+import { loadExportData, type LedgerFilters } from "./data";
 import { ledgerView } from "./ledger-view";
 import { writeLedger } from "./ledger-writer";
 import { reportView } from "./report-view";
@@ -13,14 +13,7 @@ import { writeReport } from "./report-writer";
  * (自查报告, .docx). Each is a view (plain data → rows or paragraphs, tested by value) and a thin writer
  * (tested by reading the file back). Bad input is an AppError with zh and en text.
  */
-export interface LedgerFilters {
-  units?: string[];
-  sections?: string[];
-  states?: string[];
-  overdue?: boolean;
-  dueFrom?: string;
-  dueTo?: string;
-} // unit/section by key or name
+export type { LedgerFilters } from "./data"; // { units?, sections?, states?, overdue?, dueFrom?, dueTo? }
 
 export interface ExportRequest {
   campaignKey: string;

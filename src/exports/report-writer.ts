@@ -62,63 +62,31 @@ function run(text: string, f: { eastAsia: string; size: number }): TextRun {
   return new TextRun({ text, font: font(f), size: f.size * 2, ...spacing });
 }
 
+type Align = (typeof AlignmentType)[keyof typeof AlignmentType];
+
+function para(text: string, f: { eastAsia: string; size: number }, alignment: Align, indent = {}): Paragraph {
+  return new Paragraph({ alignment, indent, spacing: exact, children: text ? [run(text, f)] : [] });
+}
+
 function paragraph(b: ReportBlock, dateChars: number): Paragraph[] {
+  const blank = () => para("", FONTS.body, AlignmentType.LEFT);
   switch (b.kind) {
     case "title":
       // The title, then one empty line before the text (GB/T 9704 7.3.3).
-      return [
-        new Paragraph({
-          alignment: AlignmentType.CENTER,
-          spacing: exact,
-          children: [run(b.text, FONTS.title)],
-        }),
-        new Paragraph({ spacing: exact, children: [] }),
-      ];
+      return [para(b.text, FONTS.title, AlignmentType.CENTER), blank()];
     case "h1":
     case "h2":
-      return [
-        new Paragraph({
-          alignment: AlignmentType.JUSTIFIED,
-          indent: { firstLine: chars(2) },
-          spacing: exact,
-          children: [run(b.text, FONTS[b.kind])],
-        }),
-      ];
     case "body":
-      return [
-        new Paragraph({
-          alignment: AlignmentType.JUSTIFIED,
-          indent: { firstLine: chars(2) },
-          spacing: exact,
-          children: [run(b.text, FONTS.body)],
-        }),
-      ];
+      return [para(b.text, FONTS[b.kind], AlignmentType.JUSTIFIED, { firstLine: chars(2) })];
     case "signature": {
       // Two empty lines for the seal, then the name centred over the date (GB/T 9704 7.3.5).
-      const blank = () => new Paragraph({ spacing: exact, children: [] });
       if (!b.text) return [blank(), blank()];
       const shift = Math.max(0, Math.round((dateChars - [...b.text].length) / 2));
-      return [
-        blank(),
-        blank(),
-        new Paragraph({
-          alignment: AlignmentType.RIGHT,
-          indent: { right: chars(4 + shift) },
-          spacing: exact,
-          children: [run(b.text, FONTS.body)],
-        }),
-      ];
+      return [blank(), blank(), para(b.text, FONTS.body, AlignmentType.RIGHT, { right: chars(4 + shift) })];
     }
     case "date":
       // 成文日期 right-aligned, four characters in from the right edge.
-      return [
-        new Paragraph({
-          alignment: AlignmentType.RIGHT,
-          indent: { right: chars(4) },
-          spacing: exact,
-          children: [run(b.text, FONTS.body)],
-        }),
-      ];
+      return [para(b.text, FONTS.body, AlignmentType.RIGHT, { right: chars(4) })];
   }
 }
 

@@ -1,42 +1,25 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import os from "node:os";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import ExcelJS from "exceljs";
-import mongoose, { type Connection } from "mongoose";
+import type { PlayedCampaign } from "../helpers/export-campaign";
+import { playedDatabase, type PlayedDatabase } from "../helpers/export-db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createModels, ensureIndexes, type Models } from "../../src/repositories/models";
-import { loadSpec } from "../helpers/campaign";
-import { playCampaign, type PlayedCampaign } from "../helpers/export-campaign";
-import { mongoUriFor, uniqueName } from "../helpers/services";
 
 /** `npm run cli -- export …` as a person runs it: a real process on the same database. */
 const run = promisify(execFile);
-let conn: Connection;
-let m: Models;
+let db: PlayedDatabase;
 let dir: string;
-let uri: string;
 let played: PlayedCampaign;
-let nowMs = 0;
-const clock = { set: (ms: number) => void (nowMs = ms), now: () => new Date(nowMs) };
+let uri: string;
 
 beforeAll(async () => {
-  uri = mongoUriFor(uniqueName("exports_cli"));
-  conn = await mongoose.createConnection(uri).asPromise();
-  m = createModels(conn);
-  await ensureIndexes(m);
-  dir = await mkdtemp(path.join(os.tmpdir(), "export-cli-"));
-  played = await playCampaign(m, {
-    spec: await loadSpec("test/fixtures/campaigns/sicha-sikan.yaml"),
-    start: "2026-12-07",
-    clock,
-  });
+  db = await playedDatabase("export-cli");
+  ({ dir, played, uri } = db);
 }, 60_000);
 afterAll(async () => {
-  await conn?.dropDatabase();
-  await conn?.close();
-  await rm(dir, { recursive: true, force: true });
+  await db?.close();
 });
 
 async function cli(...args: string[]) {

@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
-import mongoose, { type Connection } from "mongoose";
+import type { Models } from "../../src/repositories/models";
+import { loadSpec } from "../helpers/campaign";
+import type { PlayedCampaign } from "../helpers/export-campaign";
+import { playedDatabase, type PlayedDatabase } from "../helpers/export-db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors";
 import { exportLedger, type ExportRequest } from "../../src/exports/index";
-import { createModels, ensureIndexes, type Models } from "../../src/repositories/models";
-import { loadSpec } from "../helpers/campaign";
-import { playCampaign, type PlayedCampaign } from "../helpers/export-campaign";
-import { mongoUriFor, uniqueName } from "../helpers/services";
 import { unzipText } from "../helpers/zip";
 
 /**
@@ -17,34 +14,23 @@ import { unzipText } from "../helpers/zip";
  * read back with exceljs's reader: every measure a row with its values, real dates, red overdue rows,
  * filters and role scoping, and the statistics equal to a direct count.
  */
-let conn: Connection;
+let db: PlayedDatabase;
 let m: Models;
 let dir: string;
 let played: PlayedCampaign;
-let nowMs = 0;
-const clock = { set: (ms: number) => void (nowMs = ms), now: () => new Date(nowMs) };
-const d = () => ({ models: m, now: clock.now });
+const d = () => db.deps();
 const TODAY = "2026-12-28";
+let seq = 0;
 
 beforeAll(async () => {
-  conn = await mongoose.createConnection(mongoUriFor(uniqueName("exports_ledger"))).asPromise();
-  m = createModels(conn);
-  await ensureIndexes(m);
-  dir = await mkdtemp(path.join(os.tmpdir(), "ledger-"));
-  played = await playCampaign(m, {
-    spec: await loadSpec("test/fixtures/campaigns/sicha-sikan.yaml"),
-    start: "2026-12-07",
-    clock,
-  });
+  db = await playedDatabase("ledger");
+  ({ m, dir, played } = db);
 }, 60_000);
 afterAll(async () => {
-  await conn?.dropDatabase();
-  await conn?.close();
-  if (!process.env.KEEP_EXPORTS) await rm(dir, { recursive: true, force: true });
-  else console.warn(dir);
+  await db?.close();
 });
 
-async function ledger(req: Partial<ExportRequest> = {}, name = uniqueName("l")) {
+async function ledger(req: Partial<ExportRequest> = {}, name = `l${++seq}`) {
   const out = path.join(dir, `${name}.xlsx`);
   const res = await exportLedger(d(), { campaignKey: played.spec.key, lang: "zh", ...req }, out);
   const wb = new ExcelJS.Workbook();

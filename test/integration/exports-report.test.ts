@@ -1,15 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import mongoose, { type Connection } from "mongoose";
+import type { Models } from "../../src/repositories/models";
+import { loadSpec } from "../helpers/campaign";
+import type { PlayedCampaign } from "../helpers/export-campaign";
+import { uniqueName } from "../helpers/services";
+import { playedDatabase, type PlayedDatabase } from "../helpers/export-db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors";
 import { exportReport } from "../../src/exports/index";
-import { createModels, ensureIndexes, type Models } from "../../src/repositories/models";
 import { importCampaign } from "../../src/services/campaign-import";
-import { loadSpec } from "../helpers/campaign";
-import { playCampaign, type PlayedCampaign } from "../helpers/export-campaign";
-import { mongoUriFor, uniqueName } from "../helpers/services";
 import { unzipText } from "../helpers/zip";
 
 /**
@@ -17,30 +15,23 @@ import { unzipText } from "../helpers/zip";
  * and sizes per level, the headings in the seed's order, statistics equal to a direct count, the page
  * number fields in the odd and even footers; empty campaigns and hostile narratives.
  */
-let conn: Connection;
+let db: PlayedDatabase;
 let m: Models;
 let dir: string;
 let played: PlayedCampaign;
-let nowMs = 0;
-const clock = { set: (ms: number) => void (nowMs = ms), now: () => new Date(nowMs) };
-const d = () => ({ models: m, now: clock.now });
+const d = () => db.deps();
 
 beforeAll(async () => {
-  conn = await mongoose.createConnection(mongoUriFor(uniqueName("exports_report"))).asPromise();
-  m = createModels(conn);
-  await ensureIndexes(m);
-  dir = await mkdtemp(path.join(os.tmpdir(), "report-"));
-  const spec = await loadSpec("test/fixtures/campaigns/sicha-sikan.yaml");
-  spec.report = {
-    basis: "根据区委《关于开展“四查四看”作风自查的通知》要求",
-    organisation: "区市场监督管理所",
-  };
-  played = await playCampaign(m, { spec, start: "2026-12-07", clock });
+  db = await playedDatabase("report", (spec) => {
+    spec.report = {
+      basis: "根据区委《关于开展“四查四看”作风自查的通知》要求",
+      organisation: "区市场监督管理所",
+    };
+  });
+  ({ m, dir, played } = db);
 }, 60_000);
 afterAll(async () => {
-  await conn?.dropDatabase();
-  await conn?.close();
-  await rm(dir, { recursive: true, force: true });
+  await db?.close();
 });
 
 async function report(campaignKey = played.spec.key, units?: string[]) {
