@@ -244,26 +244,24 @@ function closure(
 function remarks(m: ExportMeasure, dateOf: (d: Date) => string, lang: Lang): string {
   const zh = lang === "zh";
   const out: string[] = [];
+  // One line for the deadline as extended (the original date, the reasons given), one per refusal.
+  const granted = m.extensions.filter((e) => e.granted);
+  const why = [...new Set(granted.map((e) => (e.reason ? plainText(e.reason) : "")).filter(Boolean))].join(
+    "；",
+  );
   if (m.originalDueDate && m.originalDueDate !== m.dueDate)
     out.push(
       zh
-        ? `原整改时限 ${m.originalDueDate}，经批准延期至 ${m.dueDate}`
-        : `Originally due ${m.originalDueDate}; extended to ${m.dueDate}`,
+        ? `原整改时限 ${m.originalDueDate}，经批准延期至 ${m.dueDate}${why ? `（${why}）` : ""}`
+        : `Originally due ${m.originalDueDate}; extended to ${m.dueDate}${why ? ` (${why})` : ""}`,
     );
-  for (const e of m.extensions) {
-    const why = e.reason ? plainText(e.reason) : "";
-    if (e.granted)
-      out.push(
-        zh
-          ? `${dateOf(e.at)} 批准延期：${e.from ?? ""} → ${e.to ?? ""}${why ? `（${why}）` : ""}`
-          : `${dateOf(e.at)} extension granted: ${e.from ?? ""} → ${e.to ?? ""}${why ? ` (${why})` : ""}`,
-      );
-    else
-      out.push(
-        zh
-          ? `${dateOf(e.at)} 延期申请未获批准${why ? `（${why}）` : ""}`
-          : `${dateOf(e.at)} extension refused${why ? ` (${why})` : ""}`,
-      );
+  for (const e of m.extensions.filter((x) => !x.granted)) {
+    const reason = e.reason ? plainText(e.reason) : "";
+    out.push(
+      zh
+        ? `${dateOf(e.at)} 延期申请未获批准${reason ? `（${reason}）` : ""}`
+        : `${dateOf(e.at)} extension refused${reason ? ` (${reason})` : ""}`,
+    );
   }
   if (m.extension?.status === "requested" && m.extension.requestedDue)
     out.push(

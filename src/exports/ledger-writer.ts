@@ -1,5 +1,5 @@
 import ExcelJS from "exceljs";
-import type { LedgerModel } from "./ledger-view";
+import { width, type LedgerModel } from "./ledger-view";
 
 /**
  * Lays a ledger model out as .xlsx with exceljs's streaming writer (rows go to disk as they are
@@ -84,6 +84,7 @@ export async function writeLedger(model: LedgerModel, outPath: string): Promise<
         return c.kind === "date" && typeof v === "string" ? excelDate(v) : v;
       }),
     );
+    row.height = rowHeight(cols.map((c) => [r.cells[c.key], c.width]));
     cols.forEach((c, i) => {
       row.getCell(i + 1).style = style(`l:${c.kind}:${r.highlight ?? ""}`, () => ({
         font: FONT,
@@ -169,6 +170,22 @@ export async function writeLedger(model: LedgerModel, outPath: string): Promise<
   ss.commit();
 
   await wb.commit();
+}
+
+/**
+ * Wrapped rows need a height: neither Excel nor LibreOffice grows a row written with none. Estimated from
+ * the longest cell: its display width over the column's, plus its line breaks, 15 pt a line at 11 pt.
+ */
+export function rowHeight(cells: [unknown, number][]): number {
+  let lines = 1;
+  for (const [v, w] of cells) {
+    if (typeof v !== "string" || !v) continue;
+    const n = v
+      .split("\n")
+      .reduce((sum, part) => sum + Math.max(1, Math.ceil(width(part) / Math.max(1, w - 1))), 0);
+    lines = Math.max(lines, n);
+  }
+  return Math.min(409, 15 * lines + 3);
 }
 
 const HEADER_STYLE: Partial<ExcelJS.Style> = {
