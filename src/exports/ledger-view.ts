@@ -298,7 +298,7 @@ function coverage(data: ExportData, lang: Lang): LedgerModel["coverage"] {
       if (!c) return { text: "—", kind: "none" };
       total += c.total;
       answered += c.answered;
-      const part = c.total > 1 ? ` ${c.answered}/${c.total}` : "";
+      const part = c.total > 1 ? `（${c.answered}/${c.total}）` : "";
       if (c.problems)
         return {
           text: zh ? `发现问题 ${c.problems}${part}` : `${c.problems} problem(s)${part}`,
