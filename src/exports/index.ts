@@ -74,6 +74,7 @@ export async function exportLedger(
   return result(outPath, summary, { rows });
 }
 
+/** The report is an official document and always in Chinese; `req.lang` chooses the summary's language. */
 export async function exportReport(
   d: ServiceDeps,
   req: ExportRequest,
