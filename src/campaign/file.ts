@@ -37,6 +37,8 @@ import {
   personSchema,
   remindBeforeSchema,
   reviewerSchema,
+  ledgerSchema,
+  reportSchema,
   schedulesSchema,
   sectionSchema,
   checkItemSchema,
@@ -460,6 +462,8 @@ class CampaignChecker {
     const reviewer =
       root.reviewer === undefined ? DEFAULT_REVIEWER : c.field(["reviewer"], reviewerSchema, root.reviewer);
     const remindBefore = this.remindBefore();
+    const ledger = root.ledger === undefined ? undefined : this.ledger();
+    const report = root.report === undefined ? undefined : c.field(["report"], reportSchema, root.report);
 
     this.organisationWarnings(units, people, escalation, reviewer);
 
@@ -479,6 +483,8 @@ class CampaignChecker {
       escalation: escalation!,
       reviewer: reviewer!,
       remindBefore: remindBefore!,
+      ...(ledger ? { ledger } : {}),
+      ...(report && (report.basis || report.organisation) ? { report } : {}),
     };
     return { ok: true, spec, warnings: byLine(c.warnings) };
   }
@@ -983,6 +989,20 @@ class CampaignChecker {
     if (root.remind_before === undefined) return [...DEFAULT_REMIND_BEFORE];
     const raw = c.field(["remind_before"], remindBeforeSchema, root.remind_before);
     return raw ? [...new Set(raw)].sort((a, b) => b - a) : undefined;
+  }
+
+  private ledger(): CampaignSpec["ledger"] {
+    const { c, root } = this;
+    const raw = c.field(["ledger"], ledgerSchema, root.ledger);
+    if (!raw) return undefined;
+    const seen = new Set<string>();
+    raw.columns.forEach((col, i) => {
+      if (seen.has(col.key)) c.error(["ledger", "columns", i], `column "${col.key}" is listed twice`);
+      seen.add(col.key);
+    });
+    return {
+      columns: raw.columns.map((col) => (col.title ? { key: col.key, title: col.title } : { key: col.key })),
+    };
   }
 
   private organisationWarnings(

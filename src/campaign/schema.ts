@@ -236,6 +236,45 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
+/** Column keys of the rectification ledger (整改台账), in their default order (src/exports/ledger-view.ts). */
+export const LEDGER_COLUMN_KEYS = [
+  "seq",
+  "source",
+  "category",
+  "problem",
+  "measure",
+  "leader",
+  "unit",
+  "owner",
+  "due",
+  "progress",
+  "state",
+  "evidence",
+  "closure",
+  "remarks",
+] as const;
+
+/** A ledger column: its key alone, or `{ key, title }` for the higher authority's own header text. */
+export const ledgerColumnSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { key: v } : v),
+  z.strictObject({
+    key: z.enum(LEDGER_COLUMN_KEYS, {
+      error: `must be one of the ledger's column keys: ${LEDGER_COLUMN_KEYS.join(", ")}`,
+    }),
+    title: text.optional(),
+  }),
+);
+
+export const ledgerSchema = z.strictObject({
+  columns: z.array(ledgerColumnSchema).min(1, { error: "must list at least one column" }),
+});
+
+/** What the self-inspection report (自查报告) opens with and is signed by. */
+export const reportSchema = z.strictObject({
+  basis: text.optional(),
+  organisation: text.optional(),
+});
+
 export const reviewerSchema = z.enum(REVIEWERS);
 export const keySchema = key;
 export const textSchema = text;
@@ -268,6 +307,8 @@ export const TOP_LEVEL_KEYS = [
   "escalation",
   "reviewer",
   "remind_before",
+  "ledger",
+  "report",
 ] as const;
 
 /** Every field name the format knows, for "did you mean" hints on unknown fields. */
@@ -284,4 +325,6 @@ export const KNOWN_FIELDS: readonly string[] = [
   ...Object.keys(schedulesSchema.shape),
   "to",
   "after",
+  ...Object.keys(ledgerSchema.shape),
+  ...Object.keys(reportSchema.shape),
 ];

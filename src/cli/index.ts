@@ -18,6 +18,7 @@ import {
   type Out,
 } from "./campaign";
 import { connect } from "./connect";
+import { EXPORT_HELP, exportCommand } from "./export";
 
 const HELP = `npm run cli -- <command>
 
@@ -30,6 +31,7 @@ const HELP = `npm run cli -- <command>
                                          send a submitted answer back to its assignee
   campaign end <key>                     end it: no more reminders, escalations, broadcasts
   summary send <key>                     send the progress broadcast to its group chats now
+${EXPORT_HELP}
   leave set <key> <person> <from> <to>   no reminders to a person while on leave
                                          (person: key, or a name only one person has)
   leave clear <key> <person>
@@ -96,6 +98,15 @@ async function main(argv: string[]): Promise<number> {
     const s = await connect(config, logger, { redis: true });
     try {
       return await summarySend(s, rest[0], logger, out);
+    } finally {
+      await s.close();
+    }
+  }
+
+  if (cmd === "export") {
+    const s = await connect(config, logger);
+    try {
+      return await exportCommand(s, sub, rest, out);
     } finally {
       await s.close();
     }

@@ -100,4 +100,8 @@ export interface CampaignSpec {
   reviewer: "head" | "leader";
   /** Reminder offsets in working days before the due date. */
   remindBefore: number[];
+  /** The ledger's columns when the higher authority prescribes its own (key, optional header text). */
+  ledger?: { columns: { key: string; title?: string }[] };
+  /** The self-inspection report's opening (`basis`) and signature (`organisation`). */
+  report?: { basis?: string; organisation?: string };
 }

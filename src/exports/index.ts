@@ -1,76 +1,105 @@
-/**
- * STUB of the exports interface (issue 11 §1–2). The exports branch replaces this file with the real
- * ledger (.xlsx) and report (.docx) builders; the chat delivery depends only on these signatures.
- */
-import { writeFile } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { invalid } from "../errors";
-import { loadCampaign, type ServiceDeps } from "../services/context";
+import { WorkCalendar } from "../calendar";
+import type { ServiceDeps } from "../services/context";
+import { loadExportData, type LedgerFilters } from "./data";
+import { ledgerView } from "./ledger-view";
+import { writeLedger } from "./ledger-writer";
+import { reportView } from "./report-view";
+import { writeReport } from "./report-writer";
 
-export interface LedgerFilters {
-  units?: string[];
-  sections?: string[];
-  states?: string[];
-  overdue?: boolean;
-  dueFrom?: string;
-  dueTo?: string;
-}
+/**
+ * The campaign's deliverables: the rectification ledger (整改台账, .xlsx) and the self-inspection report
+ * (自查报告, .docx). Each is a view (plain data → rows or paragraphs, tested by value) and a thin writer
+ * (tested by reading the file back). Bad input is an AppError with zh and en text.
+ */
+export type { LedgerFilters } from "./data"; // { units?, sections?, states?, overdue?, dueFrom?, dueTo? }
+
 export interface ExportRequest {
   campaignKey: string;
   lang: "zh" | "en";
-  /** Unit keys the asker may see; undefined = all. */
+  /** unit keys the asker may see (head/leader); undefined = whole campaign (admin) */
   units?: string[];
-  filters?: LedgerFilters;
+  filters?: LedgerFilters; // ledger only
+  /** The working-day calendar for "due within 3 working days"; default: the statutory one. */
+  calendar?: WorkCalendar;
 }
+
 export interface ExportResult {
   path: string;
   fileName: string;
   bytes: number;
+  /** One line in req.lang, e.g. "整改台账：42 行（3 个工作表）". */
   summary: string;
+  /** Ledger: rows on the ledger sheet; report: headings of 一、工作开展情况 (sections). */
+  rows?: number;
+  sections?: number;
 }
 
-async function placeholder(
+let defaultCalendar: WorkCalendar | undefined;
+function calendarOf(d: ServiceDeps, req: ExportRequest): WorkCalendar {
+  const fromDeps = (d as ServiceDeps & { calendar?: WorkCalendar }).calendar;
+  return req.calendar ?? fromDeps ?? (defaultCalendar ??= new WorkCalendar());
+}
+
+async function result(outPath: string, summary: string, extra: Partial<ExportResult>): Promise<ExportResult> {
+  const { size } = await stat(outPath);
+  return { path: outPath, fileName: path.basename(outPath), bytes: size, summary, ...extra };
+}
+
+export async function exportLedger(
   d: ServiceDeps,
   req: ExportRequest,
   outPath: string,
-  what: "ledger" | "report",
 ): Promise<ExportResult> {
-  const c = await loadCampaign(d, req.campaignKey);
-  const asked = [...(req.units ?? []), ...(req.filters?.units ?? [])];
-  if (asked.length) {
-    const known = new Set(
-      (await d.models.Unit.find({ campaignKey: c.key }, { key: 1 }).lean()).map((u) => u.key),
-    );
-    const unknown = asked.filter((u) => !known.has(u));
-    if (unknown.length)
-      throw invalid(`没有这个科室：${unknown.join("、")}。`, `No such unit: ${unknown.join(", ")}.`);
-  }
-  const measures = await d.models.Measure.countDocuments({
-    campaignKey: c.key,
-    ...(req.units ? { unitKey: { $in: req.units } } : {}),
+  const { data, filters } = await loadExportData(d, req.campaignKey, {
+    scope: req.units,
+    filters: req.filters,
+    narratives: false,
   });
-  const body = `${what} placeholder\ncampaign: ${c.key}\nunits: ${req.units?.join(",") ?? "all"}\nmeasures: ${measures}\n`;
-  await writeFile(outPath, body, "utf8");
-  const en = req.lang === "en";
-  return {
-    path: outPath,
-    fileName: path.basename(outPath),
-    bytes: Buffer.byteLength(body),
-    summary:
-      what === "ledger"
-        ? en
-          ? `${measures} measure(s)`
-          : `共 ${measures} 项整改措施`
-        : en
-          ? "sections: work done, problems, measures"
-          : "包括工作开展情况、存在的问题、整改措施",
-  };
+  const cal = calendarOf(d, req);
+  const model = ledgerView({
+    data,
+    filters,
+    lang: req.lang,
+    workingDaysUntil: (due) => cal.workingDaysBetween(data.today, due),
+  });
+  await mkdir(path.dirname(outPath), { recursive: true });
+  await writeLedger(model, outPath);
+  const rows = model.rows.filter((r) => r.state !== "none").length;
+  const summary =
+    req.lang === "zh"
+      ? `整改台账：${rows} 行（整改措施 ${model.measureRows} 项，3 个工作表）`
+      : `Ledger: ${rows} row(s) (${model.measureRows} measure(s), 3 sheets)`;
+  return result(outPath, summary, { rows });
 }
 
-export function exportLedger(d: ServiceDeps, req: ExportRequest, outPath: string): Promise<ExportResult> {
-  return placeholder(d, req, outPath, "ledger");
+/** The report is an official document and always in Chinese; `req.lang` chooses the summary's language. */
+export async function exportReport(
+  d: ServiceDeps,
+  req: ExportRequest,
+  outPath: string,
+): Promise<ExportResult> {
+  const { data } = await loadExportData(d, req.campaignKey, { scope: req.units, narratives: true });
+  const model = reportView(data);
+  await mkdir(path.dirname(outPath), { recursive: true });
+  await writeReport(model, outPath);
+  const s = model.stats;
+  const summary =
+    req.lang === "zh"
+      ? `自查报告：${model.sections} 个检查部分，问题 ${s.problems} 个，整改措施 ${s.measures} 项（已完成 ${s.closed} 项）`
+      : `Report: ${model.sections} section(s), ${s.problems} problem(s), ${s.measures} measure(s) (${s.closed} completed)`;
+  return result(outPath, summary, { sections: model.sections });
 }
 
-export function exportReport(d: ServiceDeps, req: ExportRequest, outPath: string): Promise<ExportResult> {
-  return placeholder(d, req, outPath, "report");
+/** A file name for an export: campaign key, kind and the date, e.g. wlj-2027-整改台账-2026-12-01.xlsx. */
+export function exportFileName(
+  campaignKey: string,
+  kind: "ledger" | "report",
+  lang: "zh" | "en",
+  date: string,
+) {
+  const word =
+    kind === "ledger" ? (lang === "zh" ? "整改台账" : "ledger") : lang === "zh" ? "自查报告" : "report";
+  return `${campaignKey}-${word}-${date}.${kind === "ledger" ? "xlsx" : "docx"}`;
 }

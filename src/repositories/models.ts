@@ -51,6 +51,10 @@ const campaignSchema = new Schema(
     escalation: { type: [{ afterWorkingDays: Number, to: String, _id: false }], default: [] },
     reviewer: { type: String, enum: ["head", "leader"], default: "head" },
     remindBefore: { type: [Number], default: [3, 1] },
+    /** The ledger's columns from the campaign file (`ledger.columns`); empty = the default set. */
+    ledgerColumns: { type: [{ key: String, title: String, _id: false }], default: [] },
+    /** The report's opening and signature from the campaign file (`report.basis`, `report.organisation`). */
+    report: { basis: String, organisation: String },
     /** sha256 of the normalised spec last imported: re-importing the same file changes nothing. */
     specHash: { type: String },
     startedAt: { type: Date },

@@ -162,6 +162,8 @@ export async function importCampaign(
         escalation: spec.escalation,
         reviewer: spec.reviewer,
         remindBefore: spec.remindBefore,
+        ledgerColumns: spec.ledger?.columns ?? [],
+        report: { basis: spec.report?.basis, organisation: spec.report?.organisation },
       },
       $setOnInsert: { status: "draft" },
     },
