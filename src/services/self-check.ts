@@ -77,9 +77,9 @@ export async function loadAssignment(d: ServiceDeps, id: unknown) {
 }
 export type Assignment = Awaited<ReturnType<typeof loadAssignment>>;
 
-/** Problems are the same when their texts are, after folding whitespace. */
+/** Problems are the same when their texts are, whitespace aside (spaces carry no meaning in Chinese). */
 export function sameProblemText(x: string, y: string): boolean {
-  const norm = (t: string) => t.replace(/\s+/g, " ").trim();
+  const norm = (t: string) => t.replace(/\s+/g, "");
   return norm(x) === norm(y);
 }
 
