@@ -3,7 +3,7 @@ import type { Card } from "../../cards/kit";
 import { measureCard, type MeasureViewer } from "../../cards/measure-card";
 import { selfCheckCard } from "../../cards/self-check-card";
 import type { DigestLine, ResponseView } from "../../cards/view-types";
-import type { Locale } from "../domain/types";
+import { MEASURE_DONE, type Locale } from "../domain/types";
 import { loadCampaign, today, type Person, type ServiceDeps } from "./context";
 import { loadMeasure } from "./measures";
 import { loadAssignment, type Assignment } from "./self-check";
@@ -90,7 +90,7 @@ export async function digestLinesFor(
     d.models.Measure.find({
       campaignKey,
       ownerKey: personKey,
-      state: { $nin: ["closed", "withdrawn"] },
+      state: { $nin: MEASURE_DONE },
     }).lean(),
   ]);
   const title = (k: string) => c.items.find((i) => i.key === k)?.title ?? k;

@@ -1,4 +1,4 @@
-import type { Conclusion } from "../domain/types";
+import { MEASURE_DONE, type Conclusion } from "../domain/types";
 import { AppError, FormProblems, forbidden, invalid, isDuplicateKey, notFound, stale } from "../errors";
 import type { Types } from "mongoose";
 import {
@@ -251,7 +251,7 @@ async function withdrawProblem(
   let changed = false;
   const measures = await d.models.Measure.find({
     problemId: p._id,
-    state: { $nin: ["closed", "withdrawn"] },
+    state: { $nin: MEASURE_DONE },
   }).lean();
   for (const m of measures) {
     await d.models.Measure.updateOne(
