@@ -140,6 +140,17 @@ describe("resubmitting after a return", () => {
     expect(live[0].seq).toBe(p1.seq);
     expect((await t.bot.models.Problem.findById(p2._id).lean())!.withdrawn).toBe(true);
     expect((await t.bot.models.Measure.findById(measure._id).lean())!.state).toBe("withdrawn");
+    // The owner's card of it says so, updated in place.
+    const ownerCard = await cardMessage(t, {
+      kind: "measure",
+      refId: String(measure._id),
+      personKey: "bai_lu",
+    });
+    await waitFor(
+      () => text(t.emu.message(ownerCard)!.card).includes("已撤回"),
+      5000,
+      "owner's card shows the withdrawal",
+    );
     // Off the owner's to-do list, out of every count.
     expect((await digestLinesFor(t.bot.deps, spec.key, "bai_lu")).map((l) => l.id)).not.toContain(
       String(measure._id),
