@@ -14,11 +14,13 @@ import {
   requestExtension,
   sendBack,
 } from "../../src/services/measures";
-import { amendSelfCheck, submitSelfCheck } from "../../src/services/self-check";
+import { amendSelfCheck, returnSelfCheck, submitSelfCheck } from "../../src/services/self-check";
 import type { Measure } from "../../src/services/views";
 import { startTestBot, type TestBot } from "../helpers/bot";
-import { clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
-import { uniqueName } from "../helpers/services";
+import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
+import { button } from "../helpers/cards";
+import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
+import { uniqueName, waitFor } from "../helpers/services";
 
 /**
  * Issue 9, multi-step writes that converge: every service write that touches several documents is
@@ -237,6 +239,30 @@ describe("amend and resubmit converges, reconciling problems", () => {
   }, 90_000);
 });
 
+describe("returning an answer converges", () => {
+  it("fails each write in turn; the same return again completes it with one audit entry", async () => {
+    const ret = (a: { _id: unknown }) =>
+      returnSelfCheck(d, { assignmentId: String(a._id), reason: "请补充佐证", by: { admin: "cli" } });
+    const probe = await freshAssignment();
+    await submit(probe, probe.rev, PROBLEMS);
+    const steps = await countWrites(() => ret(probe));
+    expect(steps).toBeGreaterThanOrEqual(2);
+    for (let k = 1; k <= steps; k++) {
+      const a = await freshAssignment();
+      await submit(a, a.rev, PROBLEMS);
+      const failed = await withFaultAt(k, () => ret(a));
+      expect(failed, `step ${k}`).toBeDefined();
+      await ret(a);
+      expect((await t.bot.models.Assignment.findById(a._id).lean())!).toMatchObject({
+        state: "pending",
+        returnReason: "请补充佐证",
+      });
+      expect(await auditCount(a._id, "return"), `step ${k} (${failed})`).toBe(1);
+      await expect(ret(a)).rejects.toThrow(/Not submitted/);
+    }
+  }, 30_000);
+});
+
 describe("measure proposal converges", () => {
   it("fails each write in turn; the retry creates one measure, audited once, and reports it created", async () => {
     const a = await freshAssignment();
@@ -432,4 +458,70 @@ describe("measure transitions converge", () => {
       }
     }, 60_000);
   }
+});
+
+describe("through the card callbacks", () => {
+  /** Press a button of a card the bot sent, as the person. */
+  async function press(
+    personKey: string,
+    messageId: string,
+    action: string,
+    formValue: Record<string, unknown>,
+  ) {
+    const b = button(t.emu.message(messageId)!.card, action);
+    return t.emu.clickCard({
+      operator: openIdOf(personKey),
+      messageId,
+      tag: "button",
+      name: b.name,
+      value: b.value,
+      formValue,
+    });
+  }
+
+  it("a press that failed at any step of a proposal, pressed again, says added and sends the owner one card", async () => {
+    const a = await freshAssignment();
+    const messageId = await cardMessage(t, {
+      kind: "selfcheck",
+      refId: String(a._id),
+      personKey: a.assigneeKey,
+    });
+    const submitted = await press(a.assigneeKey, messageId, SELF_CHECK_ACTIONS.submit, answer(PROBLEMS));
+    expect(submitted.toast?.type).toBe("success");
+    const [p] = await liveProblems(a._id);
+    const form = (content: string) => ({
+      problem: String(p._id),
+      measure_content: content,
+      measure_owner: openIdOf("bai_lu"),
+      measure_due: "2027-01-20 +0800",
+    });
+    const steps = await countWrites(() =>
+      press(a.assigneeKey, messageId, SELF_CHECK_ACTIONS.proposeMeasure, form("探测")),
+    );
+    for (let k = 1; k <= steps; k++) {
+      const content = `回调第 ${k} 步失败后重按`;
+      armed = { failAt: k, seen: 0 };
+      const first = await press(a.assigneeKey, messageId, SELF_CHECK_ACTIONS.proposeMeasure, form(content));
+      const failed = armed.failed;
+      armed = undefined;
+      store.faults.clear();
+      expect(failed, `step ${k}`).toBeDefined();
+      expect(first.toast?.type, `step ${k} (${failed})`).not.toBe("success");
+      const again = await press(a.assigneeKey, messageId, SELF_CHECK_ACTIONS.proposeMeasure, form(content));
+      expect(again.toast?.type, `step ${k} (${failed}): ${JSON.stringify(again.toast)}`).toBe("success");
+      const stored = await t.bot.models.Measure.find({ content }).lean();
+      expect(stored).toHaveLength(1);
+      const id = String(stored[0]._id);
+      await waitFor(
+        () => t.emu.messagesTo(openIdOf("bai_lu")).some((m) => JSON.stringify(m.card ?? {}).includes(id)),
+        5000,
+        "owner's card",
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      expect(
+        t.emu.messagesTo(openIdOf("bai_lu")).filter((m) => JSON.stringify(m.card ?? {}).includes(id)),
+        `step ${k} (${failed})`,
+      ).toHaveLength(1);
+    }
+  }, 60_000);
 });

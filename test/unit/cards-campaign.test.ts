@@ -598,6 +598,25 @@ describe("measureCard", () => {
     expect(markdownText(closed)).not.toContain("<font color='red'>2026-12-01");
   });
 
+  it("a long history stays under the card limits and says how many of the oldest it leaves out", () => {
+    const c = measureCard({
+      m: measure({
+        history: Array.from({ length: 400 }, (_, i) => ({
+          at: "2026-12-01 09:00",
+          byName: "李四",
+          text: `进展${i + 1}：${"长".repeat(200)}`,
+        })),
+      }),
+      locale: "zh",
+      today: TODAY,
+      viewer: "owner",
+    });
+    expectValid(c);
+    const all = markdownText(c);
+    expect(all).toContain("进展400");
+    expect(all).toMatch(/最早的 \d+ 条未在卡片中列出/);
+  });
+
   it("shows labels, overdue in red, the original due date, send-back reason and history count", () => {
     const c = measureCard({
       m: measure({
