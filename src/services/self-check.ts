@@ -261,39 +261,28 @@ async function withdrawProblem(
     changed = true;
   }
   // Audit entries of measures withdrawn with this problem (also those a failed run left without one).
+  const withdrawnAudit = (entity: string, id: unknown, reason: string) =>
+    audit(d, {
+      campaignKey: p.campaignKey,
+      entity,
+      entityId: String(id),
+      action: "withdraw",
+      to: "withdrawn",
+      by: op,
+      reason,
+      key: `${entity}:${String(id)}:withdraw`,
+    });
   const withdrawn = await d.models.Measure.find({ problemId: p._id, state: "withdrawn" }, { _id: 1 }).lean();
   for (const m of withdrawn) {
-    if (
-      await audit(d, {
-        campaignKey: p.campaignKey,
-        entity: "measure",
-        entityId: String(m._id),
-        action: "withdraw",
-        to: "withdrawn",
-        by: op,
-        reason: `问题已在第 ${version} 版自查中撤回 / problem withdrawn in answer v${version}`,
-        key: `measure:${String(m._id)}:withdraw`,
-      })
-    )
-      changed = true;
+    const why = `问题已在第 ${version} 版自查中撤回 / problem withdrawn in answer v${version}`;
+    if (await withdrawnAudit("measure", m._id, why)) changed = true;
   }
   if (!p.withdrawn) {
     await d.models.Problem.updateOne({ _id: p._id }, { $set: { withdrawn: true, withdrawnAt: d.now() } });
     changed = true;
   }
-  if (
-    await audit(d, {
-      campaignKey: p.campaignKey,
-      entity: "problem",
-      entityId: String(p._id),
-      action: "withdraw",
-      to: "withdrawn",
-      by: op,
-      reason: `第 ${version} 版自查不再列出 / not listed in answer v${version}`,
-      key: `problem:${String(p._id)}:withdraw`,
-    })
-  )
-    changed = true;
+  const why = `第 ${version} 版自查不再列出 / not listed in answer v${version}`;
+  if (await withdrawnAudit("problem", p._id, why)) changed = true;
   return changed;
 }
 

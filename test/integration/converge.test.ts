@@ -18,8 +18,7 @@ import { amendSelfCheck, returnSelfCheck, submitSelfCheck } from "../../src/serv
 import type { Measure } from "../../src/services/views";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
-import { button } from "../helpers/cards";
-import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
+import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn, pressCard } from "../helpers/campaign";
 import { uniqueName, waitFor } from "../helpers/services";
 
 /**
@@ -342,6 +341,15 @@ describe("measure transitions converge", () => {
   });
   const reload = async (m: Measure) => (await t.bot.models.Measure.findById(m._id).lean()) as Measure;
   const full = { progress_note: "全部完成", progress_percent: "100", progress_evidence: "归档台账" };
+  const extensionRequested = async (m: Measure) => {
+    await requestExtension(d, { ...asOwner(m), form: { ext_due: "2027-02-10 +0800", ext_reason: "需协调" } });
+    return reload(m);
+  };
+  const closureRequested = async (m: Measure) => {
+    await reportProgress(d, { ...asOwner(m), form: full });
+    await requestClosure(d, asOwner(await reload(m)));
+    return reload(m);
+  };
 
   const cases: {
     name: string;
@@ -371,13 +379,7 @@ describe("measure transitions converge", () => {
     },
     {
       name: "extension grant",
-      setup: async (m) => {
-        await requestExtension(d, {
-          ...asOwner(m),
-          form: { ext_due: "2027-02-10 +0800", ext_reason: "需协调" },
-        });
-        return reload(m);
-      },
+      setup: extensionRequested,
       run: (m) => decideExtension(d, { ...asReviewer(m), grant: true }),
       expectAfter: (m) =>
         expect(m).toMatchObject({ dueDate: "2027-02-10", extension: { status: "granted" } }),
@@ -385,13 +387,7 @@ describe("measure transitions converge", () => {
     },
     {
       name: "extension refusal",
-      setup: async (m) => {
-        await requestExtension(d, {
-          ...asOwner(m),
-          form: { ext_due: "2027-02-10 +0800", ext_reason: "需协调" },
-        });
-        return reload(m);
-      },
+      setup: extensionRequested,
       run: (m) => decideExtension(d, { ...asReviewer(m), grant: false }),
       expectAfter: (m) =>
         expect(m).toMatchObject({ dueDate: "2027-01-20", extension: { status: "refused" } }),
@@ -409,22 +405,14 @@ describe("measure transitions converge", () => {
     },
     {
       name: "closure accepted (review)",
-      setup: async (m) => {
-        await reportProgress(d, { ...asOwner(m), form: full });
-        await requestClosure(d, asOwner(await reload(m)));
-        return reload(m);
-      },
+      setup: closureRequested,
       run: (m) => acceptClosure(d, asReviewer(m)),
       expectAfter: (m) => expect(m).toMatchObject({ state: "closed", percent: 100 }),
       audits: ["close"],
     },
     {
       name: "sent back (review)",
-      setup: async (m) => {
-        await reportProgress(d, { ...asOwner(m), form: full });
-        await requestClosure(d, asOwner(await reload(m)));
-        return reload(m);
-      },
+      setup: closureRequested,
       run: (m) => sendBack(d, { ...asReviewer(m), form: { sendback_reason: "佐证不足" } }),
       expectAfter: (m) => expect(m).toMatchObject({ state: "in_progress", sendBackReason: "佐证不足" }),
       audits: ["send_back"],
@@ -461,23 +449,8 @@ describe("measure transitions converge", () => {
 });
 
 describe("through the card callbacks", () => {
-  /** Press a button of a card the bot sent, as the person. */
-  async function press(
-    personKey: string,
-    messageId: string,
-    action: string,
-    formValue: Record<string, unknown>,
-  ) {
-    const b = button(t.emu.message(messageId)!.card, action);
-    return t.emu.clickCard({
-      operator: openIdOf(personKey),
-      messageId,
-      tag: "button",
-      name: b.name,
-      value: b.value,
-      formValue,
-    });
-  }
+  const press = (personKey: string, messageId: string, action: string, form: Record<string, unknown>) =>
+    pressCard(t, openIdOf(personKey), messageId, action, form);
 
   it("a press that failed at any step of a proposal, pressed again, says added and sends the owner one card", async () => {
     const a = await freshAssignment();

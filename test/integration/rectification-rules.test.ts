@@ -8,8 +8,16 @@ import { returnSelfCheck } from "../../src/services/self-check";
 import { sendReturnedCard } from "../../src/services/notices";
 import { computeSummary } from "../../src/services/summary";
 import { startTestBot, type TestBot } from "../helpers/bot";
-import { button, text } from "../helpers/cards";
-import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
+import { text } from "../helpers/cards";
+import {
+  cardMessage,
+  clockOffset,
+  importAndStart,
+  loadSpec,
+  openIdIn,
+  pressCard,
+  selfCheckOf,
+} from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
 /**
@@ -36,32 +44,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function selfCheck(personKey: string, nth = 0) {
-  const a = (
-    await t.bot.models.Assignment.find({ campaignKey: spec.key, assigneeKey: personKey })
-      .sort({ key: 1 })
-      .lean()
-  )[nth];
-  const messageId = await cardMessage(t, { kind: "selfcheck", refId: String(a._id), personKey });
-  return { a, messageId, card: () => t.emu.message(messageId)!.card };
-}
-
-async function click(
-  personKey: string,
-  messageId: string,
-  action: string,
-  formValue?: Record<string, unknown>,
-) {
-  const b = button(t.emu.message(messageId)!.card, action);
-  return t.emu.clickCard({
-    operator: openIdOf(personKey),
-    messageId,
-    tag: "button",
-    name: b.name,
-    value: b.value,
-    formValue,
-  });
-}
+const selfCheck = (personKey: string, nth = 0) => selfCheckOf(t, spec.key, personKey, nth);
+const click = (personKey: string, messageId: string, action: string, formValue?: Record<string, unknown>) =>
+  pressCard(t, openIdOf(personKey), messageId, action, formValue);
 
 const answer = (problems: string[]) => ({
   conclusion: problems.length ? "problems" : "compliant",
