@@ -32,10 +32,10 @@ export async function sendCardToPerson(
 export const PATCH_WINDOW_MS = 14 * 86_400_000 - 3_600_000;
 
 /**
- * One live card per person per measure: after a change, every person who holds a card of this measure
- * gets it updated in place (a PATCH through the outbound queue, the newest rev wins), if it was sent
- * within Feishu's 14-day window. `notify` (the party who must act) gets a new card when they hold
- * none or theirs is too old to update. The operator's own card is updated by the callback's answer.
+ * One live card per person per measure: after a change, every card of this measure a person holds that
+ * was sent within Feishu's 14-day window is updated in place (a PATCH through the outbound queue, the
+ * newest rev wins), so no copy shows a stale state. `notify` (the party who must act) gets a new card
+ * only when they hold none that can still be updated. The operator's card is updated by the callback.
  */
 export async function refreshMeasureCards(
   deps: HandlerDeps,
@@ -43,32 +43,33 @@ export async function refreshMeasureCards(
   opts: { operatorKey: string; notify?: Person; notice?: string },
 ): Promise<void> {
   const id = String(m._id);
-  const sent = await deps.models.SentCard.find({ campaignKey: m.campaignKey, kind: "measure", refId: id })
-    .sort({ sentAt: -1, _id: -1 })
-    .lean();
-  const newest = new Map<string, (typeof sent)[number]>();
-  for (const s of sent) if (s.personKey && !newest.has(s.personKey)) newest.set(s.personKey, s);
-  const keys = new Set([...newest.keys(), ...(opts.notify ? [opts.notify.key] : [])]);
-  keys.delete(opts.operatorKey);
   const now = deps.now().getTime();
+  const sent = await deps.models.SentCard.find({
+    campaignKey: m.campaignKey,
+    kind: "measure",
+    refId: id,
+  }).lean();
+  const live = new Map<string, string[]>();
+  for (const s of sent) {
+    if (!s.personKey || now - new Date(s.sentAt).getTime() >= PATCH_WINDOW_MS) continue;
+    live.set(s.personKey, [...(live.get(s.personKey) ?? []), s.messageId]);
+  }
+  const keys = new Set([...live.keys(), ...(opts.notify ? [opts.notify.key] : [])]);
+  keys.delete(opts.operatorKey);
   for (const key of keys) {
-    const person =
-      opts.notify?.key === key
-        ? opts.notify
-        : await deps.models.Person.findOne({ campaignKey: m.campaignKey, key }).lean();
+    const notified = opts.notify?.key === key;
+    const person = notified
+      ? opts.notify
+      : await deps.models.Person.findOne({ campaignKey: m.campaignKey, key }).lean();
     if (!person) continue;
-    const live = newest.get(key);
-    const fresh = live && now - new Date(live.sentAt).getTime() < PATCH_WINDOW_MS;
-    const isNotified = opts.notify?.key === key;
-    if (!fresh && !isNotified) continue;
-    const card = await measureCardFor(deps, id, person, isNotified ? { notice: opts.notice } : {});
-    if (fresh && live) {
-      await deps.outbound.enqueue({ op: "patch", messageId: live.messageId, card, seq: m.rev });
-    } else {
+    const card = await measureCardFor(deps, id, person, notified ? { notice: opts.notice } : {});
+    const messages = live.get(key) ?? [];
+    for (const messageId of messages)
+      await deps.outbound.enqueue({ op: "patch", messageId, card, seq: m.rev });
+    if (!messages.length)
       await sendCardToPerson(deps, person, card, ["measure", id, m.rev, person.key], {
         kind: "measure",
         refId: id,
       });
-    }
   }
 }
