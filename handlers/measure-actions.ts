@@ -51,6 +51,7 @@ function handler(spec: Spec) {
           : null;
         await refreshMeasureCards(deps, m, {
           operatorKey: op.key,
+          pressed: action.messageId,
           notify: other && other.key !== op.key ? other : undefined,
           notice: `${op.name}：${spec.done[0]}`,
         });
