@@ -248,18 +248,12 @@ async function withdrawProblem(
   op: Person,
   version: number,
 ): Promise<boolean> {
-  let changed = false;
-  const measures = await d.models.Measure.find({
-    problemId: p._id,
-    state: { $nin: MEASURE_DONE },
-  }).lean();
-  for (const m of measures) {
-    await d.models.Measure.updateOne(
-      { _id: m._id, state: m.state },
-      { $set: { state: "withdrawn" }, $inc: { rev: 1 } },
-    );
-    changed = true;
-  }
+  // One update per measure whatever state it is in (a concurrent transition cannot slip past it).
+  const w = await d.models.Measure.updateMany(
+    { problemId: p._id, state: { $nin: MEASURE_DONE } },
+    { $set: { state: "withdrawn" }, $inc: { rev: 1 } },
+  );
+  let changed = w.modifiedCount > 0;
   // Audit entries of measures withdrawn with this problem (also those a failed run left without one).
   const withdrawnAudit = (entity: string, id: unknown, reason: string) =>
     audit(d, {
