@@ -3,7 +3,8 @@ import { MEASURE_ACTIONS, MEASURE_FIELDS } from "../../cards/measure-card";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
 import type { CampaignSpec } from "../../src/domain/types";
 import type { EmulatorUser } from "../../src/emulator/index";
-import { digestLinesFor } from "../../src/services/cards";
+import { sendCardToPerson } from "../../handlers/notify";
+import { digestLinesFor, measureCardFor } from "../../src/services/cards";
 import { returnSelfCheck } from "../../src/services/self-check";
 import { sendReturnedCard } from "../../src/services/notices";
 import { computeSummary } from "../../src/services/summary";
@@ -291,14 +292,20 @@ describe("one live measure card per person", () => {
       );
     };
     const reviewCard = await request();
+    // A second copy, as opening the measure from a digest sends one.
+    const person = (await t.bot.models.Person.findOne({ campaignKey: spec.key, key: ownerKey }).lean())!;
+    const copyCard = await measureCardFor(t.bot.deps, String(m._id), person);
+    await sendCardToPerson(t.bot.deps, person, copyCard, ["copy"], { kind: "measure", refId: String(m._id) });
+    await waitFor(async () => (await owner()) === 2, 5000, "the second copy");
+    const copy = await cardMessage(t, { kind: "measure", refId: String(m._id), personKey: ownerKey });
+    expect(copy).not.toBe(messageId);
     let d = await click(reviewerKey, reviewCard, MEASURE_ACTIONS.refuseExt);
     expect(d.toast?.type).toBe("success");
-    await waitFor(
-      () => text(t.emu.message(messageId)!.card).includes("未同意"),
-      5000,
-      "owner's card updated",
-    );
-    expect(await owner()).toBe(1);
+    // Both copies show the decision; no third one was sent.
+    for (const id of [messageId, copy])
+      await waitFor(() => text(t.emu.message(id)!.card).includes("未同意"), 5000, "owner's card updated");
+    expect(await owner()).toBe(2);
+    await t.bot.models.SentCard.deleteOne({ messageId: copy });
     // Feishu updates a message for 14 days only: an older card is replaced by a new one.
     const again = await request();
     // 15 days pass for the owner's card, at Feishu and in the bot's record of it.
