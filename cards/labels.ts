@@ -25,6 +25,8 @@ export function measureStateLabel(locale: Locale, state: string): string {
       return tr(locale, "待销号", "Closure requested");
     case "closed":
       return tr(locale, "已销号", "Closed");
+    case "withdrawn":
+      return tr(locale, "已撤回", "Withdrawn");
     default:
       return state;
   }

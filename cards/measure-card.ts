@@ -15,6 +15,7 @@ import {
   hr,
   md,
   note,
+  panel,
   selectStatic,
   submitButton,
   textInput,
@@ -66,10 +67,12 @@ export interface MeasureCardInput {
 
 const HISTORY_SHOWN = 5;
 
+/** `earlier`: how many older entries the "查看全部" panel holds at most (the card stays under 30 KB). */
 const LEVELS = [
-  { content: 500, problem: 300, item: 100, history: 200, extReason: 300, sendBack: 300 },
-  { content: 300, problem: 150, item: 60, history: 100, extReason: 150, sendBack: 150 },
-  { content: 150, problem: 80, item: 40, history: 50, extReason: 80, sendBack: 80 },
+  { content: 500, problem: 300, item: 100, history: 200, earlier: 200, extReason: 300, sendBack: 300 },
+  { content: 300, problem: 150, item: 60, history: 100, earlier: 120, extReason: 150, sendBack: 150 },
+  { content: 150, problem: 80, item: 40, history: 50, earlier: 80, extReason: 80, sendBack: 80 },
+  { content: 150, problem: 80, item: 40, history: 40, earlier: 40, extReason: 80, sendBack: 80 },
 ] as const;
 type Level = (typeof LEVELS)[number];
 
@@ -91,10 +94,12 @@ export function measureCard(input: MeasureCardInput): Card {
 
 function build(input: MeasureCardInput, L: Level): Card {
   const { m, locale: l, today, viewer } = input;
-  const closed = m.state === "closed";
+  const closed = m.state === "closed" || m.state === "withdrawn";
   const overdue = !closed && dueLevel(today, m.dueDate) === "overdue";
   const template: Template = closed
-    ? "green"
+    ? m.state === "withdrawn"
+      ? "grey"
+      : "green"
     : overdue
       ? "red"
       : m.state === "closure_requested"
@@ -128,6 +133,17 @@ function build(input: MeasureCardInput, L: Level): Card {
   }
   elements.push(md(facts.join("\n")));
 
+  if (m.state === "withdrawn")
+    elements.push(
+      note(
+        tr(
+          l,
+          "所针对的问题已在重新提交的自查中撤回，本措施随之撤回，无需继续整改。",
+          "Its problem was withdrawn in a resubmitted answer, and so was this measure: nothing more to do.",
+        ),
+      ),
+    );
+
   if (m.sendBackReason && !closed) {
     elements.push(
       md(
@@ -137,20 +153,37 @@ function build(input: MeasureCardInput, L: Level): Card {
   }
 
   if (m.history.length) {
-    const shown = m.history.slice(-HISTORY_SHOWN);
-    const lines = shown.map(
-      (h) =>
-        `- ${escLine(h.at, 20)} ${escLine(h.byName, 20)}${tr(l, "：", ": ")}${escLine(h.text, L.history)}`,
-    );
+    // Oldest first; the latest entries shown, every earlier one in a collapsed "查看全部" panel.
+    const line = (h: MeasureView["history"][number]) =>
+      `- ${escLine(h.at, 20)} ${escLine(h.byName, 20)}${tr(l, "：", ": ")}${escLine(h.text, L.history)}`;
+    const cut = Math.max(0, m.history.length - HISTORY_SHOWN);
+    const shown = m.history.slice(cut);
+    const earlier = m.history.slice(Math.max(0, cut - L.earlier), cut);
     const head =
-      m.history.length > shown.length
+      cut > 0
         ? tr(
             l,
             `**进展记录**（共 ${m.history.length} 条，显示最近 ${shown.length} 条）`,
             `**History** (${m.history.length} in all, latest ${shown.length} shown)`,
           )
         : tr(l, `**进展记录**（共 ${m.history.length} 条）`, `**History** (${m.history.length})`);
-    elements.push(md(`${head}\n${lines.join("\n")}`));
+    elements.push(md(head));
+    if (cut > 0) {
+      const dropped = cut - earlier.length;
+      const lines = earlier.map(line);
+      if (dropped > 0)
+        lines.unshift(
+          tr(
+            l,
+            `（最早的 ${dropped} 条未在卡片中列出）`,
+            `(the ${dropped} oldest are not listed on the card)`,
+          ),
+        );
+      elements.push(
+        panel(tr(l, `查看全部（更早的 ${cut} 条）`, `Show all (${cut} earlier)`), [md(lines.join("\n"))]),
+      );
+    }
+    elements.push(md(shown.map(line).join("\n")));
   }
 
   const actions: object[] = [];

@@ -49,7 +49,7 @@ export interface MeasureView {
   reviewerName?: string;
   dueDate: string;
   originalDueDate: string;
-  state: "open" | "in_progress" | "closure_requested" | "closed";
+  state: "open" | "in_progress" | "closure_requested" | "closed" | "withdrawn";
   percent: number;
   extension?: { requestedDue: string; reason: string; status: "requested" | "granted" | "refused" };
   sendBackReason?: string;

@@ -14,11 +14,12 @@ import {
 import type { Measure } from "../src/services/views";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
-import { sendCardToPerson } from "./notify";
+import { refreshMeasureCards } from "./notify";
 
 /**
  * The measure card's actions. Each: authorise the operator against the measure (owner or reviewer),
- * make one transition, answer with the operator's refreshed card, and send the other party theirs.
+ * make one transition, answer with the operator's refreshed card, and update everyone else's live card
+ * of the measure in place (the other party gets a new one only when they hold none to update).
  */
 type Step = (deps: HandlerDeps, action: CardAction) => Promise<Measure>;
 
@@ -48,13 +49,12 @@ function handler(spec: Spec) {
         const other = otherKey
           ? await deps.models.Person.findOne({ campaignKey: m.campaignKey, key: otherKey }).lean()
           : null;
-        if (other && other.key !== op.key) {
-          const card = await measureCardFor(deps, id, other, { notice: `${op.name}：${spec.done[0]}` });
-          await sendCardToPerson(deps, other, card, ["measure", id, m.rev, other.key], {
-            kind: "measure",
-            refId: id,
-          });
-        }
+        await refreshMeasureCards(deps, m, {
+          operatorKey: op.key,
+          pressed: action.messageId,
+          notify: other && other.key !== op.key ? other : undefined,
+          notice: `${op.name}：${spec.done[0]}`,
+        });
         log.info({ measure: id, state: m.state, rev: m.rev }, "measure updated");
         return {
           toast: toast("success", spec.done[0], spec.done[1], l),

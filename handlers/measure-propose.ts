@@ -34,12 +34,18 @@ export async function onMeasurePropose(
           { kind: "measure", refId: mid },
         );
       }
-      const zh = r.created
-        ? `已添加整改措施 #${r.measure.seq}，已通知责任人 ${r.owner.name}。`
-        : `整改措施 #${r.measure.seq} 已存在，未重复添加。`;
-      const en = r.created
-        ? `Measure #${r.measure.seq} added; ${r.owner.name} has been notified.`
-        : `Measure #${r.measure.seq} already exists; not added twice.`;
+      // The proposer may be the owner: then the card is theirs, and nobody else was told.
+      const self = r.owner.key === r.operatorKey;
+      const zh = !r.created
+        ? `整改措施 #${r.measure.seq} 已存在，未重复添加。`
+        : self
+          ? `已添加整改措施 #${r.measure.seq}，您是责任人，措施卡片已发给您。`
+          : `已添加整改措施 #${r.measure.seq}，已通知责任人 ${r.owner.name}。`;
+      const en = !r.created
+        ? `Measure #${r.measure.seq} already exists; not added twice.`
+        : self
+          ? `Measure #${r.measure.seq} added; you own it, and its card has been sent to you.`
+          : `Measure #${r.measure.seq} added; ${r.owner.name} has been notified.`;
       return {
         toast: toast(r.created ? "success" : "info", zh, en, l),
         card: await selfCheckCardFor(deps, id, l),

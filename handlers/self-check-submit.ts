@@ -1,9 +1,11 @@
+import type { Types } from "mongoose";
 import type { CardAction, CardAnswer } from "../src/domain/events";
 import type { Logger } from "../src/logger";
 import { draftFromForm, selfCheckCardFor } from "../src/services/cards";
 import { submitSelfCheck } from "../src/services/self-check";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
+import { refreshMeasureCards } from "./notify";
 
 /** `sc.submit`: store the answer (a Response version and its problems); the card turns to submitted. */
 export async function onSelfCheckSubmit(
@@ -24,6 +26,7 @@ export async function onSelfCheckSubmit(
         form: action.formValue,
       });
       log.info({ assignment: id, version: r.version, problems: r.problemIds.length }, "self-check submitted");
+      if (r.version > 1) await refreshWithdrawn(deps, r.assignment._id, r.version);
       const zh = r.problemIds.length
         ? `已提交。发现 ${r.problemIds.length} 个问题，请在卡片下方提出整改措施。`
         : "已提交，感谢！";
@@ -43,4 +46,18 @@ export async function onSelfCheckSubmit(
       return selfCheckCardFor(deps, id, l);
     },
   );
+}
+
+/** Cards of measures this answer withdrew (with their problems) are updated in place to say so. */
+async function refreshWithdrawn(deps: HandlerDeps, assignmentId: Types.ObjectId, version: number) {
+  const problems = await deps.models.Problem.find(
+    { assignmentId, withdrawn: true, responseVersion: version - 1 },
+    { _id: 1 },
+  ).lean();
+  if (!problems.length) return;
+  const measures = await deps.models.Measure.find(
+    { problemId: { $in: problems.map((p) => p._id) }, state: "withdrawn" },
+    { campaignKey: 1, rev: 1 },
+  ).lean();
+  for (const m of measures) await refreshMeasureCards(deps, m, { operatorKey: "" });
 }

@@ -116,7 +116,7 @@ export async function campaignStatus(s: CliServices, key: string, out: Out): Pro
       { campaignKey: key, withdrawn: false },
       { state: 1, unitKey: 1, sectionKey: 1, dueDate: 1 },
     ).lean(),
-    s.models.Measure.find({ campaignKey: key }, { state: 1, dueDate: 1 }).lean(),
+    s.models.Measure.find({ campaignKey: key, state: { $ne: "withdrawn" } }, { state: 1, dueDate: 1 }).lean(),
     s.models.Person.find({ campaignKey: key }).lean(),
     s.models.Unit.find({ campaignKey: key }).sort({ order: 1 }).lean(),
   ]);

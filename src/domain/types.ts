@@ -8,7 +8,10 @@ export type Role = "admin" | "leader" | "head" | "member";
 export type Locale = "zh" | "en";
 
 export type AssignmentState = "pending" | "submitted";
-export type MeasureState = "open" | "in_progress" | "closure_requested" | "closed";
+/** `withdrawn`: its problem was taken back by a resubmitted answer (never counted as open). */
+export type MeasureState = "open" | "in_progress" | "closure_requested" | "closed" | "withdrawn";
+/** States in which a measure is no longer open work: filter with `state: { $nin: MEASURE_DONE }`. */
+export const MEASURE_DONE: MeasureState[] = ["closed", "withdrawn"];
 export type Conclusion = "compliant" | "basically_compliant" | "problems";
 
 /** A checklist as loaded from a template or a campaign file. */

@@ -160,6 +160,9 @@ const problemSchema = new Schema(
     text: { type: String, required: true },
     reportedByKey: { type: String, required: true },
     resolved: { type: Boolean, default: false },
+    /** Set when a resubmitted answer no longer lists it: kept for the record, never counted. */
+    withdrawn: { type: Boolean, default: false },
+    withdrawnAt: { type: Date },
   },
   opts,
 );
@@ -182,7 +185,7 @@ const measureSchema = new Schema(
     originalDueDate: { type: String, required: true },
     state: {
       type: String,
-      enum: ["open", "in_progress", "closure_requested", "closed"],
+      enum: ["open", "in_progress", "closure_requested", "closed", "withdrawn"],
       default: "open",
       required: true,
     },
@@ -200,6 +203,11 @@ const measureSchema = new Schema(
     createdByKey: { type: String, required: true },
     /** Idempotency key of the proposal that created it (a double click creates one measure). */
     proposalKey: { type: String, required: true },
+    /**
+     * The last transition and the records it implies (audit entries, a progress note), written in the
+     * same atomic update as the state: a retry after a failure re-derives and completes them.
+     */
+    lastOp: { type: Schema.Types.Mixed },
   },
   opts,
 );
@@ -217,10 +225,15 @@ const progressSchema = new Schema(
     percent: { type: Number },
     evidence: { type: String },
     byKey: { type: String, required: true },
+    /** Natural key `${measureId}:${fromRev}`: a retried transition writes its note once. */
+    key: { type: String },
+    /** When it happened on the service clock (the same clock as audit entries' `at`). */
+    at: { type: Date },
   },
   opts,
 );
 progressSchema.index({ measureId: 1, createdAt: 1 });
+progressSchema.index({ key: 1 }, { unique: true, partialFilterExpression: { key: { $type: "string" } } });
 
 const auditSchema = new Schema(
   {
@@ -234,10 +247,13 @@ const auditSchema = new Schema(
     byOpenId: { type: String },
     reason: { type: String },
     at: { type: Date, required: true },
+    /** Natural key of the step that wrote it: a retried write records its step once. */
+    key: { type: String },
   },
   { versionKey: false },
 );
 auditSchema.index({ campaignKey: 1, entity: 1, entityId: 1, at: 1 });
+auditSchema.index({ key: 1 }, { unique: true, partialFilterExpression: { key: { $type: "string" } } });
 
 const sentCardSchema = new Schema(
   {

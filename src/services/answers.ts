@@ -5,7 +5,7 @@ import type { Card } from "../../cards/kit";
 import { card, escLine, md, note } from "../../cards/kit";
 import { summaryCard } from "../../cards/summary-card";
 import type { MeasureListView } from "../../cards/view-types";
-import type { Locale } from "../domain/types";
+import { MEASURE_DONE, type Locale } from "../domain/types";
 import type { ParsedIntent } from "../intent/index";
 import { addDays, daysBetween, todayIn } from "../time";
 import { measureCardFor } from "./cards";
@@ -138,7 +138,7 @@ export async function answerOverdue(d: ServiceDeps, a: Asker, q: ParsedIntent): 
     d,
     a,
     s,
-    { state: { $ne: "closed" }, dueDate: { $lt: today } },
+    { state: { $nin: MEASURE_DONE }, dueDate: { $lt: today } },
     { dueDate: 1, seq: 1 },
   );
   const card = measureListCard({
@@ -158,7 +158,7 @@ export async function answerOverdue(d: ServiceDeps, a: Asker, q: ParsedIntent): 
     const unitOverdue = await d.models.Measure.countDocuments({
       campaignKey: a.campaign.key,
       unitKey: a.person.unitKey,
-      state: { $ne: "closed" },
+      state: { $nin: MEASURE_DONE },
       dueDate: { $lt: today },
     });
     card.body.elements.push(
@@ -181,7 +181,7 @@ export async function answerDueSoon(d: ServiceDeps, a: Asker, q: ParsedIntent): 
     d,
     a,
     s,
-    { state: { $ne: "closed" }, dueDate: { $gte: today, $lte: until } },
+    { state: { $nin: MEASURE_DONE }, dueDate: { $gte: today, $lte: until } },
     { dueDate: 1, seq: 1 },
   );
   const title =
@@ -210,7 +210,7 @@ export async function answerMyTodos(d: ServiceDeps, a: Asker): Promise<Answer> {
       { itemKey: 1, dueDate: 1 },
     ).lean(),
     d.models.Measure.find(
-      { campaignKey: c.key, ownerKey: p.key, state: { $ne: "closed" } },
+      { campaignKey: c.key, ownerKey: p.key, state: { $nin: MEASURE_DONE } },
       { seq: 1, content: 1, dueDate: 1, state: 1 },
     ).lean(),
   ]);
@@ -334,7 +334,7 @@ export async function answerItemStatus(d: ServiceDeps, a: Asker, q: ParsedIntent
     { assignmentId: 1, version: 1, conclusion: 1 },
   ).lean();
   const problems = await d.models.Problem.find(
-    { assignmentId: { $in: list.map((x) => x._id) } },
+    { assignmentId: { $in: list.map((x) => x._id) }, withdrawn: { $ne: true } },
     { assignmentId: 1, responseVersion: 1 },
   ).lean();
   const section = c.sections.find((x) => x.key === item.sectionKey);
@@ -410,7 +410,10 @@ export async function answerProblems(d: ServiceDeps, a: Asker, q: ParsedIntent):
   const n = await names(d, c);
   if (a.group) {
     // Problem texts are part of the answers: a group gets counts by unit.
-    const all = await d.models.Problem.find({ campaignKey: c.key }, { unitKey: 1, resolved: 1 }).lean();
+    const all = await d.models.Problem.find(
+      { campaignKey: c.key, withdrawn: { $ne: true } },
+      { unitKey: 1, resolved: 1 },
+    ).lean();
     const lines = [...new Set(all.map((p) => p.unitKey))].map((u) => {
       const list = all.filter((p) => p.unitKey === u);
       return a.locale === "en"
@@ -430,6 +433,7 @@ export async function answerProblems(d: ServiceDeps, a: Asker, q: ParsedIntent):
   }
   const filter = {
     campaignKey: c.key,
+    withdrawn: { $ne: true },
     ...unitFilter(s),
     ...(s.selfOnly ? { reportedByKey: s.selfOnly } : {}),
   };
@@ -438,7 +442,7 @@ export async function answerProblems(d: ServiceDeps, a: Asker, q: ParsedIntent):
       .sort({ seq: 1 })
       .limit(1000)
       .lean(),
-    d.models.Measure.find({ campaignKey: c.key }, { problemId: 1 }).lean(),
+    d.models.Measure.find({ campaignKey: c.key, state: { $ne: "withdrawn" } }, { problemId: 1 }).lean(),
   ]);
   const count = new Map<string, number>();
   for (const m of measures) count.set(String(m.problemId), (count.get(String(m.problemId)) ?? 0) + 1);

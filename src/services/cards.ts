@@ -3,7 +3,7 @@ import type { Card } from "../../cards/kit";
 import { measureCard, type MeasureViewer } from "../../cards/measure-card";
 import { selfCheckCard } from "../../cards/self-check-card";
 import type { DigestLine, ResponseView } from "../../cards/view-types";
-import type { Locale } from "../domain/types";
+import { MEASURE_DONE, type Locale } from "../domain/types";
 import { loadCampaign, today, type Person, type ServiceDeps } from "./context";
 import { loadMeasure } from "./measures";
 import { loadAssignment, type Assignment } from "./self-check";
@@ -15,6 +15,11 @@ export function localeOf(p: Pick<Person, "locale"> | null | undefined): Locale {
   return p?.locale === "en" ? "en" : "zh";
 }
 
+/** The first `n` characters (code points: a character outside the BMP is never cut in half). */
+function clipChars(s: string, n: number): string {
+  return Array.from(s).slice(0, n).join("");
+}
+
 /** The form as typed, to re-show it after a validation error (nothing of it was stored). */
 export function draftFromForm(form: Record<string, unknown> | undefined, byName: string): ResponseView {
   const s = (v: unknown) => (typeof v === "string" ? v : "");
@@ -22,13 +27,13 @@ export function draftFromForm(form: Record<string, unknown> | undefined, byName:
   return {
     version: 0,
     conclusion: c === "compliant" || c === "basically_compliant" || c === "problems" ? c : "compliant",
-    narrative: s(form?.narrative).slice(0, 1000),
-    evidence: s(form?.evidence).slice(0, 500) || undefined,
+    narrative: clipChars(s(form?.narrative), 1000),
+    evidence: clipChars(s(form?.evidence), 500) || undefined,
     problems: s(form?.problems)
       .split(/\r?\n/)
       .filter((l) => l.trim())
       .slice(0, 20)
-      .map((text, i) => ({ id: `draft${i}`, seq: 0, text: text.slice(0, 300), measures: [] })),
+      .map((text, i) => ({ id: `draft${i}`, seq: 0, text: clipChars(text, 300), measures: [] })),
     byName,
     at: "",
   };
@@ -82,7 +87,11 @@ export async function digestLinesFor(
       state: "pending",
       withdrawn: false,
     }).lean(),
-    d.models.Measure.find({ campaignKey, ownerKey: personKey, state: { $ne: "closed" } }).lean(),
+    d.models.Measure.find({
+      campaignKey,
+      ownerKey: personKey,
+      state: { $nin: MEASURE_DONE },
+    }).lean(),
   ]);
   const title = (k: string) => c.items.find((i) => i.key === k)?.title ?? k;
   return [

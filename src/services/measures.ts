@@ -1,26 +1,33 @@
 import crypto from "node:crypto";
+import type { Types } from "mongoose";
 import type { MeasureState } from "../domain/types";
 import { AppError, FormProblems, forbidden, invalid, isDuplicateKey, notFound, stale } from "../errors";
 import { parsePickerDate } from "../time";
 import {
   audit,
+  charCount,
+  claimSeq,
   isAdmin,
   loadCampaign,
-  nextSeq,
   operatorIn,
   today,
   toObjectId,
   type Person,
   type ServiceDeps,
 } from "./context";
+import type { Campaign } from "./context";
 import { LIMITS, loadAssignment } from "./self-check";
 import type { Measure } from "./views";
 
 /**
  * Measures and their states (DESIGN.md §2):
  *   open → in_progress → closure_requested → closed; a reviewer may send back to in_progress;
- *   an owner may request an extension that a reviewer grants (new due date) or refuses.
- * Every transition is one conditional update on the expected state and `rev`, then an audit entry.
+ *   an owner may request an extension that a reviewer grants (new due date) or refuses;
+ *   a measure whose problem a resubmitted answer no longer lists is `withdrawn`.
+ * Every transition is one conditional update on the expected state and `rev` that also records what
+ * the transition implies (`lastOp`: its audit entries, a progress note); those records are then written
+ * under natural keys. A retry of the same action after a failure at any step (the card still carries
+ * the old rev) finds its own `lastOp` and completes the records instead of answering "stale".
  */
 
 function str(v: unknown): string {
@@ -58,11 +65,15 @@ export interface ProposeInput {
   form: Record<string, unknown> | undefined;
 }
 
-/** Propose a measure for a problem on an answered assignment. A double click creates one measure. */
+/**
+ * Propose a measure for a problem on an answered assignment. A double click, a concurrent duplicate or a
+ * retry after a failure creates one measure, numbered once (the number is claimed by the proposal key),
+ * and completes its audit entry. `created` is true for the call that created or completed it.
+ */
 export async function proposeMeasure(
   d: ServiceDeps,
   input: ProposeInput,
-): Promise<{ measure: Measure; created: boolean; owner: Person; reviewerKey?: string }> {
+): Promise<{ measure: Measure; created: boolean; owner: Person; operatorKey: string; reviewerKey?: string }> {
   const a = await loadAssignment(d, input.assignmentId);
   const c = await loadCampaign(d, a.campaignKey, { mustBeOpen: true });
   const op = await operatorIn(d, a.campaignKey, input.operatorOpenId);
@@ -71,7 +82,11 @@ export async function proposeMeasure(
     op.key === a.assigneeKey || isAdmin(op) || unit?.headKey === op.key || unit?.leaderKey === op.key;
   if (!mayPropose) throw forbidden();
   const f = input.form ?? {};
-  const problems = await d.models.Problem.find({ assignmentId: a._id, responseVersion: a.responseVersion })
+  const problems = await d.models.Problem.find({
+    assignmentId: a._id,
+    responseVersion: a.responseVersion,
+    withdrawn: { $ne: true },
+  })
     .sort({ index: 1 })
     .lean();
   if (!problems.length)
@@ -83,7 +98,7 @@ export async function proposeMeasure(
   const fp = new FormProblems();
   if (!problem) fp.add("请选择问题", "choose the problem");
   if (!content) fp.add("请填写整改措施", "write the measure");
-  if (content.length > LIMITS.evidence)
+  if (charCount(content) > LIMITS.evidence)
     fp.add(`措施不超过 ${LIMITS.evidence} 字`, `measure at most ${LIMITS.evidence} characters`);
   if (!due) fp.add("请选择完成时限", "choose a due date");
   else if (due < today(d, c)) fp.add("完成时限不能早于今天", "the due date is in the past");
@@ -105,46 +120,59 @@ export async function proposeMeasure(
     .update([problemId, content, owner.key, due].join("\u0000"))
     .digest("hex")
     .slice(0, 32);
-  const existing = await d.models.Measure.findOne({ campaignKey: a.campaignKey, proposalKey }).lean();
-  if (existing)
-    return {
-      measure: existing as Measure,
-      created: false,
-      owner,
-      reviewerKey: existing.reviewerKey ?? undefined,
-    };
-  const reviewerKey = await reviewerFor(d, a.campaignKey, problem.unitKey, c.reviewer, owner.key);
-  try {
-    const m = await d.models.Measure.create({
-      campaignKey: a.campaignKey,
-      seq: await nextSeq(d, `${a.campaignKey}:measure`),
-      problemId: problem._id,
-      itemKey: problem.itemKey,
-      unitKey: problem.unitKey,
-      content,
-      ownerKey: owner.key,
-      reviewerKey,
-      dueDate: due,
-      originalDueDate: due,
-      createdByKey: op.key,
-      proposalKey,
-    });
-    await audit(d, {
-      campaignKey: a.campaignKey,
-      entity: "measure",
-      entityId: String(m._id),
-      action: "create",
-      to: "open",
-      by: op,
-    });
-    await d.models.Problem.updateOne({ _id: problem._id }, { $set: { resolved: false } });
-    return { measure: m.toObject() as Measure, created: true, owner, reviewerKey };
-  } catch (e) {
-    if (!isDuplicateKey(e)) throw e;
-    const again = await d.models.Measure.findOne({ campaignKey: a.campaignKey, proposalKey }).lean();
-    if (!again) throw e;
-    return { measure: again as Measure, created: false, owner, reviewerKey: again.reviewerKey ?? undefined };
+  let measure = (await d.models.Measure.findOne({
+    campaignKey: a.campaignKey,
+    proposalKey,
+  }).lean()) as Measure | null;
+  let created = false;
+  if (!measure) {
+    // Numbered only now that the proposal is known to be new; a duplicate gets the same claimed number.
+    const seq = await claimSeq(d, `${a.campaignKey}:measure`, proposalKey);
+    const reviewerKey = await reviewerFor(d, a.campaignKey, problem.unitKey, c.reviewer, owner.key);
+    try {
+      const m = await d.models.Measure.create({
+        campaignKey: a.campaignKey,
+        seq,
+        problemId: problem._id,
+        itemKey: problem.itemKey,
+        unitKey: problem.unitKey,
+        content,
+        ownerKey: owner.key,
+        reviewerKey,
+        dueDate: due,
+        originalDueDate: due,
+        createdByKey: op.key,
+        proposalKey,
+      });
+      measure = m.toObject() as Measure;
+      created = true;
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+      measure = (await d.models.Measure.findOne({
+        campaignKey: a.campaignKey,
+        proposalKey,
+      }).lean()) as Measure | null;
+      if (!measure) throw e;
+    }
   }
+  // The problem has open work again; then the audit entry, which marks the proposal complete.
+  await d.models.Problem.updateOne({ _id: measure.problemId }, { $set: { resolved: false } });
+  const audited = await audit(d, {
+    campaignKey: a.campaignKey,
+    entity: "measure",
+    entityId: String(measure._id),
+    action: "create",
+    to: "open",
+    by: op,
+    key: `measure:${String(measure._id)}:create`,
+  });
+  return {
+    measure,
+    created: created || audited,
+    owner,
+    operatorKey: op.key,
+    reviewerKey: measure.reviewerKey ?? undefined,
+  };
 }
 
 interface Transition {
@@ -153,7 +181,54 @@ interface Transition {
   operatorOpenId: string;
 }
 
-async function prepare(d: ServiceDeps, t: Transition, who: "owner" | "reviewer") {
+/** What a transition implies beside the state: written under natural keys after the update. */
+interface Pending {
+  audits: { action: string; from?: string; to?: string; reason?: string }[];
+  progress?: { note: string; percent?: number; evidence?: string };
+  /** Re-derive the problem's `resolved` from its measures. */
+  resolveProblem?: boolean;
+}
+interface LastOp {
+  /** Hash of the action and its input: the same press again, not a different one on an old card. */
+  key: string;
+  fromRev: number;
+  byKey: string;
+  at: Date;
+  pending: Pending;
+}
+
+interface Plan {
+  from: MeasureState[];
+  set: Record<string, unknown>;
+  unset?: Record<string, "">;
+  filter?: Record<string, unknown>;
+  pending: Pending;
+}
+
+function opKey(action: string, input: unknown): string {
+  return crypto
+    .createHash("sha256")
+    .update(JSON.stringify([action, input ?? null]))
+    .digest("hex")
+    .slice(0, 24);
+}
+
+function wrongState(zh: string, en: string): AppError {
+  return new AppError("conflict", zh, en);
+}
+
+/**
+ * One measure transition: authorise, then either plan and apply it (one conditional update carrying
+ * `lastOp`) or, for a retry of the transition that already moved the measure on, complete what it implies.
+ */
+async function transition(
+  d: ServiceDeps,
+  t: Transition,
+  who: "owner" | "reviewer",
+  action: string,
+  input: unknown,
+  plan: (m: Measure, c: Campaign, op: Person) => Plan | Promise<Plan>,
+): Promise<Measure> {
   const m = await loadMeasure(d, t.measureId);
   const c = await loadCampaign(d, m.campaignKey, { mustBeOpen: true });
   const op = await operatorIn(d, m.campaignKey, t.operatorOpenId);
@@ -166,207 +241,257 @@ async function prepare(d: ServiceDeps, t: Transition, who: "owner" | "reviewer")
       who === "owner" ? "只有措施责任人可以操作。" : "只有审核人可以操作。",
       who === "owner" ? "Only the measure's owner can do this." : "Only the reviewer can do this.",
     );
-  if (Number(t.rev) !== m.rev) throw stale();
-  return { m, c, op };
-}
-
-async function apply(
-  d: ServiceDeps,
-  m: Measure,
-  from: MeasureState[],
-  set: Record<string, unknown>,
-  extra: { unset?: Record<string, "">; filter?: Record<string, unknown> } = {},
-): Promise<Measure> {
-  const updated = await d.models.Measure.findOneAndUpdate(
-    { _id: m._id, rev: m.rev, state: { $in: from }, ...extra.filter },
-    { $set: set, ...(extra.unset ? { $unset: extra.unset } : {}), $inc: { rev: 1 } },
+  if (m.state === "withdrawn")
+    throw wrongState(
+      "该措施所针对的问题已在重新提交的自查中撤回，措施已撤回。",
+      "The problem was withdrawn in a resubmitted answer; so was this measure.",
+    );
+  const key = opKey(action, input);
+  const rev = Number(t.rev);
+  const repeatOf = (x: Measure): LastOp | undefined => {
+    const last = x.lastOp as LastOp | undefined;
+    return last && last.key === key && last.fromRev === rev && last.byKey === op.key && x.rev === rev + 1
+      ? last
+      : undefined;
+  };
+  if (rev !== m.rev) {
+    const last = repeatOf(m);
+    if (!last) throw stale();
+    await settle(d, m, last, op);
+    return m;
+  }
+  const p = await plan(m, c, op);
+  const lastOp: LastOp = { key, fromRev: m.rev, byKey: op.key, at: d.now(), pending: p.pending };
+  const updated = (await d.models.Measure.findOneAndUpdate(
+    { _id: m._id, rev: m.rev, state: { $in: p.from }, ...p.filter },
+    { $set: { ...p.set, lastOp }, ...(p.unset ? { $unset: p.unset } : {}), $inc: { rev: 1 } },
     { returnDocument: "after" },
-  ).lean();
-  if (!updated) throw stale();
-  return updated as Measure;
+  ).lean()) as Measure | null;
+  if (!updated) {
+    // A concurrent press of the same thing got there first: complete it and answer the same.
+    const now = await loadMeasure(d, String(m._id));
+    const last = repeatOf(now);
+    if (!last) throw stale();
+    await settle(d, now, last, op);
+    return now;
+  }
+  await settle(d, updated, lastOp, op);
+  return updated;
 }
 
-function wrongState(zh: string, en: string): AppError {
-  return new AppError("conflict", zh, en);
+/** Write what a transition implies, each record under a natural key (a second run writes nothing). */
+async function settle(d: ServiceDeps, m: Measure, last: LastOp, op: Person): Promise<void> {
+  const id = String(m._id);
+  const at = new Date(last.at);
+  const pr = last.pending.progress;
+  if (pr) {
+    const key = `${id}:${last.fromRev}`;
+    await d.models.ProgressUpdate.updateOne(
+      { key },
+      {
+        $setOnInsert: {
+          key,
+          campaignKey: m.campaignKey,
+          measureId: m._id,
+          note: pr.note,
+          ...(pr.percent !== undefined && pr.percent !== null ? { percent: pr.percent } : {}),
+          ...(pr.evidence ? { evidence: pr.evidence } : {}),
+          byKey: last.byKey,
+          at,
+        },
+      },
+      { upsert: true },
+    );
+  }
+  for (const [i, a] of last.pending.audits.entries()) {
+    await audit(d, {
+      campaignKey: m.campaignKey,
+      entity: "measure",
+      entityId: id,
+      action: a.action,
+      from: a.from,
+      to: a.to,
+      reason: a.reason,
+      by: op,
+      at,
+      key: `measure:${id}:${last.fromRev}:${i}`,
+    });
+  }
+  if (last.pending.resolveProblem) await rederiveResolved(d, m.problemId);
+}
+
+/** A problem is resolved when it has measures and every one is closed (withdrawn ones do not count). */
+export async function rederiveResolved(d: ServiceDeps, problemId: Types.ObjectId): Promise<void> {
+  const measures = await d.models.Measure.find(
+    { problemId, state: { $ne: "withdrawn" } },
+    { state: 1 },
+  ).lean();
+  const resolved = measures.length > 0 && measures.every((x) => x.state === "closed");
+  await d.models.Problem.updateOne({ _id: problemId }, { $set: { resolved } });
+}
+
+/** Progress as typed: a plain decimal integer 0–100, optionally with a trailing %; undefined if empty. */
+export function parsePercent(raw: string): number | undefined | null {
+  if (raw === "") return undefined;
+  const m = /^(\d{1,3})\s*[%％]?$/.exec(raw);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return n <= 100 ? n : null;
 }
 
 export async function reportProgress(
   d: ServiceDeps,
   t: Transition & { form: Record<string, unknown> | undefined },
 ): Promise<Measure> {
-  const { m, op } = await prepare(d, t, "owner");
-  if (m.state !== "open" && m.state !== "in_progress")
-    throw wrongState("该措施当前不能填报进展。", "Progress cannot be reported in this state.");
   const f = t.form ?? {};
   const note = str(f.progress_note);
   const evidence = str(f.progress_evidence);
-  const pctRaw = str(f.progress_percent);
-  const percent = pctRaw === "" ? undefined : Number(pctRaw);
-  const fp = new FormProblems();
-  if (!note) fp.add("请填写进展情况", "write the progress note");
-  if (note.length > LIMITS.narrative)
-    fp.add(`进展不超过 ${LIMITS.narrative} 字`, `note at most ${LIMITS.narrative} characters`);
-  if (evidence.length > LIMITS.evidence)
-    fp.add(`佐证不超过 ${LIMITS.evidence} 字`, `evidence at most ${LIMITS.evidence} characters`);
-  if (percent !== undefined && (!Number.isInteger(percent) || percent < 0 || percent > 100))
-    fp.add("完成比例应为 0–100", "percent must be 0–100");
-  fp.throwIfAny();
-  const updated = await apply(d, m, ["open", "in_progress"], {
-    state: "in_progress",
-    ...(percent !== undefined ? { percent } : {}),
+  const percent = parsePercent(str(f.progress_percent));
+  return transition(d, t, "owner", "progress", { note, evidence, percent }, (m) => {
+    if (m.state !== "open" && m.state !== "in_progress")
+      throw wrongState("该措施当前不能填报进展。", "Progress cannot be reported in this state.");
+    const fp = new FormProblems();
+    if (!note) fp.add("请填写进展情况", "write the progress note");
+    if (charCount(note) > LIMITS.narrative)
+      fp.add(`进展不超过 ${LIMITS.narrative} 字`, `note at most ${LIMITS.narrative} characters`);
+    if (charCount(evidence) > LIMITS.evidence)
+      fp.add(`佐证不超过 ${LIMITS.evidence} 字`, `evidence at most ${LIMITS.evidence} characters`);
+    if (percent === null)
+      fp.add(
+        "完成比例应为 0–100 的整数（可带 %）",
+        "percent must be a whole number from 0 to 100 (a trailing % is fine)",
+      );
+    fp.throwIfAny();
+    const audits: Pending["audits"] = [];
+    if (m.state === "open") audits.push({ action: "start", from: "open", to: "in_progress" });
+    audits.push({ action: "progress", from: m.state, to: "in_progress" });
+    return {
+      from: ["open", "in_progress"],
+      set: { state: "in_progress", ...(typeof percent === "number" ? { percent } : {}) },
+      pending: {
+        audits,
+        progress: { note, percent: percent ?? undefined, evidence: evidence || undefined },
+      },
+    };
   });
-  await d.models.ProgressUpdate.create({
-    campaignKey: m.campaignKey,
-    measureId: m._id,
-    note,
-    percent,
-    evidence: evidence || undefined,
-    byKey: op.key,
-  });
-  await audit(d, {
-    campaignKey: m.campaignKey,
-    entity: "measure",
-    entityId: String(m._id),
-    action: "progress",
-    from: m.state,
-    to: "in_progress",
-    by: op,
-  });
-  if (m.state === "open")
-    await audit(d, {
-      campaignKey: m.campaignKey,
-      entity: "measure",
-      entityId: String(m._id),
-      action: "start",
-      from: "open",
-      to: "in_progress",
-      by: op,
-    });
-  return updated;
 }
 
 export async function requestExtension(
   d: ServiceDeps,
   t: Transition & { form: Record<string, unknown> | undefined },
 ): Promise<Measure> {
-  const { m, c, op } = await prepare(d, t, "owner");
-  if (m.state === "closed" || m.state === "closure_requested")
-    throw wrongState("该措施当前不能申请延期。", "An extension cannot be requested in this state.");
-  if (m.extension?.status === "requested")
-    throw wrongState("已有延期申请待审批。", "An extension request is already pending.");
   const f = t.form ?? {};
   const due = parsePickerDate(f.ext_due);
   const reason = str(f.ext_reason);
-  const fp = new FormProblems();
-  if (!due) fp.add("请选择新的完成时限", "choose the new due date");
-  else if (due <= m.dueDate)
-    fp.add("新的时限应晚于当前时限", "the new date must be after the current due date");
-  else if (due < today(d, c)) fp.add("新的时限不能早于今天", "the new date is in the past");
-  if (!reason) fp.add("请填写延期理由", "give a reason");
-  if (reason.length > LIMITS.reason)
-    fp.add(`理由不超过 ${LIMITS.reason} 字`, `reason at most ${LIMITS.reason} characters`);
-  fp.throwIfAny();
-  if (!due) throw invalid("请选择新的完成时限", "choose the new due date");
-  const updated = await apply(d, m, ["open", "in_progress"], {
-    extension: { requestedDue: due, reason, requestedAt: d.now(), status: "requested" },
+  return transition(d, t, "owner", "request_extension", { due, reason }, (m, c) => {
+    if (m.state !== "open" && m.state !== "in_progress")
+      throw wrongState("该措施当前不能申请延期。", "An extension cannot be requested in this state.");
+    if (m.extension?.status === "requested")
+      throw wrongState("已有延期申请待审批。", "An extension request is already pending.");
+    const fp = new FormProblems();
+    if (!due) fp.add("请选择新的完成时限", "choose the new due date");
+    else if (due <= m.dueDate)
+      fp.add("新的时限应晚于当前时限", "the new date must be after the current due date");
+    else if (due < today(d, c)) fp.add("新的时限不能早于今天", "the new date is in the past");
+    else if (c.endDate && due > c.endDate) fp.add(...pastEnd(c.endDate));
+    if (!reason) fp.add("请填写延期理由", "give a reason");
+    if (charCount(reason) > LIMITS.reason)
+      fp.add(`理由不超过 ${LIMITS.reason} 字`, `reason at most ${LIMITS.reason} characters`);
+    fp.throwIfAny();
+    if (!due) throw invalid("请选择新的完成时限", "choose the new due date");
+    return {
+      from: ["open", "in_progress"],
+      set: { extension: { requestedDue: due, reason, requestedAt: d.now(), status: "requested" } },
+      pending: { audits: [{ action: "request_extension", from: m.dueDate, to: due, reason }] },
+    };
   });
-  await audit(d, {
-    campaignKey: m.campaignKey,
-    entity: "measure",
-    entityId: String(m._id),
-    action: "request_extension",
-    from: m.dueDate,
-    to: due,
-    by: op,
-    reason,
-  });
-  return updated;
 }
 
+function pastEnd(endDate: string): [string, string] {
+  return [`新的时限不能晚于活动结束日 ${endDate}`, `the new date is after the campaign ends (${endDate})`];
+}
+
+/**
+ * Closure is asked for finished work: the reported progress must be 100 % and some progress report
+ * must carry evidence (佐证材料), so the reviewer has something to check.
+ */
 export async function requestClosure(d: ServiceDeps, t: Transition): Promise<Measure> {
-  const { m, op } = await prepare(d, t, "owner");
-  if (m.state !== "open" && m.state !== "in_progress")
-    throw wrongState("该措施当前不能申请销号。", "Closure cannot be requested in this state.");
-  if (!m.reviewerKey)
-    throw wrongState("该措施没有审核人，请联系管理员。", "This measure has no reviewer; contact an admin.");
-  const updated = await apply(d, m, ["open", "in_progress"], { state: "closure_requested" });
-  await audit(d, {
-    campaignKey: m.campaignKey,
-    entity: "measure",
-    entityId: String(m._id),
-    action: "request_closure",
-    from: m.state,
-    to: "closure_requested",
-    by: op,
+  return transition(d, t, "owner", "request_closure", null, async (m) => {
+    if (m.state !== "open" && m.state !== "in_progress")
+      throw wrongState("该措施当前不能申请销号。", "Closure cannot be requested in this state.");
+    if (!m.reviewerKey)
+      throw wrongState("该措施没有审核人，请联系管理员。", "This measure has no reviewer; contact an admin.");
+    const withEvidence = await d.models.ProgressUpdate.exists({
+      measureId: m._id,
+      evidence: { $type: "string", $ne: "" },
+    });
+    if (m.percent !== 100 || !withEvidence)
+      throw invalid(
+        "申请销号前，请先填报进展：完成进度 100%，并附佐证材料。",
+        "Before asking for closure, report progress at 100% with evidence.",
+      );
+    return {
+      from: ["open", "in_progress"],
+      set: { state: "closure_requested" },
+      pending: { audits: [{ action: "request_closure", from: m.state, to: "closure_requested" }] },
+    };
   });
-  return updated;
 }
 
 export async function acceptClosure(d: ServiceDeps, t: Transition): Promise<Measure> {
-  const { m, op } = await prepare(d, t, "reviewer");
-  if (m.state !== "closure_requested") throw wrongState("该措施未申请销号。", "Closure was not requested.");
-  const updated = await apply(d, m, ["closure_requested"], {
-    state: "closed",
-    closedAt: d.now(),
-    closedByKey: op.key,
-    percent: 100,
+  return transition(d, t, "reviewer", "close", null, (m, _c, op) => {
+    if (m.state !== "closure_requested") throw wrongState("该措施未申请销号。", "Closure was not requested.");
+    return {
+      from: ["closure_requested"],
+      set: { state: "closed", closedAt: d.now(), closedByKey: op.key, percent: 100 },
+      pending: {
+        audits: [{ action: "close", from: "closure_requested", to: "closed" }],
+        resolveProblem: true,
+      },
+    };
   });
-  await audit(d, {
-    campaignKey: m.campaignKey,
-    entity: "measure",
-    entityId: String(m._id),
-    action: "close",
-    from: "closure_requested",
-    to: "closed",
-    by: op,
-  });
-  // A problem is resolved when all its measures are closed.
-  const open = await d.models.Measure.countDocuments({ problemId: m.problemId, state: { $ne: "closed" } });
-  if (open === 0) await d.models.Problem.updateOne({ _id: m.problemId }, { $set: { resolved: true } });
-  return updated;
 }
 
 export async function sendBack(
   d: ServiceDeps,
   t: Transition & { form: Record<string, unknown> | undefined },
 ): Promise<Measure> {
-  const { m, op } = await prepare(d, t, "reviewer");
-  if (m.state !== "closure_requested") throw wrongState("该措施未申请销号。", "Closure was not requested.");
   const reason = str(t.form?.sendback_reason);
-  if (!reason) throw invalid("请填写退回原因", "give a reason");
-  if (reason.length > LIMITS.reason)
-    throw invalid(`原因不超过 ${LIMITS.reason} 字`, `reason at most ${LIMITS.reason} characters`);
-  const updated = await apply(d, m, ["closure_requested"], { state: "in_progress", sendBackReason: reason });
-  await audit(d, {
-    campaignKey: m.campaignKey,
-    entity: "measure",
-    entityId: String(m._id),
-    action: "send_back",
-    from: "closure_requested",
-    to: "in_progress",
-    by: op,
-    reason,
+  return transition(d, t, "reviewer", "send_back", { reason }, (m) => {
+    if (m.state !== "closure_requested") throw wrongState("该措施未申请销号。", "Closure was not requested.");
+    if (!reason) throw invalid("请填写退回原因", "give a reason");
+    if (charCount(reason) > LIMITS.reason)
+      throw invalid(`原因不超过 ${LIMITS.reason} 字`, `reason at most ${LIMITS.reason} characters`);
+    return {
+      from: ["closure_requested"],
+      set: { state: "in_progress", sendBackReason: reason },
+      pending: {
+        audits: [{ action: "send_back", from: "closure_requested", to: "in_progress", reason }],
+      },
+    };
   });
-  return updated;
 }
 
 export async function decideExtension(d: ServiceDeps, t: Transition & { grant: boolean }): Promise<Measure> {
-  const { m, op } = await prepare(d, t, "reviewer");
-  if (m.extension?.status !== "requested" || !m.extension.requestedDue)
-    throw wrongState("没有待审批的延期申请。", "No extension request is pending.");
-  const set: Record<string, unknown> = { "extension.status": t.grant ? "granted" : "refused" };
-  if (t.grant) set.dueDate = m.extension.requestedDue;
-  const updated = await apply(d, m, ["open", "in_progress"], set, {
-    filter: { "extension.status": "requested" },
+  const action = t.grant ? "grant_extension" : "refuse_extension";
+  return transition(d, t, "reviewer", action, null, (m, c) => {
+    const requested = m.extension?.status === "requested" ? m.extension.requestedDue : undefined;
+    if (!requested) throw wrongState("没有待审批的延期申请。", "No extension request is pending.");
+    // The campaign's end may have moved (re-import) since the request: a grant never passes it.
+    if (t.grant && c.endDate && requested > c.endDate)
+      throw invalid(
+        `申请的时限 ${requested} 晚于活动结束日 ${c.endDate}，不能同意；请不同意后由责任人重新申请。`,
+        `The requested date ${requested} is after the campaign ends (${c.endDate}); refuse it and let the owner ask again.`,
+      );
+    const set: Record<string, unknown> = { "extension.status": t.grant ? "granted" : "refused" };
+    if (t.grant) set.dueDate = requested;
+    return {
+      from: ["open", "in_progress"],
+      set,
+      filter: { "extension.status": "requested" },
+      pending: {
+        audits: [{ action, from: m.dueDate, to: t.grant ? requested : m.dueDate }],
+      },
+    };
   });
-  await audit(d, {
-    campaignKey: m.campaignKey,
-    entity: "measure",
-    entityId: String(m._id),
-    action: t.grant ? "grant_extension" : "refuse_extension",
-    from: m.dueDate,
-    to: t.grant ? m.extension.requestedDue : m.dueDate,
-    by: op,
-  });
-  return updated;
 }

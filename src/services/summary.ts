@@ -1,4 +1,5 @@
 import type { SummaryView } from "../../cards/view-types";
+import { MEASURE_DONE } from "../domain/types";
 import { daysBetween, formatDateTime, todayIn } from "../time";
 import { loadCampaign, type ServiceDeps } from "./context";
 
@@ -25,7 +26,7 @@ export async function computeSummary(
       .lean(),
     countAssignments(d, { campaignKey, withdrawn: false, ...unitFilter }, today),
     d.models.Measure.aggregate<{ _id: string; total: number; closed: number }>([
-      { $match: { campaignKey, ...unitFilter } },
+      { $match: { campaignKey, ...unitFilter, state: { $ne: "withdrawn" } } },
       {
         $group: {
           _id: "$unitKey",
@@ -35,7 +36,7 @@ export async function computeSummary(
       },
     ]),
     d.models.Measure.find(
-      { campaignKey, ...unitFilter, state: { $ne: "closed" }, dueDate: { $lt: today } },
+      { campaignKey, ...unitFilter, state: { $nin: MEASURE_DONE }, dueDate: { $lt: today } },
       { seq: 1, content: 1, ownerKey: 1, unitKey: 1, dueDate: 1, state: 1 },
     ).lean(),
     // A broadcast lists what was closed since the last one; a chat answer is "where things stand".

@@ -68,11 +68,18 @@ export async function responseView(
   if (!a.responseVersion) return undefined;
   const r = await d.models.Response.findOne({ assignmentId: a._id, version: a.responseVersion }).lean();
   if (!r) return undefined;
-  const problems = await d.models.Problem.find({ assignmentId: a._id, responseVersion: r.version })
+  const problems = await d.models.Problem.find({
+    assignmentId: a._id,
+    responseVersion: r.version,
+    withdrawn: { $ne: true },
+  })
     .sort({ index: 1 })
     .lean();
   const measures = problems.length
-    ? await d.models.Measure.find({ problemId: { $in: problems.map((p) => p._id) } })
+    ? await d.models.Measure.find({
+        problemId: { $in: problems.map((p) => p._id) },
+        state: { $ne: "withdrawn" },
+      })
         .sort({ seq: 1 })
         .lean()
     : [];
@@ -125,10 +132,13 @@ export async function measureView(
     { campaignKey: m.campaignKey, key: m.ownerKey },
     { openId: 1 },
   ).lean();
+  // Chronological, on the service clock; within one transition "开始整改" comes before its progress note.
+  const rank = (action?: string) => (action === "start" ? 0 : action === undefined ? 1 : 2);
   const history = [
     ...updates.map((u) => ({
-      t: u.createdAt.getTime(),
-      at: formatDateTime(u.createdAt, c.timezone),
+      t: (u.at ?? u.createdAt).getTime(),
+      r: rank(undefined),
+      at: formatDateTime(u.at ?? u.createdAt, c.timezone),
       byName: names.get(u.byKey) ?? u.byKey,
       text: `${locale === "en" ? "Progress" : "进展"}${u.percent !== undefined && u.percent !== null ? ` ${u.percent}%` : ""}：${u.note}${u.evidence ? `（${u.evidence}）` : ""}`,
     })),
@@ -136,12 +146,13 @@ export async function measureView(
       .filter((a) => a.action !== "progress")
       .map((a) => ({
         t: a.at.getTime(),
+        r: rank(a.action),
         at: formatDateTime(a.at, c.timezone),
         byName: (a.byKey && names.get(a.byKey)) || a.byKey || "",
         text: auditText(a.action, a.to ?? undefined, a.reason ?? undefined, locale),
       })),
   ]
-    .sort((x, y) => x.t - y.t)
+    .sort((x, y) => x.t - y.t || x.r - y.r)
     .map(({ at, byName, text }) => ({ at, byName, text }));
   const ext = m.extension?.status
     ? {
@@ -181,6 +192,7 @@ const AUDIT_TEXT: Record<string, [string, string]> = {
   grant_extension: ["同意延期", "extension granted"],
   refuse_extension: ["不同意延期", "extension refused"],
   start: ["开始整改", "work started"],
+  withdraw: ["措施撤回", "withdrawn"],
 };
 
 function auditText(

@@ -4,6 +4,7 @@ import { emulatorUsersFor } from "../../src/sandbox-users";
 import { importCampaign } from "../../src/services/campaign-import";
 import { startCampaign } from "../../src/services/campaign-start";
 import type { TestBot } from "./bot";
+import { button } from "./cards";
 import { waitFor } from "./services";
 
 /** The bot's clock in campaign tests: real time moved to a fixed day, so dates in files stay valid. */
@@ -50,4 +51,26 @@ export async function cardMessage(
   const s = await t.bot.models.SentCard.findOne(q).sort({ sentAt: -1, _id: -1 }).lean();
   if (!s) throw new Error(`no ${q.kind} card for ${q.personKey} (${q.refId ?? ""})`);
   return s.messageId;
+}
+
+/** A person's nth assignment (by key) in a campaign, with the message id of its newest card. */
+export async function selfCheckOf(t: TestBot, campaignKey: string, personKey: string, nth = 0) {
+  const a = (
+    await t.bot.models.Assignment.find({ campaignKey, assigneeKey: personKey }).sort({ key: 1 }).lean()
+  )[nth];
+  if (!a) throw new Error(`no assignment #${nth} of ${personKey}`);
+  const messageId = await cardMessage(t, { kind: "selfcheck", refId: String(a._id), personKey });
+  return { a, messageId, card: () => t.emu.message(messageId)!.card };
+}
+
+/** Press the button of `action` on a card the bot sent, as the person with this open_id. */
+export async function pressCard(
+  t: TestBot,
+  operator: string,
+  messageId: string,
+  action: string,
+  formValue?: Record<string, unknown>,
+) {
+  const b = button(t.emu.message(messageId)!.card, action);
+  return t.emu.clickCard({ operator, messageId, tag: "button", name: b.name, value: b.value, formValue });
 }

@@ -598,6 +598,25 @@ describe("measureCard", () => {
     expect(markdownText(closed)).not.toContain("<font color='red'>2026-12-01");
   });
 
+  it("a long history stays under the card limits and says how many of the oldest it leaves out", () => {
+    const c = measureCard({
+      m: measure({
+        history: Array.from({ length: 400 }, (_, i) => ({
+          at: "2026-12-01 09:00",
+          byName: "李四",
+          text: `进展${i + 1}：${"长".repeat(200)}`,
+        })),
+      }),
+      locale: "zh",
+      today: TODAY,
+      viewer: "owner",
+    });
+    expectValid(c);
+    const all = markdownText(c);
+    expect(all).toContain("进展400");
+    expect(all).toMatch(/最早的 \d+ 条未在卡片中列出/);
+  });
+
   it("shows labels, overdue in red, the original due date, send-back reason and history count", () => {
     const c = measureCard({
       m: measure({
@@ -628,7 +647,21 @@ describe("measureCard", () => {
     expect(text).toContain("共 8 条");
     expect(text).toContain("进展8");
     expect(text).toContain("进展4");
-    expect(text).not.toContain("进展3");
+    // Every entry is on the card, oldest first: the earlier three in a collapsed "查看全部" panel.
+    const panels = objects(c).filter((o) => o.tag === "collapsible_panel");
+    expect(panels).toHaveLength(1);
+    expect(panels[0].expanded).toBe(false);
+    const inPanel = objects(panels[0])
+      .filter((o) => o.tag === "markdown")
+      .map((o) => o.content as string)
+      .join("\n");
+    expect(inPanel).toContain("查看全部");
+    expect(inPanel.indexOf("进展1")).toBeGreaterThan(-1);
+    expect(inPanel.indexOf("进展1")).toBeLessThan(inPanel.indexOf("进展2"));
+    expect(inPanel.indexOf("进展2")).toBeLessThan(inPanel.indexOf("进展3"));
+    expect(inPanel).not.toContain("进展4");
+    expect(text.indexOf("进展3")).toBeLessThan(text.indexOf("进展4"));
+    expect(text.indexOf("进展4")).toBeLessThan(text.indexOf("进展8"));
     expect(text).toContain("进展已记录");
     expect(text).toContain("王五");
     const labels = (["open", "in_progress", "closure_requested", "closed"] as const).map((state) =>
@@ -638,6 +671,11 @@ describe("measureCard", () => {
     expect(labels[1]).toContain("整改中");
     expect(labels[2]).toContain("待销号");
     expect(labels[3]).toContain("已销号");
+    expect(
+      markdownText(
+        measureCard({ m: measure({ state: "withdrawn" }), locale: "zh", today: TODAY, viewer: "owner" }),
+      ),
+    ).toContain("已撤回");
   });
 
   it("English labels", () => {
