@@ -82,7 +82,12 @@ describe("ledger (整改台账)", () => {
     expect(rows.length).toBe(measures.length + 1);
     expect(res.summary).toBe(`整改台账：${rows.length} 行（整改措施 ${measures.length} 项，3 个工作表）`);
     expect(rows.map((r) => r["序号"])).toEqual(rows.map((_, i) => i + 1));
-    const words = { open: "未开始", in_progress: "整改中", closure_requested: "待审核", closed: "已销号" };
+    const words: Record<string, string> = {
+      open: "未开始",
+      in_progress: "整改中",
+      closure_requested: "待审核",
+      closed: "已销号",
+    };
     for (const x of measures) {
       const p = problems.find((q) => String(q._id) === String(x.problemId))!;
       const row = rows.find(
