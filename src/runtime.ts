@@ -16,7 +16,13 @@ import { startLongConnection, type LongConnection } from "./feishu/ws";
 import type { Logger } from "./logger";
 import { createRedis } from "./redis";
 import { createModels, ensureIndexes, type Models } from "./repositories/models";
-import { recordSent, recordUndeliverable } from "./repositories/sent-cards";
+import {
+  beginSend,
+  markFailed,
+  recordIntents,
+  recordSent,
+  recordUndeliverable,
+} from "./repositories/sent-cards";
 import { EventDedup } from "./server/event-dedup";
 import { processEvent } from "./server/process-event";
 
@@ -86,7 +92,12 @@ export async function startBot(
     });
 
   const bullPrefix = `${s.redisPrefix}:bull`;
-  const outbound = new OutboundQueue({ connection: redis, prefix: bullPrefix, logger });
+  const outbound = new OutboundQueue({
+    connection: redis,
+    prefix: bullPrefix,
+    logger,
+    record: (jobs) => recordIntents(models, jobs, now()),
+  });
   const eventsQueue = new EventsQueue(redis, bullPrefix, logger);
   const sweeps = new SweepQueue(redis, bullPrefix, logger);
   const calendar = s.calendar ?? new WorkCalendar({ logger });
@@ -103,8 +114,20 @@ export async function startBot(
   };
 
   const hooks: OutboundHooks = {
+    beforeSend: async (job) => {
+      const go = await beginSend(models, job, now());
+      if (!go)
+        logger.warn(
+          { op: job.op, uuid: "uuid" in job ? job.uuid : undefined },
+          "send refused by its intent record",
+        );
+      return go;
+    },
     onSent: (job, result) => recordSent(models, job, result, now()),
-    onFailed: (job, kind, message) => recordUndeliverable(models, job, kind, message, now()),
+    onFailed: async (job, kind, message) => {
+      await markFailed(models, job, `${kind}: ${message}`);
+      await recordUndeliverable(models, job, kind, message, now());
+    },
   };
   const workers: Worker[] = [];
   let outboundWorker: OutboundWorker | undefined;
