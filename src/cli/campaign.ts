@@ -95,7 +95,9 @@ export async function campaignStart(s: CliServices, key: string, logger: Logger,
     );
     out.print(
       `cards: ${r.alreadySent} sent (recorded), ${r.queuedBefore} queued earlier and not sent yet (queued again), ${r.enqueued} newly queued` +
-        (r.unknown ? `, ${r.unknown} unknown (interrupted over an hour ago; perhaps delivered, not resent)` : "") +
+        (r.unknown
+          ? `, ${r.unknown} unknown (interrupted over an hour ago; perhaps delivered, not resent)`
+          : "") +
         (r.failed ? `, ${r.failed} failed` : ""),
     );
     for (const p of r.skipped) out.error(`skipped: ${p.personKey} (${p.name}) has no Feishu open_id`);
@@ -178,7 +180,11 @@ export async function campaignReturn(
 }
 
 /** The outbound queue with its outbox: every send gets its intent record before it is queued. */
-function outboundFor(s: CliServices, redis: NonNullable<CliServices["redis"]>, logger: Logger): OutboundQueue {
+function outboundFor(
+  s: CliServices,
+  redis: NonNullable<CliServices["redis"]>,
+  logger: Logger,
+): OutboundQueue {
   const record = (jobs: Parameters<typeof recordIntents>[1]) => recordIntents(s.models, jobs, new Date());
   return new OutboundQueue({ connection: redis, prefix: `${s.redisPrefix}:bull`, logger, record });
 }
