@@ -62,7 +62,7 @@ export interface OutboundOptions {
    * Writes the intent records of sends and replies before they are queued (the outbox). Without it,
    * only the uuid guards against a second send.
    */
-  record?: (jobs: OutboundJob[]) => Promise<unknown>;
+  record?: (jobs: OutboundJob[], opts?: { delayMs?: number }) => Promise<unknown>;
 }
 
 export class OutboundQueue {
@@ -87,7 +87,7 @@ export class OutboundQueue {
   }
 
   async enqueue(job: OutboundJob, opts: { delayMs?: number; priority?: number } = {}): Promise<void> {
-    await this.o.record?.([job]);
+    await this.o.record?.([job], { delayMs: opts.delayMs });
     await this.queue.add(job.op, job, {
       jobId: this.jobId(job),
       delay: opts.delayMs,
@@ -96,11 +96,15 @@ export class OutboundQueue {
   }
 
   /** `recorded`: the caller wrote the intents already. */
-  async enqueueMany(jobs: OutboundJob[], opts: { recorded?: boolean } = {}): Promise<void> {
+  async enqueueMany(jobs: OutboundJob[], opts: { recorded?: boolean; delayMs?: number } = {}): Promise<void> {
     for (let i = 0; i < jobs.length; i += 500) {
-      if (!opts.recorded) await this.o.record?.(jobs.slice(i, i + 500));
+      if (!opts.recorded) await this.o.record?.(jobs.slice(i, i + 500), { delayMs: opts.delayMs });
       await this.queue.addBulk(
-        jobs.slice(i, i + 500).map((job) => ({ name: job.op, data: job, opts: { jobId: this.jobId(job) } })),
+        jobs.slice(i, i + 500).map((job) => ({
+          name: job.op,
+          data: job,
+          opts: { jobId: this.jobId(job), delay: opts.delayMs },
+        })),
       );
     }
   }

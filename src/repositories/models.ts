@@ -299,6 +299,8 @@ const outboxSchema = new Schema(
     /** The job itself, to queue it again; dropped once sent. */
     job: { type: Schema.Types.Mixed },
     queuedAt: { type: Date, required: true },
+    /** Held until then (quiet hours). */
+    notBefore: { type: Date },
     attemptAt: { type: Date },
     sentAt: { type: Date },
     messageId: { type: String },

@@ -24,7 +24,12 @@ function onlyDuplicates(err: unknown): boolean {
  * sent is known from a record that exists before the send). An intent that exists already is kept as it
  * is, whatever its state. Returns how many intents were new.
  */
-export async function recordIntents(m: Models, jobs: OutboundJob[], at: Date): Promise<number> {
+export async function recordIntents(
+  m: Models,
+  jobs: OutboundJob[],
+  at: Date,
+  opts: { delayMs?: number } = {},
+): Promise<number> {
   const docs = jobs.filter(isMessage).map((job) => ({
     uuid: job.uuid,
     op: job.op,
@@ -35,6 +40,7 @@ export async function recordIntents(m: Models, jobs: OutboundJob[], at: Date): P
     state: "queued",
     job,
     queuedAt: at,
+    notBefore: opts.delayMs ? new Date(at.getTime() + opts.delayMs) : undefined,
   }));
   if (!docs.length) return 0;
   try {
@@ -92,26 +98,33 @@ export async function markFailed(m: Models, job: OutboundJob, reason: string): P
  */
 export async function requeueUnsent(
   m: Models,
-  outbound: { enqueueMany(jobs: OutboundJob[], opts?: { recorded?: boolean }): Promise<void> },
-  filter: { campaignKey?: string } = {},
+  outbound: {
+    enqueueMany(jobs: OutboundJob[], opts?: { recorded?: boolean; delayMs?: number }): Promise<void>;
+  },
+  now: Date,
 ): Promise<number> {
   let n = 0;
   let batch: OutboundJob[] = [];
-  const cursor = m.Outbox.find({ ...filter, state: { $in: ["queued", "sending"] } }, { job: 1 })
+  const flush = async () => {
+    await outbound.enqueueMany(batch, { recorded: true });
+    n += batch.length;
+    batch = [];
+  };
+  const cursor = m.Outbox.find({ state: { $in: ["queued", "sending"] } }, { job: 1, notBefore: 1 })
     .sort({ queuedAt: 1, _id: 1 })
     .lean()
     .cursor();
   for await (const doc of cursor) {
     if (!doc.job) continue;
-    batch.push(doc.job as OutboundJob);
-    if (batch.length >= 500) {
-      await outbound.enqueueMany(batch, { recorded: true });
-      n += batch.length;
-      batch = [];
-    }
+    // A send held for quiet hours keeps its time.
+    const delayMs = doc.notBefore ? doc.notBefore.getTime() - now.getTime() : 0;
+    if (delayMs > 0) {
+      await outbound.enqueueMany([doc.job as OutboundJob], { recorded: true, delayMs });
+      n++;
+    } else if (batch.push(doc.job as OutboundJob) >= 500) await flush();
   }
-  if (batch.length) await outbound.enqueueMany(batch, { recorded: true });
-  return n + batch.length;
+  if (batch.length) await flush();
+  return n;
 }
 
 /** Map a Feishu message_id to what it shows, so later callbacks and patches find their record. */
