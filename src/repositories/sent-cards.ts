@@ -60,15 +60,14 @@ export async function recordIntents(
  */
 export async function beginSend(m: Models, job: OutboundJob, now: Date): Promise<boolean> {
   if (!isMessage(job)) return true;
+  // The usual case in one round trip: a queued intent becomes sending.
+  const first = await m.Outbox.updateOne(
+    { uuid: job.uuid, state: "queued" },
+    { $set: { state: "sending", attemptAt: now } },
+  );
+  if (first.matchedCount === 1) return true;
   const intent = await m.Outbox.findOne({ uuid: job.uuid }, { state: 1, attemptAt: 1 }).lean();
   if (!intent) return true; // queued without an outbox (tests, tools)
-  if (intent.state === "queued") {
-    await m.Outbox.updateOne(
-      { uuid: job.uuid, state: "queued" },
-      { $set: { state: "sending", attemptAt: now } },
-    );
-    return true;
-  }
   if (intent.state !== "sending") return false;
   if (intent.attemptAt && now.getTime() - intent.attemptAt.getTime() >= SAFE_RETRY_MS) {
     await m.Outbox.updateOne(
