@@ -16,6 +16,8 @@ export interface HandlerDeps {
   now: () => Date;
   calendar: WorkCalendar;
   workingHours?: { start: number; end: number };
+  /** Card actions finishing after their answer (delayed updates): a stop waits for them. */
+  lateWork?: Set<Promise<unknown>>;
   /** Run a sweep now (an admin's "发送进度通报"). */
   sweeps: { runNow(job: SweepJob): Promise<void> };
   /** Build a ledger / report off the message path and send it to the asker (absent: not offered). */

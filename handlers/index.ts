@@ -74,7 +74,7 @@ export async function handleCardAction(
   if (first !== "late") return first;
   // Too slow for the callback: answer now, update the card with the callback token when done.
   log.warn({ action: name }, "card action slower than the answer budget; finishing with a delayed update");
-  work
+  const finishing = work
     .then(async (answer) => {
       if (answer.card && action.token) {
         await deps.outbound.enqueue({
@@ -88,6 +88,8 @@ export async function handleCardAction(
     .catch((e: unknown) =>
       log.error({ err: e instanceof Error ? e.message : String(e) }, "late card action failed"),
     );
+  deps.lateWork?.add(finishing);
+  void finishing.finally(() => deps.lateWork?.delete(finishing));
   return {
     toast: {
       type: "info",

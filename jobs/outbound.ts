@@ -40,6 +40,11 @@ export type OutboundJob =
   | { op: "delayed_update"; token: string; card: object; messageId?: string };
 
 export interface OutboundHooks {
+  /**
+   * Right before the API call of a send or reply: false refuses it (its intent record says it was sent,
+   * failed for good, or is of unknown fate past Feishu's uuid window). Resolving true marks it in flight.
+   */
+  beforeSend?(job: OutboundJob): Promise<boolean>;
   onSent?(job: OutboundJob, result: SentMessage | undefined): Promise<void>;
   onFailed?(job: OutboundJob, kind: FeishuErrorKind, message: string): Promise<void>;
 }
@@ -53,6 +58,11 @@ export interface OutboundOptions {
   connection: Redis;
   prefix: string;
   logger: Logger;
+  /**
+   * Writes the intent records of sends and replies before they are queued (the outbox). Without it,
+   * only the uuid guards against a second send.
+   */
+  record?: (jobs: OutboundJob[], opts?: { delayMs?: number }) => Promise<unknown>;
 }
 
 export class OutboundQueue {
@@ -77,6 +87,7 @@ export class OutboundQueue {
   }
 
   async enqueue(job: OutboundJob, opts: { delayMs?: number; priority?: number } = {}): Promise<void> {
+    await this.o.record?.([job], { delayMs: opts.delayMs });
     await this.queue.add(job.op, job, {
       jobId: this.jobId(job),
       delay: opts.delayMs,
@@ -84,10 +95,16 @@ export class OutboundQueue {
     });
   }
 
-  async enqueueMany(jobs: OutboundJob[]): Promise<void> {
+  /** `recorded`: the caller wrote the intents already. */
+  async enqueueMany(jobs: OutboundJob[], opts: { recorded?: boolean; delayMs?: number } = {}): Promise<void> {
     for (let i = 0; i < jobs.length; i += 500) {
+      if (!opts.recorded) await this.o.record?.(jobs.slice(i, i + 500), { delayMs: opts.delayMs });
       await this.queue.addBulk(
-        jobs.slice(i, i + 500).map((job) => ({ name: job.op, data: job, opts: { jobId: this.jobId(job) } })),
+        jobs.slice(i, i + 500).map((job) => ({
+          name: job.op,
+          data: job,
+          opts: { jobId: this.jobId(job), delay: opts.delayMs },
+        })),
       );
     }
   }
@@ -109,6 +126,13 @@ export interface OutboundWorkerOptions extends OutboundOptions {
   perReceiverPerSecond?: number;
   patchesPerMessagePerSecond?: number;
   concurrency?: number;
+  /**
+   * How long a job's lock lives without renewal (default 4000 ms), and how often workers look for jobs
+   * whose lock lapsed (default 2000 ms): a job held by a killed process is taken over within
+   * about lockDuration + 2 × stalledInterval. The uuid and the intent record keep that from sending twice.
+   */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 export interface OutboundMetrics {
@@ -144,6 +168,8 @@ export class OutboundWorker {
       concurrency: o.concurrency ?? 16,
       // A backstop only; the sliding windows below hold the limits.
       limiter: { max: o.ratePerSecond * 2, duration: 1000 },
+      lockDuration: o.lockDurationMs ?? 4000,
+      stalledInterval: o.stalledIntervalMs ?? 2000,
       maxStalledCount: 3,
     });
     this.worker.on("error", (err) => o.logger.warn({ err: err.message }, "outbound worker error"));
@@ -199,6 +225,9 @@ export class OutboundWorker {
         await this.worker.rateLimit(wait);
         throw Worker.RateLimitError();
       }
+    }
+    if ((data.op === "send" || data.op === "reply") && this.o.hooks?.beforeSend) {
+      if (!(await this.o.hooks.beforeSend(data))) return undefined;
     }
     try {
       const result = await this.execute(data);

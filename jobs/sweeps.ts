@@ -78,6 +78,18 @@ export class SweepQueue {
     }
   }
 
+  /** The first job scheduler an active campaign should have and has not (after Redis lost its data). */
+  async missing(models: Models): Promise<string | undefined> {
+    const active = await models.Campaign.find({ status: "active" }, { key: 1, schedules: 1 }).lean();
+    for (const c of active)
+      for (const kind of SWEEP_KINDS) {
+        const id = schedulerId(c.key, kind);
+        if (c.schedules?.[SCHEDULE_FIELD[kind]] && !(await this.queue.getJobScheduler(id)))
+          return `job scheduler ${id} is missing`;
+      }
+    return undefined;
+  }
+
   async syncAll(models: Models): Promise<void> {
     for (const c of await models.Campaign.find({}, { key: 1, status: 1, timezone: 1, schedules: 1 }).lean())
       await this.syncCampaign(c);

@@ -15,11 +15,21 @@ import { FeishuClient } from "./feishu/client";
 import type { FeishuApi } from "./feishu/types";
 import { startLongConnection, type LongConnection } from "./feishu/ws";
 import type { Logger } from "./logger";
-import { createRedis } from "./redis";
+import { createRedis, RedisWatch, whenReady } from "./redis";
 import { createModels, ensureIndexes, type Models } from "./repositories/models";
-import { recordSent, recordUndeliverable } from "./repositories/sent-cards";
+import {
+  beginSend,
+  markFailed,
+  recordIntents,
+  requeueUnsent,
+  recordSent,
+  recordUndeliverable,
+} from "./repositories/sent-cards";
 import { EventDedup } from "./server/event-dedup";
 import { processEvent } from "./server/process-event";
+
+/** How long a stop waits for slow card actions to finish (Feishu's callback token lives 30 minutes). */
+const LATE_WORK_WAIT_MS = 30_000;
 
 export interface BotSettings {
   feishu: {
@@ -87,7 +97,12 @@ export async function startBot(
     });
 
   const bullPrefix = `${s.redisPrefix}:bull`;
-  const outbound = new OutboundQueue({ connection: redis, prefix: bullPrefix, logger });
+  const outbound = new OutboundQueue({
+    connection: redis,
+    prefix: bullPrefix,
+    logger,
+    record: (jobs, o) => recordIntents(models, jobs, now(), o),
+  });
   const eventsQueue = new EventsQueue(redis, bullPrefix, logger);
   const sweeps = new SweepQueue(redis, bullPrefix, logger);
   const exportsQueue = new ExportQueue(redis, bullPrefix, logger);
@@ -103,11 +118,24 @@ export async function startBot(
     workingHours: s.workingHours,
     sweeps,
     exports: exportsQueue,
+    lateWork: new Set(),
   };
 
   const hooks: OutboundHooks = {
+    beforeSend: async (job) => {
+      const go = await beginSend(models, job, now());
+      if (!go)
+        logger.warn(
+          { op: job.op, uuid: "uuid" in job ? job.uuid : undefined },
+          "send refused by its intent record",
+        );
+      return go;
+    },
     onSent: (job, result) => recordSent(models, job, result, now()),
-    onFailed: (job, kind, message) => recordUndeliverable(models, job, kind, message, now()),
+    onFailed: async (job, kind, message) => {
+      await markFailed(models, job, `${kind}: ${message}`);
+      await recordUndeliverable(models, job, kind, message, now());
+    },
   };
   const workers: Worker[] = [];
   let outboundWorker: OutboundWorker | undefined;
@@ -127,9 +155,24 @@ export async function startBot(
   }
   // Schedulers follow the campaigns in the database (idempotent; every process may do it).
   await sweeps.syncAll(models);
+  // A Redis that comes back without its data (or without schedulers) is repaired from MongoDB.
+  const watch = new RedisWatch({
+    redis,
+    markerKey: `${s.redisPrefix}:alive`,
+    logger,
+    lacking: () => sweeps.missing(models),
+    repair: async (why) => {
+      await sweeps.syncAll(models);
+      const requeued = await requeueUnsent(models, outbound, now());
+      logger.warn({ why, requeued }, "redis repaired: schedulers synced, unsent intents queued again");
+    },
+  });
+  await watch.start();
 
-  // Every inbound event claims its id: a connection of its own whose commands are pipelined per turn.
-  const dedupRedis = createRedis(s.redisUrl, logger, { name: "dedup", autoPipelining: true });
+  // Every inbound event claims its id: a connection of its own whose commands are pipelined per turn,
+  // failing fast while Redis is away (the request is answered 503 and Feishu delivers it again).
+  const dedupRedis = createRedis(s.redisUrl, logger, { name: "dedup", autoPipelining: true, failFast: true });
+  await whenReady(dedupRedis);
   const dedup = new EventDedup(dedupRedis, s.redisPrefix);
   const sink = createEventSink(deps, (evt) => eventsQueue.add(evt));
   const app = createApp({
@@ -145,7 +188,7 @@ export async function startBot(
     },
     health: [
       { name: "mongodb", check: async () => void (await mongo.db?.admin().ping()) },
-      { name: "redis", check: async () => void (await redis.ping()) },
+      { name: "redis", check: () => watch.health() },
     ],
   });
   const server = http.createServer(app);
@@ -184,10 +227,17 @@ export async function startBot(
       if (stopped) return;
       stopped = true;
       ws?.close();
+      watch.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Card actions answered "working on it" still owe their delayed card update: let them queue it.
+      const late = [...(deps.lateWork ?? [])];
+      if (late.length) {
+        logger.info({ n: late.length }, "waiting for card actions to finish their delayed updates");
+        await Promise.race([Promise.allSettled(late), new Promise((r) => setTimeout(r, LATE_WORK_WAIT_MS))]);
+      }
       // Workers finish their active jobs before closing.
       await Promise.all([outboundWorker?.close(), ...workers.map((w) => w.close())]);
       await Promise.all([outbound.close(), eventsQueue.close(), sweeps.close(), exportsQueue.close()]);

@@ -7,6 +7,7 @@ import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import { importCampaign } from "../services/campaign-import";
 import { startCampaign } from "../services/campaign-start";
+import { recordIntents } from "../repositories/sent-cards";
 import { returnSelfCheck } from "../services/self-check";
 import { todayIn } from "../time";
 import type { CliServices } from "./connect";
@@ -90,12 +91,23 @@ export async function campaignList(s: CliServices, out: Out): Promise<number> {
 
 export async function campaignStart(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
   if (!s.redis) throw new Error("Redis is needed to start a campaign");
-  const outbound = new OutboundQueue({ connection: s.redis, prefix: `${s.redisPrefix}:bull`, logger });
+  const outbound = outboundFor(s, s.redis, logger);
   try {
     const r = await startCampaign({ models: s.models, now: () => new Date(), outbound }, key);
     await syncSchedules(s, key, logger, out);
+    out.print(`campaign ${key}: active; ${r.people} people, ${r.assignments} pending assignments`);
+    // Counts of the cards' records (the outbox), not of what this run meant to do.
     out.print(
-      `campaign ${key}: active; ${r.people} people, ${r.assignments} pending assignments; ${r.enqueued} cards queued, ${r.alreadySent} already sent`,
+      `已发送 ${r.alreadySent}（有记录），已排队 ${r.queuedBefore}（未发送，重新入队），本次新排队 ${r.enqueued}` +
+        (r.unknown ? `，状态不明 ${r.unknown}（发送中断超过一小时，可能已送达，不再重发）` : "") +
+        (r.failed ? `，发送失败 ${r.failed}` : ""),
+    );
+    out.print(
+      `cards: ${r.alreadySent} sent (recorded), ${r.queuedBefore} queued earlier and not sent yet (queued again), ${r.enqueued} newly queued` +
+        (r.unknown
+          ? `, ${r.unknown} unknown (interrupted over an hour ago; perhaps delivered, not resent)`
+          : "") +
+        (r.failed ? `, ${r.failed} failed` : ""),
     );
     for (const p of r.skipped) out.error(`skipped: ${p.personKey} (${p.name}) has no Feishu open_id`);
     return 0;
@@ -159,7 +171,7 @@ export async function campaignReturn(
     out.print(`returned ${assignmentId} to ${a.assigneeKey}: ${reason}`);
     if (s.redis) {
       const { sendReturnedCard } = await import("../services/notices");
-      const outbound = new OutboundQueue({ connection: s.redis, prefix: `${s.redisPrefix}:bull`, logger });
+      const outbound = outboundFor(s, s.redis, logger);
       try {
         await sendReturnedCard({ models: s.models, now: () => new Date(), outbound }, a);
       } finally {
@@ -177,6 +189,16 @@ export async function campaignReturn(
     }
     throw e;
   }
+}
+
+/** The outbound queue with its outbox: every send gets its intent record before it is queued. */
+function outboundFor(
+  s: CliServices,
+  redis: NonNullable<CliServices["redis"]>,
+  logger: Logger,
+): OutboundQueue {
+  const record = (jobs: Parameters<typeof recordIntents>[1]) => recordIntents(s.models, jobs, new Date());
+  return new OutboundQueue({ connection: redis, prefix: `${s.redisPrefix}:bull`, logger, record });
 }
 
 async function withSweeps<T>(

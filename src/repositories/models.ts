@@ -301,6 +301,37 @@ const counterSchema = new Schema(
   { versionKey: false },
 );
 
+/**
+ * Outbound intents (the outbox): one per send or reply, keyed by its deterministic uuid, written before
+ * the job is queued and marked `sending` before the API call, `sent` (with the message_id) after it.
+ * A re-run skips what has an intent, the worker refuses a job whose intent says sent, and intents not
+ * sent are queued again after Redis lost its data (`src/repositories/sent-cards.ts`).
+ */
+const outboxSchema = new Schema(
+  {
+    uuid: { type: String, required: true, unique: true },
+    op: { type: String, required: true },
+    campaignKey: { type: String },
+    kind: { type: String },
+    refId: { type: String },
+    personKey: { type: String },
+    state: { type: String, enum: ["queued", "sending", "sent", "unknown", "failed"], required: true },
+    /** The job itself, to queue it again; dropped once sent. */
+    job: { type: Schema.Types.Mixed },
+    queuedAt: { type: Date, required: true },
+    /** Held until then (quiet hours). */
+    notBefore: { type: Date },
+    attemptAt: { type: Date },
+    sentAt: { type: Date },
+    messageId: { type: String },
+    reason: { type: String },
+  },
+  // The job is stored as given: empty objects in a card are kept.
+  { versionKey: false, minimize: false },
+);
+outboxSchema.index({ state: 1, queuedAt: 1 });
+outboxSchema.index({ campaignKey: 1, kind: 1, refId: 1 });
+
 export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
 export type UnitDoc = InferSchemaType<typeof unitSchema>;
 export type PersonDoc = InferSchemaType<typeof personSchema>;
@@ -329,6 +360,7 @@ export function createModels(conn: Connection) {
     Chat: conn.model("Chat", chatSchema),
     Counter: conn.model("Counter", counterSchema),
     Notice: conn.model("Notice", noticeSchema),
+    Outbox: conn.model("Outbox", outboxSchema),
   };
 }
 

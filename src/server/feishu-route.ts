@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../logger";
+import { DedupUnavailableError } from "./event-dedup";
 import { processEvent, type ProcessDeps } from "./process-event";
 import { REJECTED, verifyInbound, type VerifyOptions } from "./verify";
 
@@ -114,7 +115,9 @@ export function feishuEventsHandler(
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       deps.logger.error({ err, path: req.url }, "request failed");
-      if (!res.headersSent) send(res, 500, { error: "internal error" });
+      // Redis away: 503 at once, Feishu delivers again later.
+      if (!res.headersSent && err instanceof DedupUnavailableError) send(res, 503, { error: "unavailable" });
+      else if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.destroy();
     });
   };
