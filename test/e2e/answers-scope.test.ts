@@ -218,6 +218,9 @@ describe("进度: numbers of the units the asker sees, and of the section asked 
     expect((await ask(key, "进度")).text).toContain(`自查填报：**${c.done}/${c.total}`);
     const sec = await assignmentCounts({ ...scope, sectionKey: "liucha" });
     expect((await ask(key, "六查进度")).text).toContain(`自查填报：**${sec.done}/${sec.total}`);
+    expect((await ask(key, "progress of section 1")).text).toContain(`**${sec.done}/${sec.total}`);
+    const z = await assignmentCounts({ ...scope, sectionKey: "liuzheng" });
+    expect((await ask(key, "第二部分完成情况")).text).toContain(`${z.done}/${z.total}`);
   });
   it("a unit's 完成情况", async () => {
     const c = await assignmentCounts({ unitKey: "finance" });
@@ -230,6 +233,8 @@ describe("正会风的情况: every assignment of the item, for every role", () 
     const c = await assignmentCounts({ itemKey: "z4" });
     expect(c.total).toBe(4); // 办公室 and the three leaders
     const a = await ask(key, "正会风的情况");
+    // The same item by its position.
+    expect(text((await ask(key, "六正第四项")).m.card)).toContain(`已填报 **${c.done}/${c.total}**`);
     expect(a.text).toContain(`已填报 **${c.done}/${c.total}**`);
     expect(JSON.stringify(a.m.card)).toContain("办公室");
     expect(a.text).not.toContain("尚未分派");
