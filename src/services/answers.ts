@@ -493,7 +493,8 @@ export async function answerItemStatus(d: ServiceDeps, a: Asker, q: ParsedIntent
           );
           return {
             unitName: n.unit.get(x.unitKey) ?? x.unitKey,
-            assigneeName: n.person.get(x.assigneeKey) ?? x.assigneeKey,
+            // Who in person has not filled in is for heads, leaders and admins in private, not for a group.
+            assigneeName: a.group ? "—" : (n.person.get(x.assigneeKey) ?? x.assigneeKey),
             state: x.state,
             conclusion: r?.conclusion,
             dueDate: x.dueDate,

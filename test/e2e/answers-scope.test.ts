@@ -241,6 +241,16 @@ describe("正会风的情况: every assignment of the item, for every role", () 
   });
 });
 
+describe("正会风的情况 in the campaign's group: states by unit, no names", () => {
+  it("shows the four assignments' states without who they are", async () => {
+    const c = await assignmentCounts({ itemKey: "z4" });
+    const g = await ask(MEMBER, "正会风的情况", "group");
+    expect(g.text).toContain(`已填报 **${c.done}/${c.total}**`);
+    for (const name of ["周文远", "陈立新", "吴晓梅", "孙志强"])
+      expect(JSON.stringify(g.m.card)).not.toContain(name);
+  });
+});
+
 describe("问题清单: what each may read, and the rest as counts", () => {
   it.each(ROLES)("%s (%s)", async (_role, key) => {
     const units = await visibleUnits(key);
