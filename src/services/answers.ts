@@ -537,13 +537,36 @@ export async function answerMeasureDetail(d: ServiceDeps, a: Asker, q: ParsedInt
     !a.group &&
     (acc.units.has(m.unitKey) || (me !== undefined && (m.ownerKey === me || m.reviewerKey === me)));
   if (mayDetail) return { card: await measureCardFor(d, String(m._id), a.person, { locale: a.locale }) };
+  const today = todayOf(d, c);
+  if (a.group && !(m.state !== "closed" && m.dueDate < today)) {
+    // A group sees the overdue list; any other measure is someone's own work: answered in private.
+    const title = a.locale === "en" ? `Measure #${m.seq}` : `措施 #${m.seq}`;
+    if (!a.person)
+      return {
+        card: card({
+          title,
+          template: "grey",
+          elements: [
+            md(
+              a.locale === "en"
+                ? "Measure details are given in a private chat, to the people of the campaign."
+                : "措施详情只在私聊中提供给本次活动的人员。",
+            ),
+          ],
+        }),
+      };
+    return {
+      card: privateNotice(a, title),
+      privateCard: (await answerMeasureDetail(d, { ...a, group: false }, q)).card,
+    };
+  }
   // Elsewhere: what the measure is and where it stands, without its history.
   const rows = await measureRows(d, a, {}, { _id: m._id }, { seq: 1 });
   return {
     card: measureListCard({
       v: { campaignTitle: c.title, title: a.locale === "en" ? `Measure #${m.seq}` : `措施 #${m.seq}`, rows },
       locale: a.locale,
-      today: todayOf(d, c),
+      today,
     }),
   };
 }

@@ -293,6 +293,23 @@ describe("措施N: the full card where the asker may see details, the row elsewh
   });
 });
 
+describe("措施N in the campaign's group", () => {
+  it("an overdue measure is shown (the overdue list is for everyone); another goes to the asker in private", async () => {
+    const late = await ask(MEMBER, "措施5", "group");
+    expect(late.text).toContain("预算执行情况复盘");
+    const before = t.emu.messagesTo(openIdOf(HEAD)).length;
+    const g = await ask(HEAD, "措施1", "group");
+    expect(g.text).toContain("私信");
+    for (const leak of ["精简公文流转环节", "李欣然"]) expect(JSON.stringify(g.m.card)).not.toContain(leak);
+    const priv = await waitFor(
+      () => t.emu.messagesTo(openIdOf(HEAD)).length > before && t.emu.messagesTo(openIdOf(HEAD)),
+      5000,
+      "private measure",
+    );
+    expect(text(priv[priv.length - 1].card)).toContain("精简公文流转环节");
+  });
+});
+
 describe("我的待办: equal to a direct count", () => {
   it.each(ROLES)("%s (%s)", async (_role, key) => {
     const [pending, open] = await Promise.all([
