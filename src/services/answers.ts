@@ -311,20 +311,26 @@ export async function answerPending(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   const { section, filter } = pendingFilter(c, q);
   const title = section ? `${c.title} · ${section.code}` : c.title;
   const mayName = Boolean(a.person) && acc.units.size > 0;
+  const me = a.person?.key;
+  // The units asked about that the asker sees, and (unless a unit was named) their own items.
+  const namedScope = () =>
+    acc.admin && !t.units
+      ? {}
+      : {
+          $or: [{ unitKey: { $in: detailUnits(acc, t) } }, ...(me && !t.units ? [{ assigneeKey: me }] : [])],
+        };
   if (!a.group && mayName && !t.mine) {
-    const units = detailUnits(acc, t);
-    const named = await namedPending(d, a, { ...filter, unitKey: { $in: units } }, title);
+    const named = await namedPending(d, a, { ...filter, ...namedScope() }, title);
     // A unit asked about that the asker does not see in detail: its numbers only.
     const others = (t.units ?? []).filter((u) => !acc.units.has(u));
     if (others.length) {
-      const counts = await pendingCounts(d, a, { ...filter, unitKey: { $in: others } }, acc);
+      const counts = await pendingCounts(d, { ...filter, unitKey: { $in: others } }, acc);
       named.body.elements.push(
         note(counts.map((r) => countLine(a.locale, r.unitName, r.pending, r.total)).join("\n")),
       );
     }
     return { card: named };
   }
-  const me = a.person?.key;
   const own =
     !a.group && me
       ? await d.models.Assignment.find(
@@ -336,7 +342,7 @@ export async function answerPending(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   const counts =
     unitKeys && unitKeys.length === 0
       ? []
-      : await pendingCounts(d, a, { ...filter, ...(unitKeys ? { unitKey: { $in: unitKeys } } : {}) }, acc);
+      : await pendingCounts(d, { ...filter, ...(unitKeys ? { unitKey: { $in: unitKeys } } : {}) }, acc);
   const answer: Answer = {
     card: pendingCountsCard({
       v: {
@@ -351,12 +357,7 @@ export async function answerPending(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   };
   // A head, leader or admin asking in a group gets the names in private.
   if (a.group && mayName)
-    answer.privateCard = await namedPending(
-      d,
-      a,
-      { ...filter, unitKey: { $in: detailUnits(acc, t) } },
-      title,
-    );
+    answer.privateCard = await namedPending(d, a, { ...filter, ...namedScope() }, title);
   return answer;
 }
 
@@ -394,7 +395,7 @@ async function namedPending(d: ServiceDeps, a: Asker, filter: Record<string, unk
 }
 
 /** Per unit (in campaign order): assignments not yet filled in, of all. */
-async function pendingCounts(d: ServiceDeps, a: Asker, filter: Record<string, unknown>, acc: Access) {
+async function pendingCounts(d: ServiceDeps, filter: Record<string, unknown>, acc: Access) {
   const rows = await d.models.Assignment.aggregate<{ _id: string; total: number; pending: number }>([
     { $match: filter },
     {
