@@ -112,14 +112,18 @@ function labelOf(a: Asker, acc: Access, t: Target): string | undefined {
   return names.length ? `${names.join("、")}${a.locale === "en" ? " and " : "及"}${own}` : own;
 }
 
-async function names(d: ServiceDeps, c: Campaign) {
-  const [people, units] = await Promise.all([
-    d.models.Person.find({ campaignKey: c.key }, { key: 1, name: 1 }).lean(),
-    unitsOf(d, c),
+/** Names of the given people (only those: a campaign may have thousands) and of every unit. */
+async function names(d: ServiceDeps, c: Campaign, personKeys: string[], units?: UnitRow[]) {
+  const wanted = [...new Set(personKeys)];
+  const [people, unitList] = await Promise.all([
+    wanted.length
+      ? d.models.Person.find({ campaignKey: c.key, key: { $in: wanted } }, { key: 1, name: 1 }).lean()
+      : [],
+    units ?? unitsOf(d, c),
   ]);
   return {
     person: new Map(people.map((p) => [p.key, p.name])),
-    unit: new Map(units.map((u) => [u.key, u.name])),
+    unit: new Map(unitList.map((u) => [u.key, u.name])),
   };
 }
 
@@ -136,16 +140,18 @@ async function measureRows(
 ): Promise<MeasureListView["rows"]> {
   const c = a.campaign;
   const today = todayOf(d, c);
-  const [list, n] = await Promise.all([
-    d.models.Measure.find(
-      { campaignKey: c.key, ...filter, ...scope },
-      { seq: 1, content: 1, ownerKey: 1, unitKey: 1, dueDate: 1, state: 1 },
-    )
-      .sort(sort)
-      .limit(500)
-      .lean(),
-    names(d, c),
-  ]);
+  const list = await d.models.Measure.find(
+    { campaignKey: c.key, ...filter, ...scope },
+    { seq: 1, content: 1, ownerKey: 1, unitKey: 1, dueDate: 1, state: 1 },
+  )
+    .sort(sort)
+    .limit(500)
+    .lean();
+  const n = await names(
+    d,
+    c,
+    list.map((m) => m.ownerKey),
+  );
   return list.map((m) => ({
     id: String(m._id),
     seq: m.seq,
@@ -368,7 +374,11 @@ async function namedPending(d: ServiceDeps, a: Asker, filter: Record<string, unk
     { $match: { ...filter, state: "pending" } },
     { $group: { _id: { u: "$unitKey", p: "$assigneeKey" }, items: { $push: "$itemKey" } } },
   ]);
-  const n = await names(d, c);
+  const n = await names(
+    d,
+    c,
+    groups.map((g) => g._id.p),
+  );
   const byUnit = new Map<string, Map<string, string[]>>();
   for (const g of groups) {
     const u = byUnit.get(g._id.u) ?? new Map<string, string[]>();
@@ -470,7 +480,7 @@ export async function answerItemStatus(d: ServiceDeps, a: Asker, q: ParsedIntent
     },
     { unitKey: 1, assigneeKey: 1, state: 1, dueDate: 1, responseVersion: 1 },
   ).lean();
-  const n = await names(d, c);
+  const n = await names(d, c, a.group ? [] : list.map((x) => x.assigneeKey), acc.all);
   const detail = (unitKey: string, assignee: string) =>
     !a.group && (acc.units.has(unitKey) || assignee === a.person?.key);
   const responses = await d.models.Response.find(
@@ -609,7 +619,7 @@ export async function answerProblems(d: ServiceDeps, a: Asker, q: ParsedIntent):
         .lean()
     : [];
   const [n, measures] = await Promise.all([
-    names(d, c),
+    names(d, c, [], acc.all),
     d.models.Measure.find(
       { campaignKey: c.key, problemId: { $in: problems.map((p) => p._id) } },
       { problemId: 1 },
