@@ -42,7 +42,7 @@ export function parseIntent(text: string, dict: IntentDictionary, opts: ParseOpt
   const measureWord = has(CUES.measureWord);
   // Positions: "第二部分" / "section 2" name a section, "六正第二项" / "the second item" an item. A
   // matched position is masked like an entity, so "六正第二项" on its own is a bare item.
-  if (!section && !measureWord) {
+  if (!section) {
     const o = extractSectionOrdinal(masked);
     const code = o ? dict.sections[o.n - 1]?.code : undefined;
     if (o && code) [section, masked] = [code, maskSpan(masked, o)];

@@ -54,6 +54,10 @@ interface Target {
   /** Only the asker's own things ("我的", "mine"). */
   mine: boolean;
   label?: string;
+  /** The checklist items asked about (a section's or one item); undefined = all. */
+  items?: string[];
+  /** The section code or item title asked about, for the scope line. */
+  topic?: string;
 }
 
 type UnitRow = { key: string; name: string; headKey?: string | null; leaderKey?: string | null };
@@ -73,6 +77,10 @@ async function accessOf(d: ServiceDeps, a: Asker): Promise<Access> {
 }
 
 function targetOf(a: Asker, q: ParsedIntent, acc: Access): Target {
+  return { ...whoOf(a, q, acc), ...topicOf(a.campaign, q) };
+}
+
+function whoOf(a: Asker, q: ParsedIntent, acc: Access): Target {
   const named = q.slots.unit ? acc.all.find((u) => u.name === q.slots.unit) : undefined;
   if (named) return { units: [named.key], mine: false, label: named.name };
   const p = a.person;
@@ -80,6 +88,23 @@ function targetOf(a: Asker, q: ParsedIntent, acc: Access): Target {
     return { units: [p.unitKey], mine: false, label: acc.all.find((u) => u.key === p.unitKey)?.name };
   if (q.slots.scope === "mine" && p) return { mine: true, label: a.locale === "en" ? "mine" : "本人" };
   return { mine: false };
+}
+
+/** "正行风逾期的措施", "六正还有谁没填": the item or section a question names narrows its answer. */
+function topicOf(c: Campaign, q: ParsedIntent): Pick<Target, "items" | "topic"> {
+  const item = q.slots.item ? c.items.find((i) => i.title === q.slots.item) : undefined;
+  if (item) return { items: [item.key], topic: item.title };
+  const section = q.slots.section ? c.sections.find((x) => x.code === q.slots.section) : undefined;
+  if (section)
+    return {
+      items: c.items.filter((i) => i.sectionKey === section.key).map((i) => i.key),
+      topic: section.code,
+    };
+  return {};
+}
+
+function itemFilter(t: Target): Record<string, unknown> {
+  return t.items ? { itemKey: { $in: t.items } } : {};
 }
 
 /** The units of the target the asker may see in detail. */
@@ -106,6 +131,11 @@ function measureScope(a: Asker, acc: Access, t: Target): Record<string, unknown>
 
 /** The scope line of a list: what was asked for, or what the asker may see when that is less than all. */
 function labelOf(a: Asker, acc: Access, t: Target): string | undefined {
+  const who = whoLabel(a, acc, t);
+  return [t.topic, who].filter(Boolean).join(" · ") || undefined;
+}
+
+function whoLabel(a: Asker, acc: Access, t: Target): string | undefined {
   if (t.label || a.group || acc.admin) return t.label;
   const names = acc.all.filter((u) => acc.units.has(u.key)).map((u) => u.name);
   const own = a.locale === "en" ? "yours" : "本人负责或审核";
@@ -169,7 +199,7 @@ export async function answerOverdue(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   const acc = await accessOf(d, a);
   const t = targetOf(a, q, acc);
   const today = todayOf(d, a.campaign);
-  const open = { state: { $ne: "closed" as const }, dueDate: { $lt: today } };
+  const open = { state: { $ne: "closed" as const }, dueDate: { $lt: today }, ...itemFilter(t) };
   const scope = measureScope(a, acc, t);
   const rows = scope ? await measureRows(d, a, scope, open, { dueDate: 1, seq: 1 }) : [];
   const card = measureListCard({
@@ -216,7 +246,7 @@ export async function answerDueSoon(d: ServiceDeps, a: Asker, q: ParsedIntent): 
         d,
         a,
         scope,
-        { state: { $ne: "closed" }, dueDate: { $gte: today, $lte: until } },
+        { state: { $ne: "closed" }, dueDate: { $gte: today, $lte: until }, ...itemFilter(t) },
         { dueDate: 1, seq: 1 },
       )
     : [];
@@ -297,15 +327,6 @@ function privateNotice(a: Asker, title: string): Card {
   });
 }
 
-/** Pending (not withdrawn) assignments of the campaign, optionally of one section. */
-function pendingFilter(c: Campaign, q: ParsedIntent) {
-  const section = q.slots.section ? c.sections.find((x) => x.code === q.slots.section) : undefined;
-  return {
-    section,
-    filter: { campaignKey: c.key, withdrawn: false, ...(section ? { sectionKey: section.key } : {}) },
-  };
-}
-
 /**
  * 谁还没填报. Named lists go only to heads, leaders and admins, in private, for the units they see;
  * everyone else (a member, a group chat) gets per-unit counts, and a member their own pending items.
@@ -314,8 +335,8 @@ export async function answerPending(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   const acc = await accessOf(d, a);
   const t = targetOf(a, q, acc);
   const c = a.campaign;
-  const { section, filter } = pendingFilter(c, q);
-  const title = section ? `${c.title} · ${section.code}` : c.title;
+  const filter = { campaignKey: c.key, withdrawn: false, ...itemFilter(t) };
+  const title = t.topic ? `${c.title} · ${t.topic}` : c.title;
   const mayName = Boolean(a.person) && acc.units.size > 0;
   const me = a.person?.key;
   // The units asked about that the asker sees, and (unless a unit was named) their own items.
@@ -590,7 +611,7 @@ export async function answerProblems(d: ServiceDeps, a: Asker, q: ParsedIntent):
   const acc = await accessOf(d, a);
   const t = targetOf(a, q, acc);
   const c = a.campaign;
-  const base = { campaignKey: c.key, ...(t.units ? { unitKey: { $in: t.units } } : {}) };
+  const base = { campaignKey: c.key, ...(t.units ? { unitKey: { $in: t.units } } : {}), ...itemFilter(t) };
   if (a.group) {
     const counts = await problemCounts(d, base, acc);
     return {

@@ -173,6 +173,40 @@ describe("本周到期的措施 / 逾期: lists equal a direct count, today incl
   });
 });
 
+describe("a section or item in the question narrows every list", () => {
+  it("逾期 / 到期 / 问题清单 of 六查 and of 六正 equal a direct count", async () => {
+    const itemsOf = async (section: string) =>
+      (await models().Campaign.findOne({ key: spec.key }).lean())!.items
+        .filter((i) => i.sectionKey === section)
+        .map((i) => i.key);
+    for (const [code, key] of [
+      ["六查", "liucha"],
+      ["六正", "liuzheng"],
+    ]) {
+      const items = await itemsOf(key);
+      const late = await models()
+        .Measure.find({
+          campaignKey: spec.key,
+          itemKey: { $in: items },
+          state: { $ne: "closed" },
+          dueDate: { $lt: TODAY },
+        })
+        .lean();
+      expect(seqsIn((await ask(ADMIN, `${code}逾期的措施`)).text)).toEqual(late.map((m) => m.seq).sort());
+      const problems = await models().Problem.countDocuments({
+        campaignKey: spec.key,
+        itemKey: { $in: items },
+      });
+      const p = await ask(ADMIN, `${code}查摆了哪些问题`);
+      if (problems) expect(p.text).toContain(`共 **${problems}** 个问题`);
+      else expect(p.text).toContain("目前没有查摆出的问题");
+    }
+    const week = await measureSeqs(ADMIN, { $gte: TODAY, $lte: addDays(TODAY, 7) });
+    expect(seqsIn((await ask(ADMIN, "查立场是否坚定本周到期的措施")).text)).toEqual(week); // all are c1's
+    expect(seqsIn((await ask(ADMIN, "正会风本周到期的措施")).text)).toEqual([]);
+  });
+});
+
 describe("谁还没填报: named lists only for heads, leaders, admins in private", () => {
   it("member: her unit's numbers, her own items, nobody's name", async () => {
     const unit = await unitOf(MEMBER);
