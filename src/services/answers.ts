@@ -1,5 +1,6 @@
 import {
   itemStatusCard,
+  measureCountsCard,
   measureListCard,
   pendingCard,
   pendingCountsCard,
@@ -240,16 +241,7 @@ export async function answerDueSoon(d: ServiceDeps, a: Asker, q: ParsedIntent): 
   const today = todayOf(d, a.campaign);
   const days = q.slots.days ?? 7;
   const until = addDays(today, days);
-  const scope = measureScope(a, acc, t);
-  const rows = scope
-    ? await measureRows(
-        d,
-        a,
-        scope,
-        { state: { $ne: "closed" }, dueDate: { $gte: today, $lte: until }, ...itemFilter(t) },
-        { dueDate: 1, seq: 1 },
-      )
-    : [];
+  const due = { state: { $ne: "closed" as const }, dueDate: { $gte: today, $lte: until }, ...itemFilter(t) };
   const title =
     a.locale === "en"
       ? days === 0
@@ -258,12 +250,36 @@ export async function answerDueSoon(d: ServiceDeps, a: Asker, q: ParsedIntent): 
       : days === 0
         ? "今天到期的措施"
         : `${days} 天内到期的措施`;
+  if (a.group) {
+    // Not yet late, so not on the (public) overdue list: a group sees how many, by unit; the list
+    // goes to the asker in private.
+    const rows = await d.models.Measure.aggregate<{ _id: string; n: number }>([
+      { $match: { campaignKey: a.campaign.key, ...due, ...(t.units ? { unitKey: { $in: t.units } } : {}) } },
+      { $group: { _id: "$unitKey", n: { $sum: 1 } } },
+    ]);
+    const byKey = new Map(rows.map((r) => [r._id, r.n]));
+    const counts = measureCountsCard({
+      v: {
+        campaignTitle: a.campaign.title,
+        title,
+        scope: t.topic,
+        units: acc.all
+          .filter((u) => byKey.has(u.key))
+          .map((u) => ({ unitName: u.name, n: byKey.get(u.key)! })),
+      },
+      locale: a.locale,
+    });
+    if (!a.person || !rows.length) return { card: counts };
+    return { card: counts, privateCard: (await answerDueSoon(d, { ...a, group: false }, q)).card };
+  }
+  const scope = measureScope(a, acc, t);
+  const rows = scope ? await measureRows(d, a, scope, due, { dueDate: 1, seq: 1 }) : [];
   return {
     card: measureListCard({
       v: { campaignTitle: a.campaign.title, title, scope: labelOf(a, acc, t), rows },
       locale: a.locale,
       today,
-      withOpenButtons: !a.group,
+      withOpenButtons: true,
     }),
   };
 }

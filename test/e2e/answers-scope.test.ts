@@ -330,6 +330,33 @@ describe("措施N: the full card where the asker may see details, the row elsewh
   });
 });
 
+describe("本周到期的措施 in the campaign's group", () => {
+  it("counts by unit, no contents or owners; the asker's own view in private", async () => {
+    const week = await models()
+      .Measure.find({
+        campaignKey: spec.key,
+        state: { $ne: "closed" },
+        dueDate: { $gte: TODAY, $lte: addDays(TODAY, 7) },
+      })
+      .lean();
+    const before = t.emu.messagesTo(openIdOf(MEMBER)).length;
+    const g = await ask(MEMBER, "本周到期的措施", "group");
+    expect(g.text).toContain(`共 **${week.length}** 项`);
+    const office = week.filter((m) => m.unitKey === "office").length;
+    expect(g.text).toContain(`办公室：${office} 项`);
+    for (const leak of ["精简公文流转环节", "报销审核限时办结", "何静", "李欣然"])
+      expect(JSON.stringify(g.m.card)).not.toContain(leak);
+    const priv = await waitFor(
+      () => t.emu.messagesTo(openIdOf(MEMBER)).length > before && t.emu.messagesTo(openIdOf(MEMBER)),
+      5000,
+      "private due-soon list",
+    );
+    expect(seqsIn(text(priv[priv.length - 1].card))).toEqual(
+      await measureSeqs(MEMBER, { $gte: TODAY, $lte: addDays(TODAY, 7) }),
+    );
+  });
+});
+
 describe("措施N in the campaign's group", () => {
   it("an overdue measure is shown (the overdue list is for everyone); another goes to the asker in private", async () => {
     const late = await ask(MEMBER, "措施5", "group");

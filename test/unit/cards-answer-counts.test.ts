@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pendingCountsCard, problemCountsCard } from "../../cards/answer-cards";
+import { measureCountsCard, pendingCountsCard, problemCountsCard } from "../../cards/answer-cards";
 import { expectValid, markdownText } from "../helpers/card-checks";
 
 /** The count-only answers (group chats, members): hostile unit names stay text, long lists still fit. */
@@ -17,6 +17,10 @@ describe("pendingCountsCard / problemCountsCard", () => {
       problemCountsCard({
         v: { campaignTitle: "t", units: [{ unitName: HOSTILE, total: 3, resolved: 1 }] },
         locale: "en",
+      }),
+      measureCountsCard({
+        v: { campaignTitle: "t", title: HOSTILE, units: [{ unitName: HOSTILE, n: 2 }] },
+        locale: "zh",
       }),
     ];
     for (const c of cards) {
@@ -42,6 +46,12 @@ describe("pendingCountsCard / problemCountsCard", () => {
       locale: "zh",
     });
     expectValid(q);
+    const m = measureCountsCard({
+      v: { campaignTitle: "t", title: "本周到期", units: names.map((unitName) => ({ unitName, n: 1 })) },
+      locale: "zh",
+    });
+    expectValid(m);
+    expect(JSON.stringify(m)).toContain("个科室未列出");
   });
   it("a member with nothing left is told so, not that everyone has filled in", () => {
     const c = pendingCountsCard({
