@@ -130,6 +130,180 @@ function buildPending(input: PendingCardInput, L: PendingLevel): Card {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 未填报情况（只有数字）: for a group chat and for members, who do not get the named list.
+
+export interface PendingCountsCardInput {
+  v: {
+    campaignTitle: string;
+    units: { unitName: string; pending: number; total: number }[];
+    /** The asker's own pending item titles (in private). */
+    own?: string[];
+  };
+  locale: Locale;
+}
+
+const COUNT_LEVELS = [{ units: 100 }, { units: 60 }, { units: 30 }, { units: 15 }] as const;
+
+export function pendingCountsCard(input: PendingCountsCardInput): Card {
+  return fitCard(COUNT_LEVELS.length, (lv) => buildPendingCounts(input, COUNT_LEVELS[lv].units));
+}
+
+function buildPendingCounts(input: PendingCountsCardInput, maxUnits: number): Card {
+  const { v, locale: l } = input;
+  const pending = v.units.reduce((n, u) => n + u.pending, 0);
+  const total = v.units.reduce((n, u) => n + u.total, 0);
+  const title = tr(l, "未填报情况", "Not yet filled in");
+  const elements: object[] = [];
+  if (v.own) {
+    elements.push(
+      md(
+        v.own.length
+          ? tr(
+              l,
+              `您本人还有 **${v.own.length}** 项未填报：`,
+              `You have **${v.own.length}** not filled in:`,
+            ) +
+              "\n" +
+              v.own
+                .slice(0, 20)
+                .map((t) => `- ${escLine(t, 40)}`)
+                .join("\n")
+          : tr(l, "您本人没有未填报的自查事项。", "You have nothing left to fill in."),
+      ),
+    );
+  }
+  if (v.units.length) {
+    elements.push(
+      md(
+        tr(
+          l,
+          `共 **${pending}** 项未填报（已填报 ${total - pending}/${total}）：`,
+          `**${pending}** not filled in (${total - pending}/${total} done):`,
+        ),
+      ),
+    );
+    const shown = v.units.slice(0, maxUnits);
+    elements.push(
+      ...blocks(
+        shown.map((u) =>
+          tr(
+            l,
+            `- ${escLine(u.unitName, 30)}：已填报 ${u.total - u.pending}/${u.total}，未填报 ${u.pending} 项`,
+            `- ${escLine(u.unitName, 30)}: ${u.total - u.pending}/${u.total} filled in, ${u.pending} not yet`,
+          ),
+        ),
+      ),
+    );
+    if (v.units.length > shown.length) elements.push(note(moreUnits(l, v.units.length - shown.length)));
+  }
+  elements.push(
+    note(
+      tr(
+        l,
+        "未填报人员名单只私信发给科室负责人、分管领导和管理员。",
+        "The named list goes only to heads, leaders and admins, in private.",
+      ),
+    ),
+  );
+  return card({
+    title: clip(`${title} · ${v.campaignTitle}`, 100),
+    template: pending > 0 || (v.own?.length ?? 0) > 0 ? "orange" : "green",
+    summary: clip(tr(l, `${title}：${pending} 项`, `${title}: ${pending}`), 60),
+    elements,
+  });
+}
+
+function moreUnits(l: Locale, n: number): string {
+  return tr(l, `另有 ${n} 个科室未列出。`, `${n} more unit(s) not shown.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 查摆问题（只有数字）: a group chat sees counts by unit, never the problem texts.
+
+export interface ProblemCountsCardInput {
+  v: {
+    campaignTitle: string;
+    scope?: string;
+    units: { unitName: string; total: number; resolved: number }[];
+  };
+  locale: Locale;
+}
+
+export function problemCountsCard(input: ProblemCountsCardInput): Card {
+  const { v, locale: l } = input;
+  return unitCountsCard({
+    title: `${tr(l, "查摆问题", "Problems found")} · ${v.campaignTitle}`,
+    scope: v.scope,
+    lines: v.units.map((u) =>
+      tr(
+        l,
+        `- ${escLine(u.unitName, 30)}：问题 ${u.total} 个，已整改到位 ${u.resolved} 个`,
+        `- ${escLine(u.unitName, 30)}: ${u.total} problem(s), ${u.resolved} resolved`,
+      ),
+    ),
+    empty: tr(l, "暂无查摆问题。", "No problems reported yet."),
+    footer: tr(l, "问题详情请私聊查询。", "Details in a private chat with me."),
+    locale: l,
+  });
+}
+
+// 到期措施（只有数字）: a group chat sees how many measures fall due, by unit; the list goes in private.
+
+export interface MeasureCountsCardInput {
+  v: { campaignTitle: string; title: string; scope?: string; units: { unitName: string; n: number }[] };
+  locale: Locale;
+}
+
+export function measureCountsCard(input: MeasureCountsCardInput): Card {
+  const { v, locale: l } = input;
+  const total = v.units.reduce((n, u) => n + u.n, 0);
+  return unitCountsCard({
+    title: `${v.title} · ${v.campaignTitle}`,
+    scope: v.scope,
+    head: total ? tr(l, `共 **${total}** 项：`, `**${total}** measure(s):`) : undefined,
+    lines: v.units.map((u) =>
+      tr(l, `- ${escLine(u.unitName, 30)}：${u.n} 项`, `- ${escLine(u.unitName, 30)}: ${u.n}`),
+    ),
+    empty: tr(l, `目前没有${escLine(v.title, 40)}。`, `No ${escLine(v.title, 40)} at the moment.`),
+    footer: tr(
+      l,
+      "措施名单只私信发给本次活动的人员（各人可见的范围）。",
+      "The list goes in private, to the people of the campaign (what each may see).",
+    ),
+    template: total ? "orange" : "green",
+    locale: l,
+  });
+}
+
+/** A card of one line per unit, fitted to Feishu's limits (the rest counted). */
+function unitCountsCard(o: {
+  title: string;
+  scope?: string;
+  head?: string;
+  lines: string[];
+  empty: string;
+  footer: string;
+  template?: Template;
+  locale: Locale;
+}): Card {
+  return fitCard(COUNT_LEVELS.length, (lv) => {
+    const shown = o.lines.slice(0, COUNT_LEVELS[lv].units);
+    const elements: object[] = shown.length
+      ? [...(o.head ? [md(o.head)] : []), ...blocks(shown)]
+      : [md(o.empty)];
+    if (o.lines.length > shown.length)
+      elements.push(note(moreUnits(o.locale, o.lines.length - shown.length)));
+    elements.push(note(o.footer));
+    return card({
+      title: clip(o.title, 100),
+      subtitle: subtitleOf(o.scope),
+      template: o.template ?? "blue",
+      elements,
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // 一个检查项在各科室的填报情况
 
 export interface ItemStatusCardInput {
@@ -242,6 +416,8 @@ function buildItemStatus(input: ItemStatusCardInput, maxRows: number): Card {
 export interface ProblemListCardInput {
   v: ProblemListView;
   locale: Locale;
+  /** Shown when there are no problems; default "目前没有查摆出的问题。". */
+  emptyText?: string;
 }
 
 const PROBLEM_LEVELS = [
@@ -266,7 +442,13 @@ function buildProblems(input: ProblemListCardInput, L: ProblemLevel): Card {
   const elements: object[] = [];
 
   if (ps.length === 0) {
-    elements.push(md(tr(l, "目前没有查摆出的问题。", "No problems have been found.")));
+    elements.push(
+      md(
+        input.emptyText
+          ? escLine(input.emptyText, 200)
+          : tr(l, "目前没有查摆出的问题。", "No problems have been found."),
+      ),
+    );
   } else {
     elements.push(
       md(

@@ -12,7 +12,10 @@ import {
   answerPending,
   answerProblems,
   answerProgress,
+  askerContext,
+  notCampaignChat,
   notInCampaign,
+  withCampaignState,
   type Answer,
   type Asker,
 } from "../src/services/answers";
@@ -51,20 +54,6 @@ async function dictionaryFor(deps: HandlerDeps, c: Campaign): Promise<IntentDict
   return dict;
 }
 
-/** The asker's campaign: the newest active one they are on, else the newest active one. */
-async function askerContext(deps: HandlerDeps, openId: string) {
-  const active = await deps.models.Campaign.find({ status: "active" })
-    .sort({ startedAt: -1, updatedAt: -1 })
-    .lean();
-  if (!active.length) return undefined;
-  const people = await deps.models.Person.find({
-    openId,
-    campaignKey: { $in: active.map((c) => c.key) },
-  }).lean();
-  const campaign = active.find((c) => people.some((p) => p.campaignKey === c.key)) ?? active[0];
-  return { campaign, person: people.find((p) => p.campaignKey === campaign.key) ?? null };
-}
-
 /**
  * In a group the bot may receive every message (with the group-message scope); only those that
  * @mention the bot itself (its open_id, not just any mention) are questions to it.
@@ -84,7 +73,8 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
   }
   const text = questionText(msg);
   const locale = questionLocale(text);
-  const ctx = await askerContext(deps, msg.senderOpenId);
+  const found = await askerContext(deps, msg);
+  const ctx = found.kind === "campaign" ? found : undefined;
   const dict = ctx
     ? await dictionaryFor(deps, ctx.campaign)
     : buildDictionary({ units: [], checklist: { key: "", title: "", sections: [] } });
@@ -94,7 +84,10 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
       : { intent: "unknown" as const, slots: {} };
   const started = performance.now();
   let answer: Answer;
-  if (q.intent === "help" || q.intent === "unknown") {
+  if (found.kind === "not_campaign_chat" && q.intent !== "help") {
+    // A group that is no campaign's chat: its members may not be on any campaign (DESIGN.md §5).
+    answer = { card: notCampaignChat(locale) };
+  } else if (q.intent === "help" || q.intent === "unknown") {
     answer = { card: helpCard({ locale, notUnderstood: q.intent === "unknown" ? text : undefined }) };
   } else if (!ctx) {
     answer = {
@@ -112,7 +105,9 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
     };
   } else {
     const a: Asker = { person: ctx.person, campaign: ctx.campaign, group: msg.chatType === "group", locale };
-    answer = await route(q, a, deps, msg, log);
+    // In private, campaign data is for the people on the campaign.
+    answer = !a.group && !a.person ? { card: notInCampaign(a) } : await route(q, a, deps, msg, log);
+    answer = withCampaignState(answer, ctx.campaign, locale);
   }
   await answerMessage(msg, { card: answer.card }, deps);
   if (answer.privateCard && ctx?.person)
@@ -124,6 +119,7 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
       intent: q.intent,
       slots: q.slots,
       campaign: ctx?.campaign.key,
+      context: found.kind,
       ms: Math.round(performance.now() - started),
     },
     "answered question",
@@ -169,6 +165,21 @@ async function route(
                 en
                   ? "Only the organising office (admins) can send the progress broadcast."
                   : "只有牵头科室（管理员）可以发送进度通报。",
+              ),
+            ],
+          }),
+        };
+      }
+      if (a.campaign.status !== "active") {
+        return {
+          card: card({
+            title: en ? "Campaign ended" : "活动已结束",
+            template: "grey",
+            elements: [
+              md(
+                en
+                  ? "This campaign has ended: no more progress broadcasts. Its final results can still be asked for here (e.g. 进度)."
+                  : "本次活动已结束，不再发送进度通报。最终结果仍可在此查询（如“进度”）。",
               ),
             ],
           }),

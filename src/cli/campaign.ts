@@ -245,9 +245,18 @@ export async function campaignEnd(s: CliServices, key: string, logger: Logger, o
 
 /** `summary send <key>`: the progress broadcast now, to the campaign's group chats. */
 export async function summarySend(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
-  const c = await s.models.Campaign.findOne({ key }, { key: 1 }).lean();
+  const c = await s.models.Campaign.findOne({ key }, { key: 1, status: 1 }).lean();
   if (!c) {
     out.error(NO_CAMPAIGN(key));
+    return 1;
+  }
+  if (c.status !== "active") {
+    // After `campaign end` nothing is broadcast; the final results stay askable in chat.
+    out.error(
+      c.status === "ended"
+        ? `campaign ${key} has ended: no more broadcasts (its final results stay askable in chat, e.g. 进度)`
+        : `campaign ${key} has not started: run \`campaign start ${key}\` first`,
+    );
     return 1;
   }
   const ok = await withSweeps(s, logger, (q) =>

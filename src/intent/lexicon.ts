@@ -27,11 +27,19 @@ export const CUES = {
       "超过截止",
       "过了截止",
       "过了期限",
+      // 整改时限: "超过整改时限", "过了完成时限", "时限已过", "没按期完成", "超时的整改"
+      "超(?:过|出)了?(?:整改|完成|规定)?(?:时限|期限)",
+      "超时限",
+      "过了(?:整改|完成|规定)?(?:时限|期限)",
+      "(?:时限|期限)已(?:过|到)",
+      "(?:没有?|未)按(?:时限|期限|期|时)完成",
+      "超时(?=.*(?:整改|措施))",
+      "(?:整改|措施).*超时",
     ],
     [
       "overdue",
       "past due",
-      "past (?:the )?deadlines?",
+      "past (?:the |its |their )?deadlines?",
       "missed (?:the |their )?deadlines?",
       "behind schedule",
       "delayed",
@@ -77,7 +85,7 @@ export const CUES = {
   ),
   /** Not yet done (work in general). */
   notDone: cue(
-    ["(?:没有|还没|尚未|没|未)(?:做|干|完成)"],
+    ["(?:没有|还没|尚未|没|未)(?:做|干|完成|弄(?!懂|清|明白|错)|办(?!法)|处理)"],
     [
       "(?:not|never) (?:yet )?(?:done|finished|completed)",
       "unfinished",
@@ -102,10 +110,31 @@ export const CUES = {
       "should i do",
       "must i do",
       "on my plate",
+      "left for me",
+      "still on me",
+      "do i have left",
+      "(?:what|anything) (?:do )?i still owe",
     ],
   ),
   /** To-do words that count only when the question is about me ("你能做什么" is help). */
-  todoMine: cue(["做什么", "干什么", "做啥", "干啥", "要做的", "需要做的"], ["task", "to do", "do next"]),
+  todoMine: cue(
+    [
+      "做什么",
+      "干什么",
+      "做啥",
+      "干啥",
+      "要做的",
+      "需要做的",
+      // everyday verbs: "还有啥要我弄的", "我要处理什么", "我手上还有哪些活", "轮到我做的"
+      "要我(?:做|弄|办|处理)",
+      "(?:要|需要)处理(?:什么|啥|哪些)",
+      "还剩(?:哪些|什么|啥|几项|几个|几件)",
+      "还差(?:什么|啥|哪些)",
+      "(?:手上|手头|这边)还有(?:哪些|什么|啥|多少|几)",
+      "轮到我(?:做|弄|办|处理|填)",
+    ],
+    ["task", "to do", "do next"],
+  ),
   task: cue(["任务"], ["task"]),
   /** Listing words that make a bare 任务 a to-do question. */
   listing: cue([
@@ -128,6 +157,8 @@ export const CUES = {
       "查摆",
       "问题(?:清单|列表|台账|汇总|有哪些|有什么|有多少)",
       "(?:哪些|什么|多少|几个|几条|几项|啥)问题",
+      "问题有?(?:几|多少)",
+      "问题的?整改(?:情况|进度|进展)",
       "存在的?问题",
       "(?:发现|查出|找出|找到)[了的]?(?:哪些|什么|多少)?问题",
       "列(?:一下|出)?问题",

@@ -1,7 +1,14 @@
 import { compileDictionary, matchEntities, type EntityMatch } from "./dictionary";
 import { ASKER, CUES } from "./lexicon";
 import { normalize } from "./normalize";
-import { extractDays, extractMeasureId, extractOrdinal, extractScope } from "./slots";
+import {
+  extractDays,
+  extractMeasureId,
+  extractOrdinal,
+  extractScope,
+  extractSectionOrdinal,
+  type Ordinal,
+} from "./slots";
 import type { Intent, IntentDictionary, IntentSlots, ParseOptions, ParsedIntent } from "./types";
 
 /** A chat question is short; longer text (a pasted narrative) is not parsed, which also bounds the cost. */
@@ -25,17 +32,29 @@ export function parseIntent(text: string, dict: IntentDictionary, opts: ParseOpt
 
   const compiled = compileDictionary(dict);
   const entities = matchEntities(s, compiled);
-  const masked = mask(s, entities);
+  let masked = mask(s, entities);
   const first = (kind: EntityMatch["kind"]) => entities.find((e) => e.kind === kind)?.value;
   const unit = first("unit");
-  const section = first("section");
+  let section = first("section");
   let item = first("item");
 
   const has = (re: RegExp) => re.test(masked);
   const measureWord = has(CUES.measureWord);
-  if (section && !item && !measureWord) {
-    const n = extractOrdinal(masked);
-    item = n ? compiled.itemsBySection.get(section)?.[n - 1] : undefined;
+  // Positions: "第二部分" / "section 2" name a section, "六正第二项" / "the second item" an item. A
+  // matched position is masked like an entity, so "六正第二项" on its own is a bare item.
+  if (!section) {
+    const o = extractSectionOrdinal(masked);
+    const code = o ? dict.sections[o.n - 1]?.code : undefined;
+    if (o && code) [section, masked] = [code, maskSpan(masked, o)];
+  }
+  if (!item && !measureWord) {
+    const o = extractOrdinal(masked, { section: !!section });
+    const title = o
+      ? section
+        ? compiled.itemsBySection.get(section)?.[o.n - 1]
+        : dict.items[o.n - 1]?.title
+      : undefined;
+    if (o && title) [item, masked] = [title, maskSpan(masked, o)];
   }
   const scope = extractScope(masked);
   const mine = scope.mine && !scope.unitScope && !unit;
@@ -135,6 +154,10 @@ function mask(s: string, entities: EntityMatch[]): string {
     at = e.end;
   }
   return out + s.slice(at);
+}
+
+function maskSpan(s: string, o: Ordinal): string {
+  return s.slice(0, o.start) + SENTINEL + s.slice(o.end);
 }
 
 function isQuestionMarks(text: string, keys: string[]): boolean {

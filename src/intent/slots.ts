@@ -48,6 +48,11 @@ const MEASURE_RULES: NumberRule[] = [
   { re: /#\s?(\d+)/u, num: toInt },
   { re: /措施(?:编号|号|id|#)?\s?(\d+)(?!\d|\s?(?:天|日|个|周|月|条|项|小时|年|%))/u, num: toInt },
   { re: new RegExp(`措施${NUM}号`, "u"), num: toInt },
+  // 措施六 (a Chinese numeral right after 措施; not 措施三天 / 措施两个)
+  {
+    re: new RegExp(`措施${NUM}(?![零〇一二两三四五六七八九十百千]|天|日|个|周|月|条|项|年|小时|号)`, "u"),
+    num: toInt,
+  },
   { re: new RegExp(`第\\s?${NUM}\\s?(?:条|项|个|号)?(?:整改)?措施`, "u"), num: toInt },
   { re: new RegExp(`${NUM}\\s?号(?:整改)?措施`, "u"), num: toInt },
   { re: new RegExp(`\\bmeasure (?:# ?|no |number |id )?${EN_NUM}\\b`), num: enToInt },
@@ -72,10 +77,73 @@ export function extractMeasureId(
   return undefined;
 }
 
-/** "第四项" next to a section code picks the item by its position. */
-export function extractOrdinal(text: string): number | undefined {
-  const m = new RegExp(`第${NUM}(?:项|条|个)`, "u").exec(text);
-  return m ? toInt(m[1]) : undefined;
+/** An ordinal found in the text: its value and where it is (so the parser can mask it). */
+export interface Ordinal {
+  n: number;
+  start: number;
+  end: number;
+}
+
+const EN_ORDINALS = [
+  "zeroth",
+  "first",
+  "second",
+  "third",
+  "fourth",
+  "fifth",
+  "sixth",
+  "seventh",
+  "eighth",
+  "ninth",
+  "tenth",
+  "eleventh",
+  "twelfth",
+];
+const EN_ORD = `(\\d+(?:st|nd|rd|th)|${EN_ORDINALS.join("|")})`;
+function enOrdToInt(s: string): number | undefined {
+  const i = EN_ORDINALS.indexOf(s);
+  return i >= 0 ? i : toInt(s.replace(/(?:st|nd|rd|th)$/, ""));
+}
+
+/** Ways to say "the Nth section": 第二部分, 第2板块, section 2, part two, the second section. */
+const SECTION_ORDINAL_RULES: NumberRule[] = [
+  { re: new RegExp(`第${NUM}(?:个)?(?:部分|板块|大项|方面|大类|章)`, "u"), num: toInt },
+  { re: new RegExp(`\\b(?:section|part) (?:no |number |# ?)?${EN_NUM}\\b`), num: enToInt },
+  { re: new RegExp(`\\b${EN_ORD} (?:section|part)\\b`), num: enOrdToInt },
+];
+/**
+ * Ways to say "the Nth item": 第二项, 第2条, 第三个, item 3, point two, the second item, 2nd item. `条`
+ * and `个` only next to a section (alone they are measures' or anything's).
+ */
+const ITEM_ORDINAL_RULES: (NumberRule & { withSection?: boolean })[] = [
+  { re: new RegExp(`第${NUM}(?:小)?项`, "u"), num: toInt },
+  { re: new RegExp(`第${NUM}(?:条|个)`, "u"), num: toInt, withSection: true },
+  { re: new RegExp(`\\b(?:item|point|question) (?:no |number |# ?)?${EN_NUM}\\b`), num: enToInt },
+  { re: new RegExp(`\\b${EN_ORD} (?:item|point|question)\\b`), num: enOrdToInt },
+];
+
+function firstOrdinal(text: string, rules: (NumberRule & { withSection?: boolean })[], section = true) {
+  let best: Ordinal | undefined;
+  for (const rule of rules) {
+    if (rule.withSection && !section) continue;
+    const m = rule.re.exec(text);
+    const n = m && rule.num?.(m[1]);
+    if (m && n && (!best || m.index < best.start)) best = { n, start: m.index, end: m.index + m[0].length };
+  }
+  return best;
+}
+
+/** "六正第四项", "item 3 of 六查", "the second item": an item by its position. */
+export function extractOrdinal(
+  text: string,
+  opts: { section: boolean } = { section: true },
+): Ordinal | undefined {
+  return firstOrdinal(text, ITEM_ORDINAL_RULES, opts.section);
+}
+
+/** "第二部分", "section 2": a section by its position. */
+export function extractSectionOrdinal(text: string): Ordinal | undefined {
+  return firstOrdinal(text, SECTION_ORDINAL_RULES);
 }
 
 /** Scope words; a named unit is handled by the caller and wins over all of these. */

@@ -6,17 +6,29 @@ import { loadCampaign, type ServiceDeps } from "./context";
 /**
  * The numbers of a progress broadcast, straight from the database at this moment: answered assignments,
  * closed measures, by section and by unit, the overdue measures, and measures closed since `since`.
- * `unitKeys` scopes it (a leader's units). Overdue is derived from the due date, never stored. Counting
+ * `unitKeys` scopes it (a leader's units), `sectionKeys` to sections (their assignments, and the measures of
+ * their items). Overdue is derived from the due date, never stored. Counting
  * happens in the database (one $group each), not by shipping every assignment to the bot.
  */
 export async function computeSummary(
   d: ServiceDeps,
   campaignKey: string,
-  opts: { unitKeys?: string[]; since?: Date | null; scope?: string; withNewlyClosed?: boolean } = {},
+  opts: {
+    unitKeys?: string[];
+    sectionKeys?: string[];
+    since?: Date | null;
+    scope?: string;
+    withNewlyClosed?: boolean;
+  } = {},
 ): Promise<SummaryView> {
   const c = await loadCampaign(d, campaignKey);
   const today = todayIn(c.timezone, d.now());
-  const unitFilter = opts.unitKeys ? { unitKey: { $in: opts.unitKeys } } : {};
+  const sections = opts.sectionKeys;
+  const itemKeys = sections ? c.items.filter((i) => sections.includes(i.sectionKey)).map((i) => i.key) : [];
+  const unitFilter = {
+    ...(opts.unitKeys ? { unitKey: { $in: opts.unitKeys } } : {}),
+    ...(sections ? { itemKey: { $in: itemKeys } } : {}),
+  };
   const [units, aCounts, mCounts, overdueList, closedList] = await Promise.all([
     d.models.Unit.find(
       { campaignKey, ...(opts.unitKeys ? { key: { $in: opts.unitKeys } } : {}) },
@@ -95,10 +107,12 @@ export async function computeSummary(
       total: sum(mCounts, (x) => x.total),
       overdue: overdue.length,
     },
-    sections: c.sections.map((sec) => {
-      const a = aCounts.bySection.get(sec.key);
-      return { code: sec.code, done: a?.done ?? 0, total: a?.total ?? 0 };
-    }),
+    sections: c.sections
+      .filter((sec) => !sections || sections.includes(sec.key))
+      .map((sec) => {
+        const a = aCounts.bySection.get(sec.key);
+        return { code: sec.code, done: a?.done ?? 0, total: a?.total ?? 0 };
+      }),
     units: units.map((u) => {
       const a = aCounts.byUnit.get(u.key);
       const ms = measureCounts.get(u.key);

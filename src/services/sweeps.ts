@@ -231,6 +231,7 @@ export async function runEscalationSweep(d: SweepDeps, campaignKey: string): Pro
 export async function runBroadcast(d: SweepDeps, campaignKey: string, slot: string): Promise<SweepResult> {
   const c = await loadCampaign(d, campaignKey);
   if (c.status === "draft") return { sent: 0, skipped: 0, note: "not started" };
+  if (c.status === "ended") return { sent: 0, skipped: 0, note: "ended" }; // README: no broadcasts after the end
   const s = await computeSummary(d, campaignKey, { since: c.lastBroadcastAt });
   const card = summaryCard({ s, locale: "zh", kind: "broadcast" });
   let sent = 0;
