@@ -64,7 +64,14 @@ export interface ScanResult {
   /** bytes of the valid prefix */
   validBytes: number;
   /** set when the file does not end with a complete, intact record */
-  bad?: { offset: number; reason: string; discardedBytes: number; discardedRecords: number };
+  bad?: {
+    offset: number;
+    reason: string;
+    discardedBytes: number;
+    discardedRecords: number;
+    /** intact records follow the bad one: damage inside the file, not a torn tail */
+    intactAfter: number;
+  };
 }
 
 /** Reads records until the end or the first torn/corrupt one. */
@@ -72,7 +79,8 @@ export function scanJournal(buf: Buffer): ScanResult {
   const records: Doc[] = [];
   const offsets: number[] = [];
   let offset = 0;
-  const fail = (reason: string): ScanResult => {
+  const fail = (reason: string, skipTo?: number): ScanResult => {
+    const intactAfter = skipTo === undefined ? 0 : scanJournal(buf.subarray(skipTo)).records.length;
     // how many (still length-framed) records the discarded part seems to hold, for the log line
     let n = 0;
     for (let at = offset; at + HEADER <= buf.length; n++) {
@@ -87,7 +95,13 @@ export function scanJournal(buf: Buffer): ScanResult {
       records,
       offsets,
       validBytes: offset,
-      bad: { offset, reason, discardedBytes: buf.length - offset, discardedRecords: Math.max(1, n) },
+      bad: {
+        offset,
+        reason,
+        discardedBytes: buf.length - offset,
+        discardedRecords: Math.max(1, n),
+        intactAfter,
+      },
     };
   };
   while (offset < buf.length) {
@@ -96,7 +110,8 @@ export function scanJournal(buf: Buffer): ScanResult {
     if (len < 5 || len > MAX_RECORD) return fail(`invalid record length ${len}`);
     if (offset + HEADER + len > buf.length) return fail("record cut short");
     const payload = buf.subarray(offset + HEADER, offset + HEADER + len);
-    if (crc32(payload) !== buf.readUInt32LE(offset + 4)) return fail("checksum mismatch");
+    if (crc32(payload) !== buf.readUInt32LE(offset + 4))
+      return fail("checksum mismatch", offset + HEADER + len);
     let rec: Doc;
     try {
       rec = deserialize(payload);

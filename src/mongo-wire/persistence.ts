@@ -24,6 +24,7 @@ const FORMAT = "mongo-wire";
 const VERSION = 2;
 const MAGIC = Buffer.from("MWSNAP2\n", "latin1");
 const WRITE_CHUNK = 4 * 1024 * 1024;
+const DEFAULT_SNAPSHOT_AFTER = 16 * 1024 * 1024;
 
 function checksummed(out: Uint8Array[], doc: Doc): number {
   const bson = serialize(doc);
@@ -233,10 +234,12 @@ export async function recover(dataFile: string, logger: Logger): Promise<Recover
       replayed++;
     });
     if (scan.bad) {
-      const { offset: at, reason, discardedBytes, discardedRecords } = scan.bad;
-      if (i < live.length - 1) {
+      const { offset: at, reason, discardedBytes, discardedRecords, intactAfter } = scan.bad;
+      if (intactAfter > 0 || i < live.length - 1) {
+        const after =
+          intactAfter > 0 ? `${intactAfter} intact record(s) follow it` : "later journal files follow";
         throw new Error(
-          `mongo-wire: journal ${j.file} is corrupt at byte ${at} (${reason}) and later journal files follow; refusing to start`,
+          `mongo-wire: journal ${j.file} is corrupt at byte ${at} (${reason}) and ${after}: this is damage, not a torn write; refusing to start (move the data directory away or restore a backup)`,
         );
       }
       await truncate(j.file, scan.validBytes);
@@ -269,6 +272,7 @@ export class Persister {
   private scheduled = false;
   private lastSnapshotBytes = 0;
   private dirty: boolean;
+  private readonly minJournalBytes: number;
 
   constructor(
     private readonly store: Store,
@@ -276,9 +280,10 @@ export class Persister {
     private readonly journal: Journal,
     private readonly logger: Logger,
     replayed: number,
-    private readonly minJournalBytes = 16 * 1024 * 1024,
+    minJournalBytes: number | undefined,
   ) {
     this.dirty = replayed > 0;
+    this.minJournalBytes = minJournalBytes ?? DEFAULT_SNAPSHOT_AFTER;
   }
 
   /** Called after each journal append. */

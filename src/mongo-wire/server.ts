@@ -417,7 +417,14 @@ export async function startMongoWire(opts: MongoWireOptions = {}): Promise<Mongo
       store = r.store;
       durable = {
         journal: r.journal,
-        persister: new Persister(store, dataFile, r.journal, logger, r.replayed),
+        persister: new Persister(
+          store,
+          dataFile,
+          r.journal,
+          logger,
+          r.replayed,
+          opts.snapshotAfterJournalBytes,
+        ),
         lock,
       };
     } catch (err) {

@@ -11,6 +11,11 @@ export interface MongoWireOptions {
   logger?: Logger;
   /** How often TTL indexes are enforced (ms). Default 60000, like MongoDB's TTL monitor. */
   ttlMonitorIntervalMs?: number;
+  /**
+   * With `dataFile`: a snapshot (compaction point) is written once the journal has grown past this
+   * many bytes (or past the size of the last snapshot, if larger). Default 16 MiB.
+   */
+  snapshotAfterJournalBytes?: number;
 }
 
 export interface FaultInjector {
