@@ -4,7 +4,7 @@
  * during bursts of self-check submissions (real signed card callbacks from the Feishu emulator) and
  * restarted; every submission answered 已提交 is checked against the store after every restart.
  *
- *   npx tsx bench/chaos.ts [--kills 20] [--seed 1] [--campaigns 2] [--burst-min 6] [--burst-max 16]
+ *   npx tsx bench/chaos.ts [--kills 20] [--seed 1] [--burst-min 6] [--burst-max 16]
  *
  * Starts its own redis-server. Exit code 1 when an acknowledged submission was lost, doubled or partial.
  */
@@ -23,7 +23,6 @@ async function main(): Promise<number> {
     const r = await runSubmitChaos({
       seed: arg("seed", 1),
       kills,
-      campaigns: arg("campaigns", Math.max(1, Math.ceil(kills / 9))),
       burst: [arg("burst-min", 6), arg("burst-max", 16)],
       redisUrl: redis.url,
       log: (l) => console.log(l),

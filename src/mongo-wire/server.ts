@@ -448,6 +448,7 @@ export async function startMongoWire(opts: MongoWireOptions = {}): Promise<Mongo
     port,
     faults: server.faults,
     flush: () => server.flush(),
+    journalStats: () => durable && { ...durable.journal.stats },
     close: () => server.close(),
   };
 }

@@ -34,6 +34,8 @@ export interface MongoWireServer {
   faults: FaultInjector;
   /** Writes a snapshot now when there are unsaved changes (no-op without dataFile). */
   flush(): Promise<void>;
+  /** With `dataFile`: journal fsyncs done and records they carried since start (group commit). */
+  journalStats(): { syncs: number; records: number } | undefined;
   /** Stops listening, drops connections and cursors, flushes, and resolves when done. */
   close(): Promise<void>;
 }

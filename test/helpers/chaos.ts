@@ -9,6 +9,7 @@
  * Used by test/integration/chaos-submit.test.ts (bounded) and bench/chaos.ts (longer, prints numbers).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -32,8 +33,8 @@ export interface ChaosOptions {
   redisUrl: string;
   /** callbacks per burst: min..max */
   burst?: [number, number];
-  /** campaigns to import (each gives ~116 assignments to submit) */
-  campaigns?: number;
+  /** units in the campaign (14 assignments each); default: enough for the kills */
+  units?: number;
   log?: (line: string) => void;
 }
 
@@ -88,18 +89,33 @@ interface Sent {
   problems: string[];
 }
 
-/** A campaign file: the example bureau with every item for every unit, under its own key. */
-async function writeCampaign(dir: string, n: number): Promise<string> {
-  const base = await readFile("examples/bureau.yaml", "utf8");
-  const [head, rest] = base.split(/^assignments:\n/m);
-  const tail = rest.slice(rest.search(/^chats:/m));
-  const file = path.join(dir, `chaos-${n}.yaml`);
-  await writeFile(
-    file,
-    `${head.replace(/^key: .*$/m, `key: chaos-${n}`)}assignments:\n` +
-      `  - item: all\n    units: all\n    due: 2027-01-15\n` +
-      `  - item: liuzheng\n    people: [director, deputy_chen, deputy_wu]\n    due: 2027-01-22\n\n${tail}`,
-  );
+/** A campaign file: `units` units, each answering all 14 items of the built-in checklist through its head. */
+async function writeCampaign(dir: string, units: number): Promise<string> {
+  const hex = (n: number) => crypto.createHash("sha256").update(`chaos-${n}`).digest("hex").slice(0, 32);
+  const lines = [
+    "key: chaos-1",
+    "title: 提交压力测试专项自查",
+    "timezone: Asia/Shanghai",
+    "start: 2026-12-01",
+    "end: 2027-03-31",
+    "template: jgzf-6-6-2",
+    "units:",
+  ];
+  for (let u = 1; u <= units; u++)
+    lines.push(`  - key: u${u}`, `    name: 科室${u}`, `    head: head${u}`, `    leader: boss`);
+  lines.push("people:", "  - key: boss", "    name: 局长", "    unit: u1", "    roles: [leader]");
+  lines.push(`    open_id: ou_${hex(0)}`);
+  for (let u = 1; u <= units; u++)
+    lines.push(
+      `  - key: head${u}`,
+      `    name: 负责人${u}`,
+      `    unit: u${u}`,
+      "    roles: [head]",
+      `    open_id: ou_${hex(u)}`,
+    );
+  lines.push("assignments:", "  - item: all", "    units: all", "    due: 2027-01-15", "");
+  const file = path.join(dir, "chaos.yaml");
+  await writeFile(file, lines.join("\n"));
   return file;
 }
 
@@ -211,8 +227,12 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
     const targets: Target[] = [];
     const config = loadConfig({ DATA_DIR: dataDir, REDIS_PREFIX: prefix });
     const out: Out = { print: () => undefined, error: (s) => log(`cli: ${s}`) };
-    for (let n = 1; n <= (o.campaigns ?? 1); n++) {
-      const file = await writeCampaign(dir, n);
+    {
+      const n = 1;
+      const file = await writeCampaign(
+        dir,
+        o.units ?? Math.ceil((o.kills * (bMax + bMin)) / 2 / 0.8 / 14) + 1,
+      );
       const spec = await loadCampaignFile(file, { today: "1970-01-01" });
       if (!spec.ok) throw new Error(`campaign file: ${JSON.stringify(spec.errors)}`);
       for (const u of emulatorUsersFor(spec.spec)) emu.addUser(u);
@@ -226,6 +246,7 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
           throw new Error("campaign start failed");
         const expected = await s.models.Assignment.countDocuments({ campaignKey: `chaos-${n}` });
         const users = emulatorUsersFor(spec.spec);
+        let seen = 0;
         const found = await waitFor(() => {
           const cards: Target[] = [];
           for (const u of users)
@@ -242,8 +263,11 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
               });
             }
           const mine = cards.filter((c) => !targets.some((t) => t.assignmentId === c.assignmentId));
+          seen = mine.length;
           return mine.length >= expected ? mine : undefined;
-        }, 60_000);
+        }, 60_000).catch((err: Error) => {
+          throw new Error(`${err.message}: ${seen} of ${expected} for chaos-${n}`);
+        });
         targets.push(...found);
         log(`campaign chaos-${n}: ${found.length} self-check cards delivered`);
       } finally {
