@@ -39,6 +39,7 @@ async function main(): Promise<number> {
           callbacks: r.callbacks,
           acknowledged: r.acknowledged,
           unanswered: r.unanswered,
+          deferred: r.deferred,
           lost: r.lost,
           doubled: r.doubled,
           partial: r.partial,

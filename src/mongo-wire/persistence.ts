@@ -63,6 +63,8 @@ export function encodeSnapshot(store: Store, journalFrom = 0): Uint8Array[] {
 
 export interface Snapshot {
   store: Store;
+  /** size of the snapshot file (0 when there was none) */
+  bytes: number;
   /** first journal generation to replay after the snapshot */
   journalFrom: number;
 }
@@ -100,7 +102,7 @@ export function decodeSnapshot(buf: Buffer): Snapshot {
     const rec = next("record");
     if (rec.t === "end") {
       if (offset !== buf.length) throw new Error(`trailing bytes after end record at byte ${offset}`);
-      return { store, journalFrom };
+      return { store, journalFrom, bytes: buf.length };
     }
     if (rec.t !== "coll" || typeof rec.db !== "string" || typeof rec.name !== "string") {
       throw new Error(`unexpected record at byte ${at}`);
@@ -119,7 +121,8 @@ export async function loadSnapshot(file: string): Promise<Snapshot> {
   try {
     buf = await readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { store: new Store(), journalFrom: 0 };
+    if ((err as NodeJS.ErrnoException).code === "ENOENT")
+      return { store: new Store(), journalFrom: 0, bytes: 0 };
     throw new Error(`mongo-wire: cannot read data file ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
@@ -198,6 +201,7 @@ export interface Recovered {
   journal: Journal;
   /** journal records replayed on top of the snapshot */
   replayed: number;
+  snapshotBytes: number;
 }
 
 /**
@@ -208,7 +212,7 @@ export interface Recovered {
 export async function recover(dataFile: string, logger: Logger): Promise<Recovered> {
   await mkdir(path.dirname(dataFile), { recursive: true });
   await cleanTempFiles(dataFile, logger);
-  const { store, journalFrom } = await loadSnapshot(dataFile);
+  const { store, journalFrom, bytes: snapshotBytes } = await loadSnapshot(dataFile);
   const journals = await listJournals(dataFile);
   let replayed = 0;
   let next = journalFrom;
@@ -259,7 +263,7 @@ export async function recover(dataFile: string, logger: Logger): Promise<Recover
   }
   if (replayed)
     logger.info({ dataFile, replayed, journals: live.length }, "mongo-wire: replayed journal after snapshot");
-  return { store, journal: new Journal(dataFile, next, logger), replayed };
+  return { store, journal: new Journal(dataFile, next, logger), replayed, snapshotBytes };
 }
 
 /**
@@ -279,10 +283,11 @@ export class Persister {
     private readonly file: string,
     private readonly journal: Journal,
     private readonly logger: Logger,
-    replayed: number,
+    recovered: { replayed: number; snapshotBytes: number },
     minJournalBytes: number | undefined,
   ) {
-    this.dirty = replayed > 0;
+    this.dirty = recovered.replayed > 0;
+    this.lastSnapshotBytes = recovered.snapshotBytes;
     this.minJournalBytes = minJournalBytes ?? DEFAULT_SNAPSHOT_AFTER;
   }
 

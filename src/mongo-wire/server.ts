@@ -417,14 +417,7 @@ export async function startMongoWire(opts: MongoWireOptions = {}): Promise<Mongo
       store = r.store;
       durable = {
         journal: r.journal,
-        persister: new Persister(
-          store,
-          dataFile,
-          r.journal,
-          logger,
-          r.replayed,
-          opts.snapshotAfterJournalBytes,
-        ),
+        persister: new Persister(store, dataFile, r.journal, logger, r, opts.snapshotAfterJournalBytes),
         lock,
       };
     } catch (err) {

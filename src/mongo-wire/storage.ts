@@ -276,7 +276,7 @@ export class Collection {
     this.docs.set(id, doc);
     this.seq.set(id, this.nextSeq++);
     for (const [idx, keys] of pending) idx.add(keys, id);
-    this.emit({ o: "i", db: this.db, c: this.name, d: doc });
+    if (this.owner?.sink) this.emit({ o: "i", db: this.db, c: this.name, d: doc });
   }
 
   /** Replaces a stored document by a new version with the same `_id`. */
@@ -300,7 +300,7 @@ export class Collection {
       if (newKeys) idx.add(newKeys, id);
     }
     this.docs.set(id, newDoc);
-    this.emit({ o: "u", db: this.db, c: this.name, d: newDoc });
+    if (this.owner?.sink) this.emit({ o: "u", db: this.db, c: this.name, d: newDoc });
   }
 
   remove(doc: Doc): void {
@@ -312,7 +312,7 @@ export class Collection {
     }
     this.docs.delete(id);
     this.seq.delete(id);
-    this.emit({ o: "d", db: this.db, c: this.name, id: doc._id });
+    if (this.owner?.sink) this.emit({ o: "d", db: this.db, c: this.name, id: doc._id });
   }
 
   /**

@@ -45,6 +45,8 @@ export interface ChaosResult {
   callbacks: number;
   acknowledged: number;
   unanswered: number;
+  /** answered 200 with "正在处理，请稍候" (the bot's deadline answer): not acknowledged as stored */
+  deferred: number;
   /** acknowledged submissions missing (assignment not submitted, no Response) after a restart */
   lost: number;
   /** acknowledged submissions stored more than once (Responses or problems beyond what was sent) */
@@ -213,6 +215,7 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
     callbacks: 0,
     acknowledged: 0,
     unanswered: 0,
+    deferred: 0,
     lost: 0,
     doubled: 0,
     partial: 0,
@@ -329,15 +332,18 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
           `burst ${result.bursts}: ${answers.map((d) => `${d.status}/${(d as { ms?: number }).ms ?? "-"}`).join(" ")}`,
         );
       answers.forEach((d, i) => {
-        const ok = d.status === 200 && d.toast?.type === "success" && d.toast.content.includes("已提交");
-        if (ok && !d.toast!.content.includes("无需重复")) acked.push(sends[i]);
-        else if (!ok) {
-          result.unanswered++;
-          if (d.status !== 0 || !killed)
-            result.problems.push(
-              `not acknowledged without a kill: ${sends[i].target.assignmentId} ${d.status} ${d.error ?? ""} ${JSON.stringify(d.toast)}`,
-            );
-        } else result.problems.push(`first submission answered as a repeat: ${sends[i].target.assignmentId}`);
+        const toastText = d.toast?.content ?? "";
+        if (d.status === 200 && d.toast?.type === "success" && toastText.includes("已提交")) {
+          if (toastText.includes("无需重复"))
+            result.problems.push(`a first submission answered as a repeat: ${sends[i].target.assignmentId}`);
+          else acked.push(sends[i]);
+        } else if (d.status === 0) result.unanswered++;
+        else if (d.status === 200 && d.toast?.type === "info")
+          result.deferred++; // 正在处理: not acknowledged yet
+        else
+          result.problems.push(
+            `unexpected answer for ${sends[i].target.assignmentId}: ${d.status} ${d.error ?? ""} ${JSON.stringify(d.toast)}`,
+          );
       });
       if (killed) {
         await killed;

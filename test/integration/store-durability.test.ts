@@ -203,6 +203,28 @@ describe("journal: acknowledged writes survive SIGKILL", () => {
   }, 90_000);
 });
 
+describe("group commit", () => {
+  it("acknowledges concurrent writes from many connections with far fewer fsyncs than writes", async () => {
+    const dataFile = path.join(dir, "group", "store.bson");
+    const srv = await startMongoWire({ dataFile });
+    const c = await client(srv.uri);
+    try {
+      const coll = c.db("app").collection("many");
+      await coll.insertOne({ k: "first" });
+      const before = srv.journalStats()!;
+      await Promise.all(Array.from({ length: 200 }, (_, i) => coll.insertOne({ k: `c${i}` })));
+      const after = srv.journalStats()!;
+      expect(after.records - before.records).toBe(200);
+      expect(after.syncs - before.syncs).toBeLessThan(100);
+      expect(await coll.countDocuments()).toBe(201);
+    } finally {
+      await c.close(true);
+      await srv.close();
+    }
+    expect(srv.journalStats()).toBeDefined();
+  });
+});
+
 /** Runs a store in this process and leaves it running (as a crash would leave the files). */
 async function writeAndAbandon(dataFile: string, n: number, snapshotFirst = false) {
   const srv = await startMongoWire({ dataFile });
