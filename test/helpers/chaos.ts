@@ -25,6 +25,7 @@ import { createModels } from "../../src/repositories/models";
 import { emulatorUsersFor } from "../../src/sandbox-users";
 import { todayIn } from "../../src/time";
 import { button, hasButton } from "./cards";
+import { kill9 } from "./store-child";
 
 export interface ChaosOptions {
   seed: number;
@@ -161,12 +162,7 @@ class BotProcess {
   }
 
   kill(): Promise<void> {
-    const child = this.child;
-    return new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGKILL");
-    });
+    return kill9(this.child);
   }
 
   stop(): Promise<void> {

@@ -2,11 +2,12 @@
  * The CLI and a running process on the same DATA_DIR: it talks to that process's store, or says
  * clearly that it cannot (exit non-zero), and never opens the data file behind its back.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startStoreChild, type StoreChild } from "../helpers/store-child";
 
 interface Run {
   code: number | null;
@@ -28,27 +29,12 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
   });
 }
 
-/** The store of a "running bot": a child process holding DATA_DIR/store.bson. */
-function holdStore(dataFile: string): Promise<{ child: ChildProcess; uri: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/store-process.ts", dataFile], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line) resolve({ child, uri: (JSON.parse(line) as { uri: string }).uri });
-    });
-    child.once("exit", (code) => reject(new Error(`store child exited ${code}`)));
-  });
-}
-
 let dir: string;
-let held: { child: ChildProcess; uri: string };
+/** the store of a "running bot": a child process holding DATA_DIR/store.bson */
+let held: StoreChild;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "cli-store-"));
-  held = await holdStore(path.join(dir, "store.bson"));
+  held = await startStoreChild(path.join(dir, "store.bson"));
 });
 afterAll(async () => {
   await new Promise<void>((r) => {

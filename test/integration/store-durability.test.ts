@@ -4,7 +4,7 @@
  * one-writer lock. The store runs in a child process where it must be killed; over the wire with the
  * mongodb driver mongoose brings.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile, appendFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -14,40 +14,11 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMongoWire } from "../../src/mongo-wire";
 import { DataFileLockedError, lockFile } from "../../src/mongo-wire/lock";
+import { rng } from "../helpers/chaos";
+import { kill9, startStoreChild } from "../helpers/store-child";
 
 const { MongoClient } = mongoose.mongo;
 type Client = InstanceType<typeof MongoClient>;
-
-interface StoreChild {
-  child: ChildProcess;
-  uri: string;
-  stderr: () => string;
-}
-
-function startChild(dataFile: string, compactBytes?: number): Promise<StoreChild> {
-  const args = ["--import", "tsx", "test/helpers/store-process.ts", dataFile];
-  if (compactBytes) args.push(String(compactBytes));
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line) resolve({ child, uri: (JSON.parse(line) as { uri: string }).uri, stderr: () => err });
-    });
-    child.once("exit", (code) => reject(new Error(`store child exited (${code}): ${err}`)));
-  });
-}
-
-function kill9(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
 
 function client(uri: string): Promise<Client> {
   return new MongoClient(uri, {
@@ -69,18 +40,6 @@ function capture() {
   return { logger: pino({ level: "debug" }, stream), lines };
 }
 
-/** Deterministic PRNG (mulberry32) so a failing run can be repeated. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "store-durability-"));
@@ -92,7 +51,7 @@ afterAll(async () => {
 describe("journal: acknowledged writes survive SIGKILL", () => {
   it("keeps every write acknowledged right before the kill, once each, and takes over the dead process's lock", async () => {
     const dataFile = path.join(dir, "acked", "store.bson");
-    let s = await startChild(dataFile);
+    let s = await startStoreChild(dataFile);
     let c = await client(s.uri);
     const coll = c.db("app").collection("items");
     await coll.createIndex({ k: 1 }, { unique: true });
@@ -104,7 +63,7 @@ describe("journal: acknowledged writes survive SIGKILL", () => {
     await kill9(s.child);
     await c.close(true);
 
-    s = await startChild(dataFile);
+    s = await startStoreChild(dataFile);
     c = await client(s.uri);
     try {
       const docs = await c.db("app").collection("items").find().toArray();
@@ -140,7 +99,7 @@ describe("journal: acknowledged writes survive SIGKILL", () => {
     const kills = 4;
     for (let round = 0; round < kills; round++) {
       // a low compaction threshold, so snapshots and journal rotation happen during the bursts
-      const s = await startChild(dataFile, 64 * 1024);
+      const s = await startStoreChild(dataFile, 64 * 1024);
       const c = await client(s.uri);
       const coll = c.db("app").collection("burst");
       if (round === 0) await coll.createIndex({ k: 1 }, { unique: true });
@@ -187,7 +146,7 @@ describe("journal: acknowledged writes survive SIGKILL", () => {
       await c.close(true);
     }
     expect(acked.size).toBeGreaterThan(100);
-    const s = await startChild(dataFile);
+    const s = await startStoreChild(dataFile);
     const c = await client(s.uri);
     try {
       const docs = await c.db("app").collection("burst").find().toArray();
@@ -432,7 +391,7 @@ describe("one writer per data file", () => {
       expect(err).toBeInstanceOf(DataFileLockedError);
       expect(err?.message).toContain(`进程 ${process.pid}`);
       expect(err?.message).toContain(`process ${process.pid}`);
-      await expect(startChild(dataFile)).rejects.toThrow(`process ${process.pid}`);
+      await expect(startStoreChild(dataFile)).rejects.toThrow(`process ${process.pid}`);
     } finally {
       await srv.close();
     }
