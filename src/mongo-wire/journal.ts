@@ -165,6 +165,7 @@ export function applyRecord(store: Store, rec: Doc): void {
 
 interface Pending {
   generation: number;
+  seq: number;
   buf: Buffer;
   done?: { resolve: () => void; reject: (err: Error) => void };
 }
@@ -176,6 +177,8 @@ export class Journal {
   private scheduled = false;
   private handle: { generation: number; fh: FileHandle } | undefined;
   private seq = 0;
+  /** highest sequence number whose write finished (synced, or failed) */
+  private processed = 0;
   /** bytes appended to the current generation */
   bytes = 0;
   /** records appended since the last snapshot */
@@ -201,7 +204,7 @@ export class Journal {
     this.bytes += buf.length;
     this.records++;
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ generation: this.generation, buf, done: { resolve, reject } });
+      this.pending.push({ generation: this.generation, seq: this.seq, buf, done: { resolve, reject } });
       this.schedule();
     });
   }
@@ -214,11 +217,15 @@ export class Journal {
     return this.generation;
   }
 
-  /** Resolves when everything appended so far is on disk (or failed). */
+  /**
+   * Resolves when everything appended so far is on disk (or failed). Records appended meanwhile are
+   * not waited for, so this ends under a steady stream of writes too.
+   */
   async drain(): Promise<void> {
-    while (this.pending.length || this.flushing || this.scheduled) {
-      if (!this.flushing) this.flushing = this.flushLoop();
-      await this.flushing.catch(() => undefined);
+    const upTo = this.seq;
+    while (this.processed < upTo) {
+      if (!this.flushing && !this.scheduled) this.flushing = this.flushLoop();
+      await (this.flushing ?? new Promise<void>((r) => setImmediate(r))).catch(() => undefined);
     }
   }
 
@@ -262,6 +269,7 @@ export class Journal {
         let n = 0;
         while (n < this.pending.length && this.pending[n].generation === generation) n++;
         const batch = this.pending.splice(0, n);
+        const last = batch[batch.length - 1].seq;
         try {
           if (this.failed) throw this.failed;
           if (this.handle?.generation !== generation) {
@@ -275,8 +283,10 @@ export class Journal {
           await fh.datasync();
           this.stats.syncs++;
           this.stats.records += batch.length;
+          this.processed = last;
           for (const p of batch) p.done?.resolve();
         } catch (err) {
+          this.processed = last;
           if (!this.failed) {
             this.failed = new Error(`mongo-wire: journal write failed: ${(err as Error).message}`, {
               cause: err,

@@ -20,5 +20,5 @@ describe("chaos: SIGKILL during submit bursts", () => {
       doubled: 0,
       partial: 0,
     });
-  }, 120_000);
+  }, 180_000);
 });
