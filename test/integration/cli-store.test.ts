@@ -47,6 +47,16 @@ afterAll(async () => {
 const cli = (args: string[]) =>
   run("src/cli/index.ts", args, { DATA_DIR: dir, REDIS_PREFIX: `cli-store-${process.pid}` });
 
+describe("a second npm start on a DATA_DIR another process holds", () => {
+  it("stops with exit 1 naming the pid, before starting anything in the directory", async () => {
+    const r = await run("src/main.ts", [], { DATA_DIR: dir, PORT: "0" });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`正被进程 ${held.child.pid} 使用`);
+    expect(await readdir(dir)).not.toContain("redis");
+    expect(await readdir(dir)).not.toContain("runtime.json");
+  }, 60_000);
+});
+
 describe("CLI against a DATA_DIR another process holds", () => {
   it("without runtime.json: refuses, naming the pid, and leaves the data alone", async () => {
     const r = await cli(["campaign", "import", "examples/bureau.yaml"]);
