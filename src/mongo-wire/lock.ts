@@ -49,7 +49,9 @@ function procStart(pid: number): string | undefined {
 
 /** Is the process that wrote this lock still running? */
 export function holderAlive(info: LockInfo): boolean {
-  if (info.host !== os.hostname()) return true; // cannot tell: assume it is
+  // The host is not compared: a container re-created on the same volume has another hostname, and
+  // its pid (often 1 again) is told apart by the process start time. A data directory shared by two
+  // machines over a network file system is not supported.
   try {
     process.kill(info.pid, 0);
   } catch (err) {
