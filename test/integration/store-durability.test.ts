@@ -184,6 +184,27 @@ describe("group commit", () => {
   });
 });
 
+describe("a journal that cannot be written", () => {
+  it("fails the write with a clear error, refuses later writes, keeps reads, and logs it", async () => {
+    const dataFile = path.join(dir, "unwritable", "store.bson");
+    const { logger, lines } = capture();
+    const srv = await startMongoWire({ dataFile, logger });
+    const c = await client(srv.uri);
+    try {
+      const { mkdir } = await import("node:fs/promises");
+      await mkdir(`${dataFile}.journal.00000000`); // the journal file cannot be opened for appending
+      const coll = c.db("app").collection("notes");
+      await expect(coll.insertOne({ k: "a" })).rejects.toThrow(/journal write failed/);
+      await expect(coll.insertOne({ k: "b" })).rejects.toThrow(/journal write failed/);
+      expect(await coll.countDocuments({ k: "b" })).toBe(0); // refused, not applied
+      expect(lines.find((l) => l.msg.includes("journal write failed"))).toMatchObject({ level: 50 });
+    } finally {
+      await c.close(true);
+      await srv.close();
+    }
+  });
+});
+
 /** Runs a store in this process and leaves it running (as a crash would leave the files). */
 async function writeAndAbandon(dataFile: string, n: number, snapshotFirst = false) {
   const srv = await startMongoWire({ dataFile });
