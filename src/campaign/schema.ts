@@ -38,6 +38,8 @@ function toList(value: unknown): unknown {
 }
 
 const key = z.string().regex(KEY_PATTERN, { error: KEY_HINT });
+/** A reference to a unit or person: checked against the keys in the file, so any text will do here. */
+const ref = z.string().min(1, { error: "must not be empty" });
 const text = z.string().trim().min(1, { error: "must not be empty" });
 const date = z.preprocess(
   dateToText,
@@ -87,14 +89,14 @@ export const checklistSchema = z.strictObject({
 export const unitSchema = z.strictObject({
   key,
   name: text,
-  head: key.optional(),
-  leader: key.optional(),
+  head: ref.optional(),
+  leader: ref.optional(),
 });
 
 export const personSchema = z.strictObject({
   key,
   name: text,
-  unit: key,
+  unit: ref,
   roles: z
     .preprocess(toList, z.array(z.enum(ROLES)).min(1, { error: "must list at least one role" }))
     .optional(),
@@ -109,8 +111,8 @@ export const personSchema = z.strictObject({
 
 export const assignmentSchema = z.strictObject({
   item: z.preprocess(toList, z.array(text).min(1, { error: "must name at least one item" })),
-  units: z.preprocess(toList, z.array(key)).optional(),
-  people: z.preprocess(toList, z.array(key)).optional(),
+  units: z.preprocess(toList, z.array(ref)).optional(),
+  people: z.preprocess(toList, z.array(ref)).optional(),
   due: date,
 });
 

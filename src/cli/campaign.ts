@@ -1,6 +1,5 @@
-import { parse as parseYaml } from "yaml";
-import { readFile } from "node:fs/promises";
-import { formatFileError, parseCampaignFile } from "../campaign/file";
+import { formatFileError } from "../campaign/file";
+import { openCampaignSource } from "../campaign/source";
 import { OutboundQueue } from "../../jobs/outbound";
 import { SweepQueue } from "../../jobs/sweeps";
 import { AppError } from "../errors";
@@ -22,21 +21,20 @@ export async function campaignImport(
   file: string,
   o: { today: string; out: Out; logger?: Logger },
 ): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    o.out.error(`${file}: cannot read (${e instanceof Error ? e.message : String(e)})`);
+  const opened = await openCampaignSource(file);
+  if (!opened.ok) {
+    for (const e of opened.errors) o.out.error(formatFileError(e));
+    o.out.error("nothing was imported.");
     return 1;
   }
-  let parsed = parseCampaignFile(text, file, { today: o.today });
+  const source = opened.source;
+  let parsed = source.check({ today: o.today });
   if (!parsed.ok) {
     // Re-importing a running campaign: due dates may have passed since it started; dates before the
     // campaign's start are still refused.
-    const key = keyOf(text);
+    const key = source.key;
     const existing = key ? await s.models.Campaign.findOne({ key }, { startDate: 1 }).lean() : null;
-    if (existing && existing.startDate < o.today)
-      parsed = parseCampaignFile(text, file, { today: existing.startDate });
+    if (existing && existing.startDate < o.today) parsed = source.check({ today: existing.startDate });
   }
   if (!parsed.ok) {
     for (const e of parsed.errors) o.out.error(formatFileError(e));
@@ -57,15 +55,6 @@ export async function campaignImport(
     o.out.error(`unresolved: ${u.personKey} (${u.name}) ${u.tried.join(", ")}: ${u.reason}`);
   if (!r.unchanged && o.logger) await syncSchedules(s, r.campaignKey, o.logger, o.out);
   return 0;
-}
-
-function keyOf(text: string): string | undefined {
-  try {
-    const doc = parseYaml(text) as { key?: unknown } | null;
-    return typeof doc?.key === "string" ? doc.key : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function campaignList(s: CliServices, out: Out): Promise<number> {
