@@ -281,7 +281,9 @@ class Collector {
     const { line, column, cell } = this.map.locate(path);
     const { subject } = this.subject(path);
     const message = subject ? `${subject}: ${problem}` : problem;
-    return cell ? { file: this.file, line, column, cell, message } : { file: this.file, line, column, message };
+    return cell
+      ? { file: this.file, line, column, cell, message }
+      : { file: this.file, line, column, message };
   }
 
   /** Who a path is about ("unit \"hr\"", "assignment 3") and the rest of the path. */

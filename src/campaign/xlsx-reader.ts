@@ -551,6 +551,11 @@ export async function readCampaignWorkbook(bytes: Buffer, file: string): Promise
       `无法打开这个 Excel 文件，它可能已损坏或不是 .xlsx / cannot open the workbook (${(err as Error).message})`,
     );
   }
+  if (wb.worksheets.length === 0)
+    return fileError(
+      file,
+      "这个文件里没有工作表，不是 Excel 工作簿（.xlsx） / not an .xlsx workbook (no sheets)",
+    );
   const present = SHEET_ORDER.filter((name) => wb.getWorksheet(name));
   if (present.length === 0) {
     return fileError(
