@@ -186,7 +186,7 @@ export const LOCALE_WORDS: Readonly<Record<string, string>> = { 中文: "zh", �
 export const ALL_WORDS = ["全部", "所有", "all"];
 
 /** Rows that validation lists cover (and that the reader reads at most). */
-export const MAX_ROWS = 5000;
+export const MAX_ROWS = 20_000;
 
 const GUIDE = [
   "自查整改活动模板 · 填写说明",

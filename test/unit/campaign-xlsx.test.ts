@@ -73,12 +73,12 @@ describe("campaign template workbook", () => {
     };
     expect(people.dataValidations.model.C2).toMatchObject({
       type: "list",
-      formulae: ["'单位'!$B$2:$B$5000"],
+      formulae: ["'单位'!$B$2:$B$20000"],
     });
     expect(people.dataValidations.model.D9?.formulae[0]).toContain("管理员");
     const assignments = wb.getWorksheet("分工")! as unknown as typeof people;
-    expect(assignments.dataValidations.model.A2.formulae).toEqual(["'清单'!$E$2:$E$5000"]);
-    expect(assignments.dataValidations.model.B100.formulae).toEqual(["'单位'!$B$2:$B$5000"]);
+    expect(assignments.dataValidations.model.A2.formulae).toEqual(["'清单'!$E$2:$E$20000"]);
+    expect(assignments.dataValidations.model.B100.formulae).toEqual(["'单位'!$B$2:$B$20000"]);
     expect(String(wb.getWorksheet("说明")!.getCell(1, 1).value)).toContain("填写说明");
   });
 
