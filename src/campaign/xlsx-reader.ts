@@ -526,6 +526,38 @@ function fileError(file: string, message: string): { ok: false; errors: FileErro
 const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const OLE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]);
 
+/** A workbook whose parts unpack to more than this is refused unopened (a zip bomb, or not a campaign). */
+export const MAX_UNPACKED_BYTES = 200 * 1024 * 1024;
+
+/**
+ * The total unpacked size the zip's central directory declares, without unpacking anything; undefined
+ * when there is no readable directory. ZIP64 entries (sizes of 4 GiB and more) count as infinite.
+ */
+export function unpackedSize(bytes: Buffer): number | undefined {
+  const EOCD = 0x06054b50;
+  const CENTRAL = 0x02014b50;
+  const from = Math.max(0, bytes.length - 22 - 0xffff);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= from; i--) {
+    if (bytes.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return undefined;
+  const entries = bytes.readUInt16LE(eocd + 10);
+  let at = bytes.readUInt32LE(eocd + 16);
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== CENTRAL) return undefined;
+    const size = bytes.readUInt32LE(at + 24);
+    if (size === 0xffffffff) return Infinity;
+    total += size;
+    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+  }
+  return total;
+}
+
 /** True when the bytes look like a zip container (an .xlsx is one). */
 export function looksLikeXlsx(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.subarray(0, 4)).equals(ZIP);
@@ -542,6 +574,14 @@ export async function readCampaignWorkbook(bytes: Buffer, file: string): Promise
     );
   if (!looksLikeXlsx(bytes))
     return fileError(file, "不是 Excel 工作簿（.xlsx）：请用模板填写后导入 / not an .xlsx workbook");
+  const unpacked = unpackedSize(bytes);
+  if (unpacked === undefined)
+    return fileError(file, "这个 Excel 文件已损坏，无法打开 / the workbook is damaged (no zip directory)");
+  if (unpacked > MAX_UNPACKED_BYTES)
+    return fileError(
+      file,
+      `文件解压后超过 ${MAX_UNPACKED_BYTES / 1024 / 1024} MB，不像是活动表格，未导入 / the workbook unpacks to more than ${MAX_UNPACKED_BYTES / 1024 / 1024} MB`,
+    );
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(bytes as unknown as ExcelJS.Buffer);

@@ -206,6 +206,12 @@ describe("campaign template workbook", () => {
     ]);
     expect(errors(await check(ole, "locked.xlsx"))[0].message).toContain("设了密码");
 
+    // A zip bomb: the directory declares 3 GB unpacked; refused before anything is unpacked.
+    const bomb = Buffer.from(await zip.generateAsync({ type: "nodebuffer" }));
+    const central = bomb.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    bomb.writeUInt32LE(3_000_000_000, central + 24);
+    expect(errors(await check(bomb, "bomb.xlsx"))[0].message).toContain("解压后超过 200 MB");
+
     const truncated = (await writeWorkbook(buildCampaignTemplate())).subarray(0, 3000);
     expect(errors(await check(truncated, "cut.xlsx"))[0].message).toContain("无法打开");
   });
