@@ -185,6 +185,18 @@ describe("campaign template workbook", () => {
     ]);
   });
 
+  it("a reference that is not shaped like a key is an unknown unit or person, in YAML as in the workbook", () => {
+    const text = BUREAU_TEXT.replace("    unit: finance\n", "    unit: 财务科2\n").replace(
+      "people: [director, deputy_chen, deputy_wu]",
+      "people: [director, 张三, deputy_wu]",
+    );
+    const messages = errors(parseCampaignFile(text, "b.yaml", { today: TODAY })).map((e) => e.message);
+    expect(messages).toEqual([
+      'person "feng_jianhua": unknown unit "财务科2"',
+      'assignment 2: unknown person "张三"',
+    ]);
+  });
+
   it("refuses broken files with a clear answer instead of throwing", async () => {
     const txt = await check(Buffer.from("key: not a workbook\n"), "renamed.xlsx");
     expect(errors(txt)).toEqual([
