@@ -6,10 +6,9 @@
  *
  *   npx tsx bench/import.ts [--people 2000] [--units 200] [--items 50] [--assignments 10000] [--runs 3]
  */
-import ExcelJS from "exceljs";
 import { readCampaignWorkbook } from "../src/campaign/xlsx-reader";
-import { buildCampaignTemplate, writeWorkbook } from "../src/campaign/xlsx-template";
 import { formatFileError } from "../src/campaign/file";
+import { setSetting, templateWorkbook, toBuffer } from "../test/helpers/workbook";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,13 +21,8 @@ const ASSIGNMENTS = arg("assignments", 10_000);
 const RUNS = arg("runs", 3);
 
 async function workbook(): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load((await writeWorkbook(buildCampaignTemplate())) as unknown as ExcelJS.Buffer);
-  const set = (label: string, value: string | Date) => {
-    const ws = wb.getWorksheet("活动")!;
-    for (let r = 1; r <= ws.rowCount; r++)
-      if (ws.getCell(r, 1).value === label) ws.getCell(r, 2).value = value;
-  };
+  const wb = await templateWorkbook();
+  const set = (label: string, value: string | Date) => setSetting(wb, label, value);
   set("活动编号", "bench-import");
   set("活动名称", "导入压力测试");
   set("开始日期", new Date("2027-01-04T00:00:00Z"));
@@ -75,7 +69,7 @@ async function workbook(): Promise<Buffer> {
       due,
     ]);
   }
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  return toBuffer(wb);
 }
 
 async function main() {

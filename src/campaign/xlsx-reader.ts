@@ -9,7 +9,6 @@
  * required, what must exist, what is a valid date) is the checker's.
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import ExcelJS from "exceljs";
 import { checkCampaign, type FileError, type Locator, type ParseOptions, type ParseResult } from "./file";
 import type { Path } from "./source-map";
@@ -623,19 +622,6 @@ export async function readCampaignWorkbook(bytes: Buffer, file: string): Promise
       return { ok: false, errors: byCell(all) };
     },
   };
-}
-
-/** Reads and checks a campaign workbook file. */
-export async function loadCampaignWorkbook(path: string, opts: ParseOptions): Promise<ParseResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return { ok: false, errors: [{ file: path, line: 0, message: `cannot read the file (${reason})` }] };
-  }
-  const read = await readCampaignWorkbook(bytes, path);
-  return read.ok ? read.check(opts) : read;
 }
 
 function dedupe(errors: FileError[]): FileError[] {
