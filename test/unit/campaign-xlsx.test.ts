@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
@@ -27,6 +29,7 @@ const TODAY = "2026-11-29";
 const ROOT = join(import.meta.dirname, "../..");
 const BUREAU_TEXT = readFileSync(join(ROOT, "examples/bureau.yaml"), "utf8");
 const BUREAU = YAML.parse(BUREAU_TEXT) as Record<string, unknown>;
+const SOFFICE = ["/usr/bin/soffice", "/usr/local/bin/soffice"].find((p) => existsSync(p));
 
 async function check(wb: ExcelJS.Workbook | Buffer, file = "bureau.xlsx"): Promise<ParseResult> {
   const bytes = Buffer.isBuffer(wb) ? wb : await toBuffer(wb);
@@ -105,6 +108,35 @@ describe("campaign template workbook", () => {
     setSetting(wb, "开始日期", "2026-12-01");
     expect(spec(await check(wb))).toEqual(yamlSpec);
   });
+
+  // What an office application writes back (shared strings, its own date formats, styles) reads the same.
+  it.skipIf(!SOFFICE)(
+    "reads the filled template after LibreOffice has saved it",
+    async () => {
+      const { wb } = await bureauWorkbook();
+      const dir = mkdtempSync(join(tmpdir(), "xlsx-lo-"));
+      try {
+        writeFileSync(join(dir, "in.xlsx"), await toBuffer(wb));
+        execFileSync(
+          SOFFICE!,
+          [
+            "--headless",
+            `-env:UserInstallation=file://${dir}/profile`,
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            join(dir, "out"),
+            join(dir, "in.xlsx"),
+          ],
+          { stdio: "ignore", timeout: 120_000 },
+        );
+        expect(spec(await check(readFileSync(join(dir, "out", "in.xlsx"))))).toEqual(yamlSpec);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    150_000,
+  );
 
   it("takes a due date from 清单 when the 分工 row has none", async () => {
     const { wb } = await bureauWorkbook();
