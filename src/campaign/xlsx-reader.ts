@@ -32,6 +32,9 @@ import {
 
 type Dict = Record<string, unknown>;
 
+/** How many top rows may stand above a sheet's header row (titles, notes). */
+const HEADER_SEARCH_ROWS = 10;
+
 /** Workbooks larger than this are refused before they are opened. */
 export const MAX_WORKBOOK_BYTES = 10 * 1024 * 1024;
 
@@ -119,7 +122,7 @@ function dateValue(v: Scalar): unknown {
     if (v >= 1 && v < 2958466) return isoDate(new Date(Math.round((v - 25569) * 86400000)));
     return String(v);
   }
-  const text = String(v).trim();
+  const text = String(v).normalize("NFKC").trim();
   const m = TEXT_DATE.exec(text);
   return m ? `${m[1]}-${m[2].padStart(2, "0")}-${m[3].padStart(2, "0")}` : text;
 }
@@ -142,7 +145,7 @@ function convert(kind: FieldKind, v: Scalar): unknown {
     case "date":
       return dateValue(v);
     case "mobile":
-      return typeof v === "number" && Number.isSafeInteger(v) ? String(v) : textValue(v);
+      return typeof v === "number" && Number.isSafeInteger(v) ? String(v) : textValue(v).normalize("NFKC");
     case "list":
       return typeof v === "number" ? [v] : splitList(textValue(v));
     case "lines":
@@ -183,36 +186,44 @@ function readListSheet(
   errors: FileError[],
   file: string,
 ): SheetRows {
-  const headerRow = ws.getRow(1);
   const byHeader = new Map<string, ColumnDef>();
   for (const c of def.columns)
     for (const h of [c.header, c.field, ...(c.aliases ?? [])]) byHeader.set(normaliseHeader(h), c);
-  const colOf = new Map<string, number>();
+  // The header row is the first of the top rows that names two known columns (a clerk may have put a
+  // title row above it); row 1 when none does.
+  let header = 1;
+  let colOf = new Map<string, number>();
   let lastCol = 0;
-  headerRow.eachCell({ includeEmpty: false }, (cell, col) => {
-    const v = scalar(cell.value);
-    if (v === undefined) return;
-    lastCol = Math.max(lastCol, col);
-    const c = byHeader.get(normaliseHeader(textValue(v)));
-    if (c && !colOf.has(c.field)) colOf.set(c.field, col);
-  });
+  for (let r = 1; r <= Math.min(ws.rowCount, HEADER_SEARCH_ROWS); r++) {
+    const found = new Map<string, number>();
+    let last = 0;
+    ws.getRow(r).eachCell({ includeEmpty: false }, (cell, col) => {
+      const v = scalar(cell.value);
+      if (v === undefined) return;
+      last = Math.max(last, col);
+      const c = byHeader.get(normaliseHeader(textValue(v)));
+      if (c && !found.has(c.field)) found.set(c.field, col);
+    });
+    if (r === 1 || found.size >= 2) [header, colOf, lastCol] = [r, found, last];
+    if (found.size >= 2) break;
+  }
   const missing = new Map<string, Cell>();
   for (const c of def.columns) {
     if (colOf.has(c.field) || !c.required) continue;
-    const cell = { sheet: def.name, row: 1, col: lastCol + 1 + missing.size };
+    const cell = { sheet: def.name, row: header, col: lastCol + 1 + missing.size };
     missing.set(c.field, cell);
     errors.push({
       file,
-      line: 1,
+      line: header,
       column: cell.col,
       cell: cellRef(cell),
-      message: `缺少“${c.header}”列（第一行的列名不要改动） / missing column "${c.header}"`,
+      message: `缺少“${c.header}”列（表头的列名不要改动） / missing column "${c.header}"`,
     });
   }
 
   const rows: Row[] = [];
   const last = Math.min(ws.rowCount, MAX_ROWS + 1);
-  for (let r = 2; r <= last; r++) {
+  for (let r = header + 1; r <= last; r++) {
     const row = ws.getRow(r);
     const values = new Map<string, unknown>();
     const cells = new Map<string, Cell>();

@@ -94,7 +94,7 @@ describe("campaign template workbook", () => {
     const { wb, rows } = await bureauWorkbook();
     const assignments = wb.getWorksheet("分工")!;
     const due = columnOf(assignments, "完成时限");
-    assignments.getCell(rows.assignments[0], due).value = "2027-01-15"; // text
+    assignments.getCell(rows.assignments[0], due).value = "２０２７－０１－１５"; // text, full-width
     assignments.getCell(rows.assignments[1], due).value = "2027/1/22"; // text, Excel's way
     assignments.getCell(rows.assignments[2], due).value = 46409; // serial of 2027-01-22, format lost
     assignments.getCell(rows.assignments[3], due).value = "2027年2月26日";
@@ -106,6 +106,7 @@ describe("campaign template workbook", () => {
     checklist.mergeCells("B2:B7");
     checklist.mergeCells("C2:C7");
     setSetting(wb, "开始日期", "2026-12-01");
+    wb.getWorksheet("单位")!.spliceRows(1, 0, ["市文化广电旅游局 科室一览"], []); // a title above the header
     expect(spec(await check(wb))).toEqual(yamlSpec);
   });
 
@@ -196,6 +197,7 @@ describe("campaign template workbook", () => {
     people.getCell(1, columnOf(people, "姓名")).value = "名字";
     const found = errors(await check(wb));
     const mine = found.filter((e) => e.cell?.startsWith("人员!"));
+    expect(mine[0].message).toContain("表头的列名不要改动");
     expect(mine.map((e) => `${e.cell}: ${e.message}`)).toEqual([
       expect.stringMatching(/^人员!I1: 缺少“姓名”列.*missing column "姓名"/),
     ]);
