@@ -395,9 +395,9 @@ class WorkbookReader {
   }
 
   /** Person key or unique name → key; names shared by several people → undefined (ambiguous). */
-  private personKeys(read: SheetRows): Map<string, string | undefined> {
-    const out = new Map<string, string | undefined>();
-    const names = new Map<string, string | undefined>();
+  private personKeys(read: SheetRows): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const names = new Map<string, string[]>();
     for (const row of read.rows) {
       const v = row.values;
       const identity = [v.get("open_id"), v.get("mobile"), v.get("email")].find(
@@ -408,30 +408,30 @@ class WorkbookReader {
         (identity !== undefined ? derivedKey("p", identity.toLowerCase()) : undefined);
       if (key === undefined) continue;
       v.set("key", key);
-      out.set(key, key);
+      out.set(key, [key]);
       const name = v.get("name") as string | undefined;
-      if (name !== undefined) names.set(name, names.has(name) && names.get(name) !== key ? undefined : key);
+      if (name !== undefined) names.set(name, [...new Set([...(names.get(name) ?? []), key])]);
     }
     for (const [name, key] of names) if (!out.has(name)) out.set(name, key);
     return out;
   }
 
   /** Resolves a name to a key; an ambiguous name is an error at its cell. Unknown names pass through. */
-  private resolve(map: Map<string, string | undefined>, ref: string, cell: Cell): string {
+  private resolve(map: Map<string, string[]>, ref: string, cell: Cell): string {
     if (ALL_WORDS.includes(ref)) return "all";
-    if (!map.has(ref)) return ref;
-    const key = map.get(ref);
-    if (key === undefined) {
+    const keys = map.get(ref);
+    if (!keys) return ref;
+    if (keys.length > 1) {
       this.error(
         cell,
         `有几个人叫“${ref}”，请在人员表填“人员编号”并在这里写编号 / several people are named "${ref}"; use their key`,
       );
-      return ref;
     }
-    return key;
+    // The first of them, so the checker does not also call the name unknown (the error above blocks it).
+    return keys[0];
   }
 
-  private units(read: SheetRows, personKey: Map<string, string | undefined>): void {
+  private units(read: SheetRows, personKey: Map<string, string[]>): void {
     const list = read.rows.map((row, index) => {
       this.place(["units", index], row);
       const v = row.values;
@@ -463,7 +463,7 @@ class WorkbookReader {
   private assignments(
     dueByItem: Map<string, { due?: unknown; cell: Cell }>,
     unitKey: Map<string, string>,
-    personKey: Map<string, string | undefined>,
+    personKey: Map<string, string[]>,
   ): void {
     const read = this.sheet(ASSIGNMENTS_SHEET, ["assignments"]);
     const titles = new Set(dueByItem.keys());

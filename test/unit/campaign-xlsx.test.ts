@@ -191,6 +191,21 @@ describe("campaign template workbook", () => {
     expect(formatFileError(found[0])).toMatch(/^bureau\.xlsx: \S+![A-Z]+\d+: /);
   });
 
+  it("a name two people share is an error where it is used; their 人员编号 resolves it", async () => {
+    const { wb } = await bureauWorkbook();
+    appendRows(wb.getWorksheet("人员")!, [
+      { 人员编号: "wang_chen2", 姓名: "王晨", 所在单位: "财务科", 手机: "13800019999" },
+    ]);
+    const [row] = appendRows(wb.getWorksheet("分工")!, [
+      { 事项: "正学风", 人员: "王晨", 完成时限: "2027-01-20" },
+    ]);
+    expect(errors(await check(wb)).map((e) => `${e.cell}: ${e.message}`)).toEqual([
+      `分工!C${row}: 有几个人叫“王晨”，请在人员表填“人员编号”并在这里写编号 / several people are named "王晨"; use their key`,
+    ]);
+    wb.getWorksheet("分工")!.getCell(row, 3).value = "wang_chen2";
+    expect(spec(await check(wb)).assignments.at(-1)).toMatchObject({ item: "z1", people: ["wang_chen2"] });
+  });
+
   it("reports a missing required column once, at the header, not once per row", async () => {
     const { wb } = await bureauWorkbook();
     const people = wb.getWorksheet("人员")!;
