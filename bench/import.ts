@@ -8,7 +8,7 @@
  */
 import { readCampaignWorkbook } from "../src/campaign/xlsx-reader";
 import { formatFileError } from "../src/campaign/file";
-import { setSetting, templateWorkbook, toBuffer } from "../test/helpers/workbook";
+import { clearRows, setSetting, templateWorkbook, toBuffer } from "../test/helpers/workbook";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,7 +29,7 @@ async function workbook(): Promise<Buffer> {
   set("结束日期", "2027-06-30");
 
   const checklist = wb.getWorksheet("清单")!;
-  checklist.spliceRows(2, checklist.rowCount);
+  clearRows(checklist);
   for (let i = 0; i < ITEMS; i++) {
     const section = Math.floor(i / 10);
     checklist.addRow([
@@ -86,8 +86,17 @@ async function main() {
     const result = read.check({ today: "2027-01-04" });
     const t2 = performance.now();
     if (!result.ok) throw new Error(result.errors.slice(0, 10).map(formatFileError).join("\n"));
-    if (result.spec.assignments.length !== ASSIGNMENTS || result.spec.people.length !== PEOPLE)
-      throw new Error(`expected ${ASSIGNMENTS} assignments and ${PEOPLE} people`);
+    const { assignments, people, units, checklist } = result.spec;
+    const items = checklist.sections.flatMap((s) => s.items).length;
+    if (
+      assignments.length !== ASSIGNMENTS ||
+      people.length !== PEOPLE ||
+      units.length !== UNITS ||
+      items !== ITEMS
+    )
+      throw new Error(
+        `expected ${ASSIGNMENTS} assignments, ${PEOPLE} people, ${UNITS} units, ${ITEMS} items`,
+      );
     times.push({ read: t1 - t0, check: t2 - t1 });
     console.log(
       `run ${run + 1}: read ${(t1 - t0).toFixed(0)} ms + check ${(t2 - t1).toFixed(0)} ms = ${(t2 - t0).toFixed(0)} ms`,

@@ -32,6 +32,9 @@ import {
 
 type Dict = Record<string, unknown>;
 
+/** 清单 columns that belong to an item, not to its section. */
+const ITEM_FIELDS = ["key", "title", "checkpoints", "due"];
+
 /** How many top rows may stand above a sheet's header row (titles, notes). */
 const HEADER_SEARCH_ROWS = 10;
 
@@ -331,6 +334,7 @@ class WorkbookReader {
     }
   }
 
+  /** 清单 rows become sections (a new one when the section columns change) and items. */
   private checklist(): Map<string, { due?: unknown; cell: Cell }> {
     const read = this.sheet(CHECKLIST_SHEET, ["checklist", "sections"]);
     const dueByItem = new Map<string, { due?: unknown; cell: Cell }>();
@@ -361,6 +365,8 @@ class WorkbookReader {
           section_title: "title",
         });
       }
+      // A row that only names a section (a heading row above its items) adds no item.
+      if (!ITEM_FIELDS.some((f) => v.has(f))) continue;
       const items = current!.items as Dict[];
       const i = items.length;
       const title = v.get("title") as string | undefined;
@@ -394,7 +400,7 @@ class WorkbookReader {
     return out;
   }
 
-  /** Person key or unique name → key; names shared by several people → undefined (ambiguous). */
+  /** Person key or name → the keys it may mean (more than one when people share a name). */
   private personKeys(read: SheetRows): Map<string, string[]> {
     const out = new Map<string, string[]>();
     const names = new Map<string, string[]>();

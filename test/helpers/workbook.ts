@@ -44,6 +44,11 @@ export function appendRows(ws: ExcelJS.Worksheet, rows: Record<string, CellInput
   return out;
 }
 
+/** Empties every row below the header (exceljs's spliceRows leaves this template's rows in place). */
+export function clearRows(ws: ExcelJS.Worksheet): void {
+  for (let r = 2; r <= ws.rowCount; r++) ws.getRow(r).eachCell((cell) => (cell.value = null));
+}
+
 /** Sets the value of a 活动 row by its label. */
 export function setSetting(wb: ExcelJS.Workbook, label: string, value: CellInput): number {
   const ws = wb.getWorksheet("活动")!;

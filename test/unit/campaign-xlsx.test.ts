@@ -17,6 +17,7 @@ import { readCampaignWorkbook } from "../../src/campaign/xlsx-reader";
 import { buildCampaignTemplate, writeWorkbook } from "../../src/campaign/xlsx-template";
 import type { CampaignSpec } from "../../src/domain/types";
 import {
+  clearRows,
   appendRows,
   columnOf,
   fillCampaign,
@@ -138,6 +139,20 @@ describe("campaign template workbook", () => {
     },
     150_000,
   );
+
+  it("reads a 清单 whose sections are heading rows above their items", async () => {
+    const { wb } = await bureauWorkbook();
+    const checklist = wb.getWorksheet("清单")!;
+    clearRows(checklist);
+    for (const section of BUILTIN_TEMPLATE.sections) {
+      appendRows(checklist, [{ 板块编号: section.key, 板块简称: section.code, 板块名称: section.title }]);
+      appendRows(
+        checklist,
+        section.items.map((i) => ({ 事项编号: i.key, 事项: i.title, 检查要点: i.checkpoints.join("\n") })),
+      );
+    }
+    expect(spec(await check(wb))).toEqual(yamlSpec);
+  });
 
   it("takes a due date from 清单 when the 分工 row has none", async () => {
     const { wb } = await bureauWorkbook();
