@@ -155,11 +155,7 @@ describe("exactly-once delivery across crashes", () => {
       { $set: { state: "sending" }, $unset: { messageId: "", sentAt: "" } },
     );
 
-    const later = await startBot(
-      { ...t.settings, workers: true, now: () => new Date(Date.now() + offset) },
-      silentLogger,
-    );
-    cleanups.push(() => later.stop());
+    // The records as the re-run finds them: no worker runs yet (one would change them while we count).
     const before = await t.bot.models.Outbox.aggregate<{ _id: string; n: number }>([
       { $match: { campaignKey: spec.key } },
       { $group: { _id: "$state", n: { $sum: 1 } } },
@@ -168,8 +164,14 @@ describe("exactly-once delivery across crashes", () => {
     // The re-run is the CLI's `campaign start`, as an admin would type it.
     const printed: string[] = [];
     const out = { print: (l: string) => printed.push(l), error: (l: string) => printed.push(l) };
-    const cli = { models: later.models, redis: later.redis, redisPrefix: t.prefix, close: async () => {} };
+    const cli = { models: t.bot.models, redis: t.bot.redis, redisPrefix: t.prefix, close: async () => {} };
     expect(await campaignStart(cli, spec.key, silentLogger, out)).toBe(0);
+    // Then a bot's workers run: they take over the killed process's jobs and send the rest.
+    const later = await startBot(
+      { ...t.settings, workers: true, now: () => new Date(Date.now() + offset) },
+      silentLogger,
+    );
+    cleanups.push(() => later.stop());
     // The jobs the killed process held are taken over, the rest sent; nothing is left in flight.
     await waitFor(
       async () =>
