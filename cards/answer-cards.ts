@@ -17,6 +17,7 @@ import {
   sep,
   table,
   tr,
+  trimmedText,
   type Card,
   type Locale,
   type Template,
@@ -194,7 +195,7 @@ function buildPendingCounts(input: PendingCountsCardInput, maxUnits: number): Ca
         ),
       ),
     );
-    if (v.units.length > shown.length) elements.push(note(moreUnits(l, v.units.length - shown.length)));
+    if (v.units.length > shown.length) elements.push(moreUnits(l, v.units.length - shown.length));
   }
   elements.push(
     note(
@@ -213,8 +214,12 @@ function buildPendingCounts(input: PendingCountsCardInput, maxUnits: number): Ca
   });
 }
 
-function moreUnits(l: Locale, n: number): string {
-  return tr(l, `另有 ${n} 个科室未列出。`, `${n} more unit(s) not shown.`);
+/**
+ * Where a list of units was cut, right under it and as visible as it: the cut marker every fitted
+ * list ends with (cards/kit.ts), then what the rest are.
+ */
+function moreUnits(l: Locale, n: number): object {
+  return md(trimmedText(l, n) + tr(l, `（${n} 个科室未列出）`, ` (${n} unit(s) not shown)`));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,8 +296,7 @@ function unitCountsCard(o: {
     const elements: object[] = shown.length
       ? [...(o.head ? [md(o.head)] : []), ...blocks(shown)]
       : [md(o.empty)];
-    if (o.lines.length > shown.length)
-      elements.push(note(moreUnits(o.locale, o.lines.length - shown.length)));
+    if (o.lines.length > shown.length) elements.push(moreUnits(o.locale, o.lines.length - shown.length));
     elements.push(note(o.footer));
     return card({
       title: clip(o.title, 100),

@@ -155,9 +155,24 @@ export async function sandboxPlay(ctx: PlayContext, campaignKey: string): Promis
     const d = addDays(baseDay, day);
     return c!.endDate && d > c!.endDate ? c!.endDate : d;
   };
-  /** Move the sandbox clock and wait until the bot's process has seen it (the emulator shares it). */
+  /**
+   * Move the sandbox clock and wait until the bot's process has seen it (the emulator shares it).
+   * First the cards already due go out: a send still in flight when the clock jumps a day would be
+   * retried after Feishu's uuid window (in sandbox time) and be left of unknown fate, never shown.
+   */
   const moveTo = async (day: number, hour = 10) => {
     const target = at(day, hour);
+    const now = new Date((await emu.clock()).now);
+    await until(
+      async () =>
+        !(await s.models.Outbox.exists({
+          campaignKey,
+          state: { $in: ["queued", "sending"] },
+          $or: [{ notBefore: { $exists: false } }, { notBefore: { $lte: now } }],
+        })),
+      "the cards already queued to go out",
+      60_000,
+    );
     await advanceClockTo(redis, s.redisPrefix, target);
     await until(async () => (await emu.clock()).now >= target, "the sandbox clock", 5000);
     out.print(`— sandbox clock: ${addDays(baseDay, day)} ${String(hour).padStart(2, "0")}:00 (day ${day})`);
@@ -277,11 +292,17 @@ export async function sandboxPlay(ctx: PlayContext, campaignKey: string): Promis
     });
   }
 
-  // Day 9: some owners ask for closure, one asks for more time.
+  // Day 9: some owners finish (100 % with evidence) and ask for closure, one asks for more time.
   await moveTo(9);
   const closing = started.filter((m, i) => i % 2 === 0 && m.reviewerKey);
   const reviewed: { m: (typeof measures)[number]; reviews: number }[] = [];
   for (const m of closing) {
+    const done = await onMeasure(m, m.ownerKey, MEASURE_ACTIONS.progress, {
+      [MEASURE_FIELDS.progressNote]: "各项整改任务已完成，相关制度已修订印发",
+      [MEASURE_FIELDS.progressPercent]: "100",
+      [MEASURE_FIELDS.progressEvidence]: "https://docs.example.cn/rectified",
+    });
+    if (!done) continue;
     const q = { kind: "measure", refId: String(m._id), personKey: m.reviewerKey };
     const reviews = (await s.models.SentCard.countDocuments(q)) + 1;
     if (await onMeasure(m, m.ownerKey, MEASURE_ACTIONS.requestClose)) reviewed.push({ m, reviews });

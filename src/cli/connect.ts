@@ -2,6 +2,7 @@ import path from "node:path";
 import mongoose, { type Connection } from "mongoose";
 import type { Redis } from "ioredis";
 import type { Config } from "../config";
+import { AppError } from "../errors";
 import { FeishuClient } from "../feishu/client";
 import type { FeishuApi } from "../feishu/types";
 import { readLocalRuntime, runtimeFile } from "../local-runtime";
@@ -24,12 +25,21 @@ export interface CliServices {
   close(): Promise<void>;
 }
 
-function unreachable(dataDir: string, pid: number, why: string): string {
-  return (
-    `数据目录 ${dataDir} 正被进程 ${pid} 使用，但无法连接其数据库：${why}。请等它停止，或检查该进程。\n` +
-    `The data directory ${dataDir} is in use by process ${pid}, but its database cannot be reached: ${why}. ` +
-    `Stop that process or check it; the CLI does not open the data file behind its back.`
+/** Both languages as an AppError: the CLI's failure line prints `zh / en` whole (a plain message is cut at its first line). */
+function unreachable(
+  dataDir: string,
+  pid: number,
+  why: { zh: string; en: string },
+  cause: unknown,
+): AppError {
+  const e = new AppError(
+    "conflict",
+    `数据目录 ${dataDir} 正被进程 ${pid} 使用，但无法连接其数据库：${why.zh}。请等它停止，或检查该进程。`,
+    `The data directory ${dataDir} is in use by process ${pid}, but its database cannot be reached: ${why.en}. ` +
+      `Stop that process or check it; the CLI does not open the data file behind its back.`,
+    { pid },
   );
+  return Object.assign(e, { cause });
 }
 
 export async function connect(
@@ -52,13 +62,12 @@ export async function connect(
       mongoUri = store.uri.replace(/\/(\?|$)/, "/rectify$1");
     } catch (err) {
       if (!(err instanceof DataFileLockedError)) throw err;
-      throw new Error(
-        unreachable(
-          config.dataDir,
-          err.holder.pid,
-          `${runtimeFile(config.dataDir)} 不存在或已过期 / is missing or stale`,
-        ),
-        { cause: err },
+      const file = runtimeFile(config.dataDir);
+      throw unreachable(
+        config.dataDir,
+        err.holder.pid,
+        { zh: `${file} 不存在或已过期`, en: `${file} is missing or stale` },
+        err,
       );
     }
     owner = undefined;
@@ -69,7 +78,8 @@ export async function connect(
   } catch (err) {
     await Promise.all(closers.map((c) => c()));
     if (owner === undefined) throw err;
-    throw new Error(unreachable(config.dataDir, owner, (err as Error).message), { cause: err });
+    const why = (err as Error).message;
+    throw unreachable(config.dataDir, owner, { zh: why, en: why }, err);
   }
   closers.unshift(() => conn.close());
   const models = createModels(conn);

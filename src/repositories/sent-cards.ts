@@ -12,11 +12,15 @@ function isMessage(job: OutboundJob): job is MessageJob {
   return job.op === "send" || job.op === "reply";
 }
 
-/** A duplicate key refused every refused document (the intent exists already). */
+/**
+ * A duplicate key refused every refused document (the intent exists already). A bulk error without
+ * write errors (the whole command failed) is no duplicate: `[].every` would say it is.
+ */
 function onlyDuplicates(err: unknown): boolean {
   const e = err as { code?: number; writeErrors?: { code?: number }[] | { code?: number } };
-  if (e.writeErrors === undefined) return e.code === 11000;
-  return [e.writeErrors].flat().every((w) => w.code === 11000);
+  const refused = e.writeErrors === undefined ? [] : [e.writeErrors].flat();
+  if (!refused.length) return e.code === 11000;
+  return refused.every((w) => w.code === 11000);
 }
 
 /**

@@ -18,20 +18,23 @@ const nowMs = () => Date.now() + offset;
 let t: TestBot;
 let spec: CampaignSpec;
 let users: EmulatorUser[];
+/** One of the campaign's chats (its `chats`): questions there are answered. */
 const GROUP = "oc_5e1f0c0ffee0000000000000000e0f01";
+/** A group the bot is in that is none of the campaign's chats. */
+const OTHER_GROUP = "oc_5e1f0c0ffee0000000000000000e0f02";
 const openIdOf = (key: string) => openIdIn(spec, users, key);
 let seq = 0;
 
 beforeAll(async () => {
   t = await startTestBot({ emulator: { now: nowMs }, settings: { now: () => new Date(nowMs()) } });
   spec = await loadSpec("examples/bureau.yaml");
+  spec.chats = [...spec.chats, { chatId: GROUP, name: "作风整治工作群" }];
   ({ users } = await importAndStart(t, spec));
-  t.emu.addChat({
-    chat_id: GROUP,
-    name: "作风整治工作群",
-    members: users.map((u) => u.open_id),
-    botIsMember: true,
-  });
+  for (const [chat_id, name] of [
+    [GROUP, "作风整治工作群"],
+    [OTHER_GROUP, "局机关闲聊群"],
+  ])
+    t.emu.addChat({ chat_id, name, members: users.map((u) => u.open_id), botIsMember: true });
 }, 60_000);
 afterAll(async () => {
   await t?.stop();
@@ -51,13 +54,14 @@ async function ask(
   personKey: string,
   question: string,
   where: "p2p" | "group" = "p2p",
+  group = GROUP,
 ): Promise<SentMessage> {
   const messageId = `om_export_q_${++seq}`;
-  const chat = where === "group" ? GROUP : t.emu.p2pChatId(openIdOf(personKey));
+  const chat = where === "group" ? group : t.emu.p2pChatId(openIdOf(personKey));
   const before = t.emu.messagesTo(chat).filter((m) => m.msg_type === "interactive").length;
   const d = await t.emu.sendUserMessage({
     from: openIdOf(personKey),
-    chatId: where === "group" ? GROUP : undefined,
+    chatId: where === "group" ? group : undefined,
     chatType: where,
     messageId,
     text: where === "group" ? `@_user_1 ${question}` : question,
@@ -134,6 +138,26 @@ describe("an admin", () => {
     // Nothing but the answer card landed in the group.
     const inGroup = t.emu.messagesTo(GROUP).slice(groupBefore);
     expect(inGroup.map((x) => x.msg_type)).toEqual(["interactive"]);
+  });
+
+  it("asked in a group that is none of the campaign's chats: the same refusal as any question there, no file", async () => {
+    const filesBefore = allFiles().length;
+    const before = t.emu.messagesTo(OTHER_GROUP).length;
+    const privateBefore = t.emu.messagesTo(openIdOf("sun_zhiqiang")).length;
+    for (const q of ["导出台账", "生成自查报告"]) {
+      const ack = await ask("sun_zhiqiang", q, "group", OTHER_GROUP);
+      expect(ack.chat_id).toBe(OTHER_GROUP);
+      expect(text(ack.card)).toContain("本群无法查询");
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(allFiles()).toHaveLength(filesBefore);
+    expect(
+      t.emu
+        .messagesTo(OTHER_GROUP)
+        .slice(before)
+        .map((x) => x.msg_type),
+    ).toEqual(["interactive", "interactive"]);
+    expect(t.emu.messagesTo(openIdOf("sun_zhiqiang"))).toHaveLength(privateBefore);
   });
 
   it("in English: an English file name and note", async () => {

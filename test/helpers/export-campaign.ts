@@ -141,6 +141,17 @@ export async function playCampaign(
       });
       continue;
     }
+    // Closure is asked for finished work: 100 % with evidence first.
+    m = await reportProgress(d, {
+      measureId: String(m._id),
+      rev: m.rev,
+      operatorOpenId: owner,
+      form: {
+        progress_note: "各项整改任务已完成",
+        progress_percent: "100",
+        progress_evidence: "整改完成报告",
+      },
+    });
     m = await requestClosure(d, { measureId: String(m._id), rev: m.rev, operatorOpenId: owner });
     if (step === 3) continue; // awaiting review
     if (step === 4) {

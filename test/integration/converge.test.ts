@@ -42,6 +42,9 @@ function onCommand(e: CommandStartedEvent): void {
   if (!armed || !WRITES.has(e.commandName)) return;
   const coll = String((e.command as Record<string, unknown>)[e.commandName]);
   if (IGNORED.has(coll)) return;
+  // The send worker's own state changes of an intent (sending, sent): they run beside the press, not
+  // in it, and a failed one fails the job, which the queue retries.
+  if (coll === "outboxes" && e.commandName === "update") return;
   armed.seen++;
   if (armed.seen === armed.failAt) {
     armed.failed = `${e.commandName} ${coll}`;
