@@ -1,0 +1,12 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { renderHere, type RenderJob } from "./render";
+
+/** The worker thread of src/exports/render.ts: "ready" once loaded, then one render's result or error. */
+parentPort!.postMessage({ ready: true });
+renderHere(workerData as RenderJob).then(
+  (ok) => parentPort!.postMessage({ ok }),
+  (e: unknown) =>
+    parentPort!.postMessage({
+      error: e instanceof Error ? { message: e.message, name: e.name } : { message: String(e) },
+    }),
+);
