@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { AppError, type AppErrorKind } from "../errors";
 import type { Logger } from "../logger";
 import type { ExportData, ResolvedFilters } from "./data";
 import { ledgerView } from "./ledger-view";
@@ -61,6 +62,19 @@ function workerUrl(): URL {
 
 class WorkerStartError extends Error {}
 
+interface WorkerError {
+  message: string;
+  name?: string;
+  app?: { kind: AppErrorKind; zh: string; en: string };
+}
+type WorkerMessage = { ready?: true; ok?: Rendered; error?: WorkerError };
+
+/** An error from the worker, an AppError again if it was one (its zh / en text reaches the asker). */
+function fromWorker(e: WorkerError | undefined): Error {
+  if (e?.app) return new AppError(e.app.kind, e.app.zh, e.app.en);
+  return Object.assign(new Error(e?.message ?? "export render failed"), { name: e?.name ?? "Error" });
+}
+
 function inWorker(job: RenderJob): Promise<Rendered> {
   return new Promise((resolve, reject) => {
     let worker: Worker;
@@ -78,15 +92,9 @@ function inWorker(job: RenderJob): Promise<Rendered> {
       settled = true;
       f();
     };
-    worker.on("message", (m: { ready?: true; ok?: Rendered; error?: { message: string; name?: string } }) => {
+    worker.on("message", (m: WorkerMessage) => {
       if (m.ready) return void (ready = true);
-      settle(() =>
-        m.ok
-          ? resolve(m.ok)
-          : reject(
-              Object.assign(new Error(m.error?.message ?? "export render failed"), { name: m.error?.name }),
-            ),
-      );
+      settle(() => (m.ok ? resolve(m.ok) : reject(fromWorker(m.error))));
     });
     worker.once("error", (e) => settle(() => reject(ready ? e : new WorkerStartError(e.message))));
     worker.once("exit", (code) =>

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
@@ -81,4 +81,12 @@ describe("exports render in a worker thread", () => {
     // in this thread, 183 ms of 0.3 s. Partly relative, so a loaded machine slows both sides alike.
     expect(maxGap).toBeLessThan(Math.max(100, renderMs / 8));
   }, 60_000);
+
+  it("an error inside the worker reaches the caller (no fallback, no file, the process goes on)", async () => {
+    const before = { ...renderCounts };
+    const out = path.join(dir, "bad.docx");
+    await expect(render({ kind: "report", data: {} as never, outPath: out })).rejects.toThrow();
+    expect(renderCounts).toEqual(before);
+    await expect(stat(out)).rejects.toThrow();
+  });
 });
