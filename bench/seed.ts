@@ -105,3 +105,61 @@ export async function seedCampaign(
   }
   return { conn, m };
 }
+
+const NARRATIVE =
+  "对照清单逐项开展自查，组织专题学习和交流研讨，建立问题台账和整改清单，做到立查立改、即知即改；" +
+  "围绕服务群众和企业深入基层一线调研，梳理解决群众反映的实际问题，进一步统一了思想认识。";
+
+/** Answers (a third of them "problems", each with a narrative), one problem per measure, progress updates. */
+export async function addAnswersAndProblems(uri: string, key: string) {
+  const conn = await mongoose.createConnection(uri).asPromise();
+  const m = createModels(conn);
+  const submitted = await m.Assignment.find(
+    { campaignKey: key, state: "submitted" },
+    { _id: 1, unitKey: 1, itemKey: 1 },
+  ).lean();
+  await m.Assignment.updateMany({ campaignKey: key, state: "submitted" }, { $set: { responseVersion: 1 } });
+  for (let i = 0; i < submitted.length; i += 2000)
+    await m.Response.insertMany(
+      submitted.slice(i, i + 2000).map((a, j) => ({
+        campaignKey: key,
+        assignmentId: a._id,
+        version: 1,
+        conclusion: (i + j) % 3 === 0 ? "problems" : "compliant",
+        narrative: `${NARRATIVE}（${i + j}）`,
+        byKey: "p0",
+      })),
+    );
+  const measures = await m.Measure.find(
+    { campaignKey: key },
+    { _id: 1, unitKey: 1, itemKey: 1, seq: 1 },
+  ).lean();
+  const problems = measures.map((x, i) => ({
+    _id: new mongoose.Types.ObjectId(),
+    campaignKey: key,
+    seq: i + 1,
+    assignmentId: submitted[i % submitted.length]._id,
+    responseVersion: 1,
+    index: Math.floor(i / submitted.length),
+    itemKey: x.itemKey,
+    unitKey: x.unitKey,
+    text: `部分干部理论学习停留在读原文、记笔记层面，学用结合不够紧密（${i + 1}）`,
+    reportedByKey: "p0",
+  }));
+  await m.Problem.insertMany(problems);
+  await m.Measure.bulkWrite(
+    measures.map((x, i) => ({
+      updateOne: { filter: { _id: x._id }, update: { $set: { problemId: problems[i]._id } } },
+    })),
+  );
+  await m.ProgressUpdate.insertMany(
+    measures.map((x) => ({
+      campaignKey: key,
+      measureId: x._id,
+      note: "已制定工作方案，正在逐项推进",
+      percent: 40,
+      byKey: "p0",
+    })),
+  );
+  await conn.close();
+}

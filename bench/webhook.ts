@@ -9,6 +9,11 @@
  * `concurrency` callbacks arrive at the same moment, as when a group of people press at once; the
  * next burst follows after all were answered and a pause.
  *
+ * `--export-during`: a campaign of 10,000 assignments and 3,000 measures (bench/seed.ts, as bench/export.ts
+ * seeds it) is written to the bot's store first; while the measured callbacks run, the bot's process
+ * builds ledgers and reports in a loop with the bot's own models (exportLedger / exportReport, what the
+ * chat export job calls), and the bot's event-loop delay (perf_hooks) is printed with the count.
+ *
  * `--warmup` callbacks go first over the same connections and are not measured (JIT warm-up).
  * BENCH_NO_WRITE=1 leaves the write out; BENCH_SLOW=<ms> prints the index and time of slower callbacks.
  *
@@ -22,6 +27,7 @@ import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CARD_ACTIONS } from "../handlers/index";
 import { silentLogger } from "../src/logger";
 import { audit } from "../src/services/context";
@@ -30,6 +36,8 @@ import { startBot } from "../src/runtime";
 import { encryptBody, signBody } from "../src/server/feishu-crypto";
 import { startRedisServer } from "../src/util/redis-process";
 import type { FeishuApi } from "../src/feishu/types";
+import { exportLedger, exportReport } from "../src/exports/index";
+import { addAnswersAndProblems, seedCampaign } from "./seed";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,6 +48,7 @@ const BURST_PAUSE = process.argv.includes("--burst-pause-ms") ? arg("burst-pause
 const REQUESTS = arg("requests", 5000);
 const WARMUP = arg("warmup", 2000);
 const JOURNAL = !process.argv.includes("--no-journal");
+const EXPORT_DURING = process.argv.includes("--export-during");
 const KEY = "bench-encrypt-key";
 const TOKEN = "bench-verification-token";
 
@@ -121,6 +130,11 @@ async function main() {
     ? undefined
     : await startMongoWire(dataDir ? { dataFile: path.join(dataDir, "store.bson") } : {});
   const mongoUri = process.env.MONGODB_URI ?? store!.uri.replace(/\/(\?|$)/, "/bench_webhook$1");
+  if (EXPORT_DURING) {
+    const { conn } = await seedCampaign(mongoUri, "bench-x", 2000, 10_000, 3_000);
+    await conn.close();
+    await addAnswersAndProblems(mongoUri, "bench-x");
+  }
   const noFeishu = new Proxy({} as FeishuApi, {
     get: () => () => Promise.reject(new Error("no Feishu calls expected")),
   });
@@ -162,12 +176,35 @@ async function main() {
   const url = `${bot.url}/feishu/events`;
   let cpu0 = process.cpuUsage();
   let elu0 = performance.eventLoopUtilization();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const exports = { running: false, ledgers: 0, reports: 0, done: Promise.resolve() };
+  const exportDir = EXPORT_DURING ? mkdtempSync(path.join(os.tmpdir(), "bench-webhook-export-")) : "";
+  const exportLoop = async () => {
+    const d = { models: bot.models, now: () => new Date("2026-12-15T02:00:00Z") };
+    const req = { campaignKey: "bench-x", lang: "zh" as const };
+    while (exports.running) {
+      await exportLedger(d, req, path.join(exportDir, "l.xlsx"));
+      exports.ledgers++;
+      if (!exports.running) break;
+      await exportReport(d, req, path.join(exportDir, "r.docx"));
+      exports.reports++;
+    }
+  };
   const { results, wallMs, cpuUs } = await load(url, WARMUP, REQUESTS, CONCURRENCY, BURST_PAUSE, () => {
     cpu0 = process.cpuUsage();
     elu0 = performance.eventLoopUtilization();
+    loopDelay.enable();
+    if (EXPORT_DURING) {
+      exports.running = true;
+      exports.done = exportLoop();
+    }
   });
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  loopDelay.disable();
+  exports.running = false;
+  await exports.done;
+  if (exportDir) rmSync(exportDir, { recursive: true, force: true });
   if (process.env.BENCH_SLOW) {
     const slow = results
       .map((r, i) => [i, Math.round(r.ms)])
@@ -192,6 +229,12 @@ async function main() {
     // busy its event loop was: steadier than latency when the machine is shared.
     bot_cpu_us_per_request: Math.round((cpu.user + cpu.system) / REQUESTS),
     bot_event_loop_utilisation: +elu.utilization.toFixed(2),
+    bot_event_loop_delay_ms: {
+      p50: +(loopDelay.percentile(50) / 1e6).toFixed(1),
+      p99: +(loopDelay.percentile(99) / 1e6).toFixed(1),
+      max: +(loopDelay.max / 1e6).toFixed(1),
+    },
+    ...(EXPORT_DURING ? { exports_during: { ledgers: exports.ledgers, reports: exports.reports } } : {}),
     load_generator_cpu_us_per_request: Math.round(cpuUs / REQUESTS),
     store: process.env.MONGODB_URI
       ? "MONGODB_URI"

@@ -3,10 +3,8 @@ import path from "node:path";
 import { WorkCalendar } from "../calendar";
 import type { ServiceDeps } from "../services/context";
 import { loadExportData, type LedgerFilters } from "./data";
-import { ledgerView } from "./ledger-view";
-import { writeLedger } from "./ledger-writer";
-import { reportView } from "./report-view";
-import { writeReport } from "./report-writer";
+import type { Logger } from "../logger";
+import { render } from "./render";
 
 /**
  * The campaign's deliverables: the rectification ledger (整改台账, .xlsx) and the self-inspection report
@@ -42,6 +40,9 @@ function calendarOf(d: ServiceDeps, req: ExportRequest): WorkCalendar {
   return req.calendar ?? fromDeps ?? (defaultCalendar ??= new WorkCalendar());
 }
 
+/** The view and the writer run in a worker thread (./render); a fallback to this thread is logged here. */
+const loggerOf = (d: ServiceDeps) => (d as ServiceDeps & { logger?: Logger }).logger;
+
 async function result(outPath: string, summary: string, extra: Partial<ExportResult>): Promise<ExportResult> {
   const { size } = await stat(outPath);
   return { path: outPath, fileName: path.basename(outPath), bytes: size, summary, ...extra };
@@ -58,19 +59,19 @@ export async function exportLedger(
     narratives: false,
   });
   const cal = calendarOf(d, req);
-  const model = ledgerView({
-    data,
-    filters,
-    lang: req.lang,
-    workingDaysUntil: (due) => cal.workingDaysBetween(data.today, due),
-  });
+  const workingDays: Record<string, number> = {};
+  for (const m of data.measures) workingDays[m.dueDate] ??= cal.workingDaysBetween(data.today, m.dueDate);
   await mkdir(path.dirname(outPath), { recursive: true });
-  await writeLedger(model, outPath);
-  const rows = model.rows.filter((r) => r.state !== "none").length;
+  const r = await render(
+    { kind: "ledger", data, filters, lang: req.lang, workingDays, outPath },
+    loggerOf(d),
+  );
+  if (r.kind !== "ledger") throw new Error("export render: wrong result");
+  const { rows, measureRows } = r;
   const summary =
     req.lang === "zh"
-      ? `整改台账：${rows} 行（整改措施 ${model.measureRows} 项，3 个工作表）`
-      : `Ledger: ${rows} row(s) (${model.measureRows} measure(s), 3 sheets)`;
+      ? `整改台账：${rows} 行（整改措施 ${measureRows} 项，3 个工作表）`
+      : `Ledger: ${rows} row(s) (${measureRows} measure(s), 3 sheets)`;
   return result(outPath, summary, { rows });
 }
 
@@ -81,9 +82,9 @@ export async function exportReport(
   outPath: string,
 ): Promise<ExportResult> {
   const { data } = await loadExportData(d, req.campaignKey, { scope: req.units, narratives: true });
-  const model = reportView(data);
   await mkdir(path.dirname(outPath), { recursive: true });
-  await writeReport(model, outPath);
+  const model = await render({ kind: "report", data, outPath }, loggerOf(d));
+  if (model.kind !== "report") throw new Error("export render: wrong result");
   const s = model.stats;
   const summary =
     req.lang === "zh"

@@ -1,0 +1,123 @@
+import { Worker } from "node:worker_threads";
+import { AppError, type AppErrorKind } from "../errors";
+import type { Logger } from "../logger";
+import type { ExportData, ResolvedFilters } from "./data";
+import { ledgerView } from "./ledger-view";
+import { writeLedger } from "./ledger-writer";
+import { reportView, type ReportStats } from "./report-view";
+import { writeReport } from "./report-writer";
+
+/**
+ * The CPU-heavy half of an export (the view and the exceljs / docx writer: ~0.4 s each for 3,000
+ * measures) runs in a worker thread, so the bot's event loop keeps answering card callbacks meanwhile.
+ * The main thread reads the data (plain objects, Maps, Sets, Dates: structured clone carries them) and
+ * awaits the worker, which writes the file to `outPath`. If a worker cannot start, rendering falls back
+ * to this thread with a warning.
+ */
+export type RenderJob =
+  | {
+      kind: "ledger";
+      data: ExportData;
+      filters: ResolvedFilters;
+      lang: "zh" | "en";
+      /** Working days from today to each due date in the data (functions do not cross threads). */
+      workingDays: Record<string, number>;
+      outPath: string;
+    }
+  | { kind: "report"; data: ExportData; outPath: string };
+
+export type Rendered =
+  | { kind: "ledger"; rows: number; measureRows: number }
+  | { kind: "report"; sections: number; stats: ReportStats };
+
+/** Views and writer in the calling thread (the worker's body, and the fallback). */
+export async function renderHere(job: RenderJob): Promise<Rendered> {
+  if (job.kind === "ledger") {
+    const model = ledgerView({
+      data: job.data,
+      filters: job.filters,
+      lang: job.lang,
+      workingDaysUntil: (due) => job.workingDays[due] ?? 0,
+    });
+    await writeLedger(model, job.outPath);
+    return {
+      kind: "ledger",
+      rows: model.rows.filter((r) => r.state !== "none").length,
+      measureRows: model.measureRows,
+    };
+  }
+  const model = reportView(job.data);
+  await writeReport(model, job.outPath);
+  return { kind: "report", sections: model.sections, stats: model.stats };
+}
+
+/** How many renders ran in a worker thread and how many fell back to the main thread (for tests, logs). */
+export const renderCounts = { worker: 0, inThread: 0 };
+
+/** This module's sibling worker: a .mjs entry that registers tsx (the code base runs as TypeScript). */
+function workerUrl(): URL {
+  const self = import.meta.url;
+  return new URL(self.endsWith(".ts") ? "./render-worker.mjs" : "./render-worker.js", self);
+}
+
+class WorkerStartError extends Error {}
+
+interface WorkerError {
+  message: string;
+  name?: string;
+  app?: { kind: AppErrorKind; zh: string; en: string };
+}
+type WorkerMessage = { ready?: true; ok?: Rendered; error?: WorkerError };
+
+/** An error from the worker, an AppError again if it was one (its zh / en text reaches the asker). */
+function fromWorker(e: WorkerError | undefined): Error {
+  if (e?.app) return new AppError(e.app.kind, e.app.zh, e.app.en);
+  return Object.assign(new Error(e?.message ?? "export render failed"), { name: e?.name ?? "Error" });
+}
+
+function inWorker(job: RenderJob): Promise<Rendered> {
+  return new Promise((resolve, reject) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl(), { workerData: job, execArgv: [] });
+    } catch (e) {
+      reject(new WorkerStartError(e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    // The worker says "ready" once its modules loaded: an error before that is a start failure.
+    let ready = false;
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      f();
+    };
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.ready) return void (ready = true);
+      settle(() => (m.ok ? resolve(m.ok) : reject(fromWorker(m.error))));
+    });
+    worker.once("error", (e) => settle(() => reject(ready ? e : new WorkerStartError(e.message))));
+    worker.once("exit", (code) =>
+      settle(() =>
+        reject(
+          ready
+            ? new Error(`export render worker exited with code ${code}`)
+            : new WorkerStartError(`exited with code ${code} before it started`),
+        ),
+      ),
+    );
+  });
+}
+
+export async function render(job: RenderJob, log?: Logger): Promise<Rendered> {
+  try {
+    const r = await inWorker(job);
+    renderCounts.worker++;
+    return r;
+  } catch (e) {
+    if (!(e instanceof WorkerStartError)) throw e;
+    log?.warn({ err: e.message }, "export render worker could not start; rendering in the main thread");
+    renderCounts.inThread++;
+    return renderHere(job);
+  }
+}
