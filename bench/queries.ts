@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/queries.ts [--n 40]
  */
-import { FeishuEmulator } from "../src/emulator/index";
+import { FeishuEmulator } from "@rectify-bot/feishu-emulator";
 import { createLogger, silentLogger } from "../src/logger";
 import pino from "pino";
 import { startMongoWire } from "../src/mongo-wire/index";

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import express, { type NextFunction, type Request, type Response } from "express";
 import pino, { type Logger } from "pino";
-import { buildFailedMsg, validateCard } from "../card-validator";
+import { buildFailedMsg, validateCard } from "./card-validator";
 import { Codes, fieldValidation, type ApiError, type FieldViolation } from "./codes";
 import { digestHex, encryptEvent, randomHex, signEvent } from "./crypto";
 import { boundaryOf, parseMultipart } from "./multipart";
