@@ -12,10 +12,16 @@
  * `--warmup` callbacks go first over the same connections and are not measured (JIT warm-up).
  * BENCH_NO_WRITE=1 leaves the write out; BENCH_SLOW=<ms> prints the index and time of slower callbacks.
  *
- * Starts its own redis-server, the embedded MongoDB-wire store (or uses MONGODB_URI) and the bot.
+ * Starts its own redis-server, the embedded MongoDB-wire store (or uses MONGODB_URI) and the bot. The
+ * embedded store runs as `npm start` runs it: with a data file in a temp directory, so every write is
+ * journaled and fsynced before it is acknowledged; `--no-journal` runs it in memory only, to see what
+ * the fsync costs.
  */
 import crypto from "node:crypto";
 import { fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { CARD_ACTIONS } from "../handlers/index";
 import { silentLogger } from "../src/logger";
 import { audit } from "../src/services/context";
@@ -33,6 +39,7 @@ const CONCURRENCY = arg("concurrency", 100);
 const BURST_PAUSE = process.argv.includes("--burst-pause-ms") ? arg("burst-pause-ms", 200) : undefined;
 const REQUESTS = arg("requests", 5000);
 const WARMUP = arg("warmup", 2000);
+const JOURNAL = !process.argv.includes("--no-journal");
 const KEY = "bench-encrypt-key";
 const TOKEN = "bench-verification-token";
 
@@ -98,9 +105,21 @@ function load(
   });
 }
 
+/** fsyncs and how many writes shared each (group commit), over warm-up and measured requests. */
+function journalNumbers(s: { syncs: number; records: number } | undefined) {
+  if (!s) return {};
+  return {
+    journal_fsyncs: s.syncs,
+    journal_writes_per_fsync: +(s.records / Math.max(1, s.syncs)).toFixed(1),
+  };
+}
+
 async function main() {
   const redis = await startRedisServer();
-  const store = process.env.MONGODB_URI ? undefined : await startMongoWire({});
+  const dataDir = JOURNAL ? mkdtempSync(path.join(os.tmpdir(), "bench-webhook-")) : undefined;
+  const store = process.env.MONGODB_URI
+    ? undefined
+    : await startMongoWire(dataDir ? { dataFile: path.join(dataDir, "store.bson") } : {});
   const mongoUri = process.env.MONGODB_URI ?? store!.uri.replace(/\/(\?|$)/, "/bench_webhook$1");
   const noFeishu = new Proxy({} as FeishuApi, {
     get: () => () => Promise.reject(new Error("no Feishu calls expected")),
@@ -174,11 +193,15 @@ async function main() {
     bot_cpu_us_per_request: Math.round((cpu.user + cpu.system) / REQUESTS),
     bot_event_loop_utilisation: +elu.utilization.toFixed(2),
     load_generator_cpu_us_per_request: Math.round(cpuUs / REQUESTS),
-    store: process.env.MONGODB_URI ? "MONGODB_URI" : "embedded mongo-wire",
+    store: process.env.MONGODB_URI
+      ? "MONGODB_URI"
+      : `embedded mongo-wire, ${JOURNAL ? "journal on (fsync before every reply)" : "in memory, no journal"}`,
+    ...journalNumbers(store?.journalStats()),
   };
   console.log(JSON.stringify(out, null, 2));
   await bot.stop();
   await store?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   await redis.stop();
   if (ok !== REQUESTS || written !== REQUESTS + WARMUP) {
     console.error("FAILED: not every callback was answered 200 and written once");

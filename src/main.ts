@@ -52,6 +52,13 @@ async function main(): Promise<void> {
 async function start(config: Config, logger: Logger, cleanups: (() => Promise<void>)[]): Promise<RunningBot> {
   const started: string[] = [];
   mkdirSync(config.dataDir, { recursive: true });
+  if (!config.mongodbUri) {
+    // Another process using this DATA_DIR: stop before starting anything in it (its redis-server too).
+    const { DataFileLockedError, lockHolder } = await import("./mongo-wire/lock");
+    const dataFile = path.resolve(config.dataDir, "store.bson");
+    const holder = await lockHolder(dataFile);
+    if (holder) throw new DataFileLockedError(dataFile, holder);
+  }
   let redisUrl = config.redisUrl;
   if (!redisUrl) {
     if (!(await hasRedisServer())) {

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config";
 import { FeishuClient } from "../feishu/client";
 import type { FeishuApi } from "../feishu/types";
-import { readLocalRuntime } from "../local-runtime";
+import { readLocalRuntime, runtimeFile } from "../local-runtime";
 import type { Logger } from "../logger";
 import { createRedis } from "../redis";
 import { createModels, ensureIndexes, type Models } from "../repositories/models";
@@ -12,7 +12,9 @@ import { createModels, ensureIndexes, type Models } from "../repositories/models
 /**
  * The CLI reaches the same services as the bot: MONGODB_URI / REDIS_URL / Feishu credentials from the
  * environment, else what a local `npm start` recorded in DATA_DIR/runtime.json, else (for MongoDB only)
- * the embedded store opened on DATA_DIR/store.bson directly.
+ * the embedded store opened on DATA_DIR/store.bson directly — only when no running process holds it
+ * (the store's lock file). A running bot whose store cannot be reached is an error, never a reason to
+ * open its data file behind its back.
  */
 export interface CliServices {
   models: Models;
@@ -20,6 +22,14 @@ export interface CliServices {
   redisPrefix: string;
   feishu?: FeishuApi;
   close(): Promise<void>;
+}
+
+function unreachable(dataDir: string, pid: number, why: string): string {
+  return (
+    `数据目录 ${dataDir} 正被进程 ${pid} 使用，但无法连接其数据库：${why}。请等它停止，或检查该进程。\n` +
+    `The data directory ${dataDir} is in use by process ${pid}, but its database cannot be reached: ${why}. ` +
+    `Stop that process or check it; the CLI does not open the data file behind its back.`
+  );
 }
 
 export async function connect(
@@ -30,15 +40,37 @@ export async function connect(
   const local = readLocalRuntime(config.dataDir);
   const closers: (() => Promise<void>)[] = [];
   let mongoUri = config.mongodbUri ?? local?.mongoUri;
+  const dataFile = path.resolve(config.dataDir, "store.bson");
+  /** the running process whose store we must reach (never open its file ourselves) */
+  let owner: number | undefined = config.mongodbUri ? undefined : local?.pid;
   if (!mongoUri) {
     const { startMongoWire } = await import("../mongo-wire/index");
-    const store = await startMongoWire({ dataFile: path.resolve(config.dataDir, "store.bson"), logger });
-    closers.push(() => store.close());
-    mongoUri = store.uri.replace(/\/(\?|$)/, "/rectify$1");
+    const { DataFileLockedError } = await import("../mongo-wire/lock");
+    try {
+      const store = await startMongoWire({ dataFile, logger });
+      closers.push(() => store.close());
+      mongoUri = store.uri.replace(/\/(\?|$)/, "/rectify$1");
+    } catch (err) {
+      if (!(err instanceof DataFileLockedError)) throw err;
+      throw new Error(
+        unreachable(
+          config.dataDir,
+          err.holder.pid,
+          `${runtimeFile(config.dataDir)} 不存在或已过期 / is missing or stale`,
+        ),
+        { cause: err },
+      );
+    }
+    owner = undefined;
   }
-  const conn: Connection = await mongoose
-    .createConnection(mongoUri, { serverSelectionTimeoutMS: 5000 })
-    .asPromise();
+  let conn: Connection;
+  try {
+    conn = await mongoose.createConnection(mongoUri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  } catch (err) {
+    await Promise.all(closers.map((c) => c()));
+    if (owner === undefined) throw err;
+    throw new Error(unreachable(config.dataDir, owner, (err as Error).message), { cause: err });
+  }
   closers.unshift(() => conn.close());
   const models = createModels(conn);
   await ensureIndexes(models);

@@ -375,7 +375,7 @@ export class CommandExecutor {
   private dropDatabase(_cmd: Doc, ctx: CommandContext): Doc {
     const d = this.store.dbs.get(ctx.db);
     if (d) {
-      this.store.dbs.delete(ctx.db);
+      for (const name of [...d.collections.keys()]) this.store.dropCollection(ctx.db, name);
       this.cursors.dropNamespace(`${ctx.db}.`, false);
       this.markChanged();
     }
@@ -513,7 +513,7 @@ export class CommandExecutor {
     } catch (err) {
       // all or nothing, like MongoDB
       const names = [...coll.indexes.keys()].slice(before - 1);
-      for (const n of names) coll.indexes.delete(n);
+      for (const n of names) coll.dropIndex(n);
       throw err;
     }
     if (added.length) this.markChanged();
@@ -546,13 +546,13 @@ export class CommandExecutor {
         throw new CommandError(ErrorCodes.IndexNotFound, `index not found with name [${n}]`);
     };
     if (target === "*") {
-      coll.indexes.clear();
+      coll.dropAllIndexes();
     } else if (typeof target === "string") {
       dropName(target);
-      coll.indexes.delete(target);
+      coll.dropIndex(target);
     } else if (Array.isArray(target)) {
       for (const n of target) dropName(String(n));
-      for (const n of target) coll.indexes.delete(String(n));
+      for (const n of target) coll.dropIndex(String(n));
     } else if (isPlainObject(target)) {
       const k = keyOf(target);
       if (k === keyOf({ _id: 1 })) throw new CommandError(ErrorCodes.InvalidOptions, "cannot drop _id index");
@@ -562,7 +562,7 @@ export class CommandExecutor {
           ErrorCodes.IndexNotFound,
           `can't find index with key: ${JSON.stringify(target)}`,
         );
-      coll.indexes.delete(idx.name);
+      coll.dropIndex(idx.name);
     } else {
       throw new CommandError(ErrorCodes.BadValue, "dropIndexes requires an 'index' field");
     }

@@ -1,74 +1,111 @@
 /**
- * Snapshot file: a sequence of BSON documents —
- *   { format: "mongo-wire", version: 1, savedAt }
+ * Durable storage of the embedded store: a snapshot file plus the write-ahead journal (journal.ts).
+ *
+ * Snapshot file (version 2): the 8 bytes `MWSNAP2\n`, then records `u32 LE CRC-32 | BSON document`:
+ *   { format: "mongo-wire", version: 2, savedAt, journalFrom }
  *   per collection: { t: "coll", db, name, options, uuid, indexes: [specs], count } followed by `count` documents
  *   { t: "end", collections, documents }
- * Written atomically (temp file in the same directory, fsync, rename).
+ * `journalFrom` is the first journal generation that is not contained in the snapshot. Version 1 files
+ * (the same BSON documents without magic and checksums) are still read.
+ * Written atomically (temp file in the same directory, fsync, rename, directory fsync).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, truncate, unlink } from "node:fs/promises";
 import path from "node:path";
+import { crc32 } from "node:zlib";
 import { UUID } from "bson";
 import type { Logger } from "pino";
+import { applyRecord, Journal, listJournals, scanJournal, syncDir } from "./journal";
 import { Store } from "./storage";
 import type { Doc } from "./types";
 import { deserialize, isPlainObject, serialize } from "./values";
 
 const FORMAT = "mongo-wire";
-const VERSION = 1;
+const VERSION = 2;
+const MAGIC = Buffer.from("MWSNAP2\n", "latin1");
 const WRITE_CHUNK = 4 * 1024 * 1024;
+const DEFAULT_SNAPSHOT_AFTER = 16 * 1024 * 1024;
 
-export function encodeSnapshot(store: Store): Uint8Array[] {
-  const out: Uint8Array[] = [serialize({ format: FORMAT, version: VERSION, savedAt: new Date() })];
+function checksummed(out: Uint8Array[], doc: Doc): number {
+  const bson = serialize(doc);
+  const crc = Buffer.allocUnsafe(4);
+  crc.writeUInt32LE(crc32(bson), 0);
+  out.push(crc, bson);
+  return 4 + bson.length;
+}
+
+export function encodeSnapshot(store: Store, journalFrom = 0): Uint8Array[] {
+  const out: Uint8Array[] = [MAGIC];
+  checksummed(out, { format: FORMAT, version: VERSION, savedAt: new Date(), journalFrom });
   let collections = 0;
   let documents = 0;
   for (const db of store.dbs.values()) {
     for (const c of db.collections.values()) {
       collections++;
-      out.push(
-        serialize({
-          t: "coll",
-          db: db.name,
-          name: c.name,
-          options: c.options,
-          uuid: c.uuid,
-          indexes: c.indexSpecs().slice(1),
-          count: c.docs.size,
-        }),
-      );
+      checksummed(out, {
+        t: "coll",
+        db: db.name,
+        name: c.name,
+        options: c.options,
+        uuid: c.uuid,
+        indexes: c.indexSpecs().slice(1),
+        count: c.docs.size,
+      });
       for (const d of c.docs.values()) {
-        out.push(serialize(d));
+        checksummed(out, d);
         documents++;
       }
     }
   }
-  out.push(serialize({ t: "end", collections, documents }));
+  checksummed(out, { t: "end", collections, documents });
   return out;
 }
 
-export function decodeSnapshot(buf: Buffer): Store {
+export interface Snapshot {
+  store: Store;
+  /** size of the snapshot file (0 when there was none) */
+  bytes: number;
+  /** first journal generation to replay after the snapshot */
+  journalFrom: number;
+}
+
+export function decodeSnapshot(buf: Buffer): Snapshot {
   const store = new Store();
-  let offset = 0;
+  const v2 = buf.length >= MAGIC.length && buf.subarray(0, MAGIC.length).equals(MAGIC);
+  let offset = v2 ? MAGIC.length : 0;
   const next = (what: string): Doc => {
-    if (offset + 4 > buf.length) throw new Error(`unexpected end of file reading ${what} at byte ${offset}`);
-    const size = buf.readInt32LE(offset);
-    if (size < 5 || offset + size > buf.length)
-      throw new Error(`invalid BSON length ${size} for ${what} at byte ${offset}`);
-    const doc = deserialize(buf.subarray(offset, offset + size));
-    offset += size;
+    const at = offset;
+    const crcBytes = v2 ? 4 : 0;
+    if (offset + crcBytes + 4 > buf.length)
+      throw new Error(`unexpected end of file reading ${what} at byte ${at}`);
+    const size = buf.readInt32LE(offset + crcBytes);
+    if (size < 5 || offset + crcBytes + size > buf.length)
+      throw new Error(`invalid BSON length ${size} for ${what} at byte ${at}`);
+    const bson = buf.subarray(offset + crcBytes, offset + crcBytes + size);
+    if (v2 && crc32(bson) !== buf.readUInt32LE(offset))
+      throw new Error(`checksum mismatch in ${what} at byte ${at}`);
+    let doc: Doc;
+    try {
+      doc = deserialize(bson);
+    } catch (err) {
+      throw new Error(`undecodable ${what} at byte ${at}: ${(err as Error).message}`, { cause: err });
+    }
+    offset += crcBytes + size;
     return doc;
   };
   const header = next("header");
-  if (header.format !== FORMAT || header.version !== VERSION)
+  if (header.format !== FORMAT || header.version !== (v2 ? VERSION : 1))
     throw new Error("not a mongo-wire data file (bad header)");
+  const journalFrom = v2 ? Number(header.journalFrom ?? 0) : 0;
   for (;;) {
+    const at = offset;
     const rec = next("record");
     if (rec.t === "end") {
       if (offset !== buf.length) throw new Error(`trailing bytes after end record at byte ${offset}`);
-      return store;
+      return { store, journalFrom, bytes: buf.length };
     }
     if (rec.t !== "coll" || typeof rec.db !== "string" || typeof rec.name !== "string") {
-      throw new Error(`unexpected record at byte ${offset}`);
+      throw new Error(`unexpected record at byte ${at}`);
     }
     const [coll] = store.ensureCollection(rec.db, rec.name, isPlainObject(rec.options) ? rec.options : {});
     if (rec.uuid instanceof UUID) coll.uuid = rec.uuid;
@@ -78,13 +115,14 @@ export function decodeSnapshot(buf: Buffer): Store {
   }
 }
 
-/** Loads a data file; a missing file gives an empty store, anything unreadable a clear error. */
-export async function loadDataFile(file: string): Promise<Store> {
+/** Loads a snapshot file; a missing file gives an empty store, anything unreadable a clear error. */
+export async function loadSnapshot(file: string): Promise<Snapshot> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return new Store();
+    if ((err as NodeJS.ErrnoException).code === "ENOENT")
+      return { store: new Store(), journalFrom: 0, bytes: 0 };
     throw new Error(`mongo-wire: cannot read data file ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
@@ -96,11 +134,20 @@ export async function loadDataFile(file: string): Promise<Store> {
   }
 }
 
+/** Loads a data file (snapshot only, no journal); kept for tools that read a copy. */
+export async function loadDataFile(file: string): Promise<Store> {
+  return (await loadSnapshot(file)).store;
+}
+
+function tmpPrefix(file: string): string {
+  return `.${path.basename(file)}.`;
+}
+
 /** Writes chunks to `file` atomically: temp file in the same directory, fsync, rename, fsync dir. */
 export async function writeFileAtomic(file: string, chunks: Uint8Array[]): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = path.join(dir, `${tmpPrefix(file)}${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   const fh = await open(tmp, "w", 0o644);
   try {
     try {
@@ -127,77 +174,161 @@ export async function writeFileAtomic(file: string, chunks: Uint8Array[]): Promi
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  try {
-    const dh = await open(dir, "r");
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
-  } catch {
-    // directory fsync is best effort (not supported everywhere)
-  }
+  await syncDir(dir);
 }
 
-/** Debounced snapshot writer. */
+/** Removes temp files a crash left behind while writing a snapshot of `file`. Returns their names. */
+export async function cleanTempFiles(file: string, logger: Logger): Promise<string[]> {
+  const dir = path.dirname(file);
+  const prefix = tmpPrefix(file);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !n.endsWith(".tmp")) continue;
+    await unlink(path.join(dir, n)).catch(() => undefined);
+    removed.push(n);
+  }
+  if (removed.length)
+    logger.warn(
+      { dir, files: removed },
+      `mongo-wire: removed ${removed.length} temp file(s) left by a crash`,
+    );
+  return removed;
+}
+
+export interface Recovered {
+  store: Store;
+  journal: Journal;
+  /** journal records replayed on top of the snapshot */
+  replayed: number;
+  snapshotBytes: number;
+}
+
+/**
+ * Start-up: the snapshot, then every journal generation after it, in order. A torn or corrupt tail
+ * of the last generation is cut off (logged with how much); a bad record followed by more journal
+ * files, or a record that does not apply, refuses the start with the file and byte offset.
+ */
+export async function recover(dataFile: string, logger: Logger): Promise<Recovered> {
+  await mkdir(path.dirname(dataFile), { recursive: true });
+  await cleanTempFiles(dataFile, logger);
+  const { store, journalFrom, bytes: snapshotBytes } = await loadSnapshot(dataFile);
+  const journals = await listJournals(dataFile);
+  let replayed = 0;
+  let next = journalFrom;
+  const live = journals.filter((j) => j.generation >= journalFrom);
+  for (const j of journals) {
+    if (j.generation >= journalFrom) continue;
+    await unlink(j.file).catch(() => undefined);
+    logger.info({ file: j.file }, "mongo-wire: removed a journal file already contained in the snapshot");
+  }
+  for (let i = 0; i < live.length; i++) {
+    const j = live[i];
+    const buf = await readFile(j.file);
+    const scan = scanJournal(buf);
+    scan.records.forEach((rec, n) => {
+      try {
+        applyRecord(store, rec);
+      } catch (err) {
+        throw new Error(
+          `mongo-wire: journal ${j.file} has a record at byte ${scan.offsets[n]} that does not apply: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      replayed++;
+    });
+    if (scan.bad) {
+      const { offset: at, reason, discardedBytes, discardedRecords, intactAfter } = scan.bad;
+      if (intactAfter > 0 || i < live.length - 1) {
+        const after =
+          intactAfter > 0 ? `${intactAfter} intact record(s) follow it` : "later journal files follow";
+        throw new Error(
+          `mongo-wire: journal ${j.file} is corrupt at byte ${at} (${reason}) and ${after}: this is damage, not a torn write; refusing to start (move the data directory away or restore a backup)`,
+        );
+      }
+      await truncate(j.file, scan.validBytes);
+      logger.warn(
+        {
+          file: j.file,
+          offset: at,
+          reason,
+          discardedBytes,
+          discardedRecords,
+          keptRecords: scan.records.length,
+        },
+        `mongo-wire: discarded a torn journal tail: ${discardedBytes} bytes (~${discardedRecords} record(s)) at byte ${at} of ${j.file} (${reason}); ${scan.records.length} earlier record(s) kept`,
+      );
+    }
+    next = j.generation + 1;
+  }
+  if (replayed)
+    logger.info({ dataFile, replayed, journals: live.length }, "mongo-wire: replayed journal after snapshot");
+  return { store, journal: new Journal(dataFile, next, logger), replayed, snapshotBytes };
+}
+
+/**
+ * Snapshots as compaction points: taken when the journal has grown past `minJournalBytes` (or the
+ * size of the last snapshot, if larger), on flush() and on close. The journal moves to a new
+ * generation at the moment the snapshot is encoded; older generations go once the snapshot is durable.
+ */
 export class Persister {
-  private dirty = false;
-  private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
-  private lastWriteMs = 0;
-  private closed = false;
+  private scheduled = false;
+  private lastSnapshotBytes = 0;
+  private dirty: boolean;
+  private readonly minJournalBytes: number;
 
   constructor(
     private readonly store: Store,
-    private readonly file: string | undefined,
+    private readonly file: string,
+    private readonly journal: Journal,
     private readonly logger: Logger,
-    private readonly debounceMs = 200,
-  ) {}
-
-  markDirty(): void {
-    if (!this.file || this.closed) return;
-    this.dirty = true;
-    if (this.timer) return;
-    // with big data sets a snapshot takes a while: never spend more than ~20% of the time writing them
-    const delay = Math.max(this.debounceMs, this.lastWriteMs * 4);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush().catch((err: unknown) =>
-        this.logger.error({ err, file: this.file }, "mongo-wire: snapshot write failed"),
-      );
-    }, delay);
+    recovered: { replayed: number; snapshotBytes: number },
+    minJournalBytes: number | undefined,
+  ) {
+    this.dirty = recovered.replayed > 0;
+    this.lastSnapshotBytes = recovered.snapshotBytes;
+    this.minJournalBytes = minJournalBytes ?? DEFAULT_SNAPSHOT_AFTER;
   }
 
-  flush(): Promise<void> {
-    if (!this.file) return Promise.resolve();
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    const run = this.writing.catch(() => undefined).then(() => this.writeIfDirty());
+  /** Called after each journal append. */
+  noteWrite(): void {
+    this.dirty = true;
+    if (this.scheduled || this.journal.bytes < Math.max(this.minJournalBytes, this.lastSnapshotBytes)) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.snapshot().catch((err: unknown) =>
+        this.logger.error({ err, file: this.file }, "mongo-wire: snapshot write failed"),
+      );
+    });
+  }
+
+  /** Writes a snapshot now when anything changed since the last one. */
+  snapshot(): Promise<void> {
+    const run = this.writing.catch(() => undefined).then(() => this.write());
     this.writing = run;
     return run;
   }
 
-  private async writeIfDirty(): Promise<void> {
-    if (!this.dirty || !this.file) return;
-    this.dirty = false;
+  private async write(): Promise<void> {
+    if (!this.dirty) return;
     const started = Date.now();
+    // synchronous: no command runs between the rotation and the encoding
+    const from = this.journal.rotate();
+    const chunks = encodeSnapshot(this.store, from);
+    this.dirty = false;
     try {
-      const chunks = encodeSnapshot(this.store);
       await writeFileAtomic(this.file, chunks);
-      this.lastWriteMs = Date.now() - started;
-      this.logger.debug({ file: this.file, ms: this.lastWriteMs }, "mongo-wire: snapshot written");
     } catch (err) {
       this.dirty = true;
       throw err;
     }
-  }
-
-  /** Stops scheduling snapshots (after the final flush on close). */
-  cancel(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.lastSnapshotBytes = chunks.reduce((n, c) => n + c.length, 0);
+    await this.journal.removeBefore(from);
+    this.logger.debug(
+      { file: this.file, ms: Date.now() - started, bytes: this.lastSnapshotBytes },
+      "mongo-wire: snapshot written, journal compacted",
+    );
   }
 }

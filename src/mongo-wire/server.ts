@@ -1,12 +1,16 @@
 /** TCP server: connection framing, request dispatch through a serial queue, faults, persistence. */
+import { mkdir } from "node:fs/promises";
 import net from "node:net";
+import path from "node:path";
 import { pino, type Logger } from "pino";
 import { CommandExecutor, HANDSHAKE_COMMANDS, type CommandContext } from "./commands";
 import { CursorManager } from "./cursors";
 import { codeName, ErrorCodes } from "./errors";
 import { Faults } from "./faults";
-import { loadDataFile, Persister } from "./persistence";
-import { Store } from "./storage";
+import type { Journal } from "./journal";
+import { acquireLock, type HeldLock } from "./lock";
+import { Persister, recover } from "./persistence";
+import { Store, type Change } from "./storage";
 import type { Doc, MongoWireOptions, MongoWireServer } from "./types";
 import {
   encodeOpMsg,
@@ -43,12 +47,35 @@ function unwrapQuery(query: Doc): Doc {
   return query;
 }
 
+/** Commands that may change data: refused once the journal has failed. */
+const WRITE_COMMANDS = new Set(
+  [
+    "insert",
+    "update",
+    "delete",
+    "findAndModify",
+    "create",
+    "drop",
+    "dropDatabase",
+    "renameCollection",
+    "createIndexes",
+    "dropIndexes",
+    "deleteIndexes",
+  ].map((c) => c.toLowerCase()),
+);
+
+/** The durable side of a server with a data file. */
+interface Durability {
+  journal: Journal;
+  persister: Persister;
+  lock: HeldLock;
+}
+
 class Server {
   readonly faults = new Faults();
   private readonly queue = new SerialQueue();
   private readonly cursors = new CursorManager();
   private readonly executor: CommandExecutor;
-  private readonly persister: Persister;
   private readonly sockets = new Set<net.Socket>();
   private readonly tcp: net.Server;
   private nextConnectionId = 1;
@@ -59,11 +86,10 @@ class Server {
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
-    dataFile: string | undefined,
+    private readonly durable: Durability | undefined,
     ttlIntervalMs: number,
   ) {
     this.executor = new CommandExecutor(store, this.cursors);
-    this.persister = new Persister(store, dataFile, logger);
     this.tcp = net.createServer((socket) => this.accept(socket));
     this.tcp.on("error", (err) => this.logger.error({ err }, "mongo-wire: server error"));
     this.ttlTimer = setInterval(() => {
@@ -76,21 +102,44 @@ class Server {
 
   private expireTtl(): void {
     if (this.closing) return;
+    if (this.durable?.journal.failed) return;
     const now = Date.now();
     let removed = 0;
-    for (const db of this.store.dbs.values()) {
-      for (const coll of db.collections.values()) {
-        try {
-          removed += coll.expire(now);
-        } catch (err) {
-          this.logger.error({ err, ns: coll.ns }, "mongo-wire: TTL pass failed");
+    const { changes, commit } = this.recording(() => {
+      for (const db of this.store.dbs.values()) {
+        for (const coll of db.collections.values()) {
+          try {
+            removed += coll.expire(now);
+          } catch (err) {
+            this.logger.error({ err, ns: coll.ns }, "mongo-wire: TTL pass failed");
+          }
         }
       }
+    });
+    if (removed) this.logger.debug({ removed, changes }, "mongo-wire: TTL removed documents");
+    commit?.catch(() => undefined); // logged by the journal
+  }
+
+  /**
+   * Runs `fn` (synchronously) while recording its changes; with a journal, they are appended as
+   * one record and `commit` resolves when that record is on disk.
+   */
+  private recording(fn: () => void): { changes: number; commit?: Promise<void> } {
+    if (!this.durable) {
+      fn();
+      return { changes: 0 };
     }
-    if (removed) {
-      this.logger.debug({ removed }, "mongo-wire: TTL removed documents");
-      this.persister.markDirty();
+    const changes: Change[] = [];
+    this.store.sink = (c) => changes.push(c);
+    try {
+      fn();
+    } finally {
+      this.store.sink = undefined;
     }
+    if (!changes.length) return { changes: 0 };
+    const commit = this.durable.journal.append(changes);
+    this.durable.persister.noteWrite();
+    return { changes: changes.length, commit };
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -105,8 +154,10 @@ class Server {
     });
   }
 
-  flush(): Promise<void> {
-    return this.queue.run(() => this.persister.flush());
+  async flush(): Promise<void> {
+    if (!this.durable) return;
+    await this.queue.run(() => undefined);
+    await this.durable.persister.snapshot();
   }
 
   close(): Promise<void> {
@@ -116,11 +167,24 @@ class Server {
         this.tcp.close(() => resolve());
         for (const s of this.sockets) s.destroy();
       });
-      // let queued commands finish, then write the final snapshot
+      // let queued commands finish, then write the final snapshot (which empties the journal)
       await this.queue.run(() => undefined);
       this.cursors.close();
-      await this.persister.flush();
-      this.persister.cancel();
+      if (this.durable) {
+        const { journal, persister, lock } = this.durable;
+        try {
+          await journal.drain();
+          if (!journal.failed) await persister.snapshot();
+        } catch (err) {
+          this.logger.error(
+            { err },
+            "mongo-wire: final snapshot failed; the journal is kept for the next start",
+          );
+        } finally {
+          await journal.close();
+          await lock.release();
+        }
+      }
       this.logger.info("mongo-wire: closed");
     })();
     return this.closing;
@@ -296,10 +360,16 @@ class Server {
       startedAt: this.startedAt,
       connections: () => this.sockets.size,
     };
+    let commit: Promise<void> | undefined;
     const run = () => {
       const started = Date.now();
-      const { reply, changed } = this.executor.execute(name, cmd, ctx);
-      if (changed) this.persister.markDirty();
+      const failed = this.durable?.journal.failed;
+      if (failed && WRITE_COMMANDS.has(name.toLowerCase()))
+        return { ok: 0, code: ErrorCodes.InternalError, codeName: "InternalError", errmsg: failed.message };
+      let reply: Doc = {};
+      ({ commit } = this.recording(() => {
+        reply = this.executor.execute(name, cmd, ctx).reply;
+      }));
       if (reply.ok === 0 && reply.code === ErrorCodes.InternalError) {
         this.logger.error(
           { command: name, db, errmsg: reply.errmsg },
@@ -314,7 +384,21 @@ class Server {
       return reply;
     };
     if (HANDSHAKE_COMMANDS.has(name.toLowerCase())) return run();
-    return this.queue.run(run);
+    const reply = await this.queue.run(run);
+    // the reply leaves only once the command's changes are on disk (group commit)
+    if (commit) {
+      try {
+        await commit;
+      } catch (err) {
+        return {
+          ok: 0,
+          code: ErrorCodes.InternalError,
+          codeName: "InternalError",
+          errmsg: (err as Error).message,
+        };
+      }
+    }
+    return reply;
   }
 }
 
@@ -322,9 +406,33 @@ class Server {
 export async function startMongoWire(opts: MongoWireOptions = {}): Promise<MongoWireServer> {
   const logger = opts.logger ?? pino({ level: "silent" });
   const host = opts.host ?? "127.0.0.1";
-  const store = opts.dataFile ? await loadDataFile(opts.dataFile) : new Store();
-  const server = new Server(store, logger, opts.dataFile, Math.max(10, opts.ttlMonitorIntervalMs ?? 60_000));
-  const port = await server.listen(opts.port ?? 0, host);
+  let store = new Store();
+  let durable: Durability | undefined;
+  if (opts.dataFile) {
+    const dataFile = path.resolve(opts.dataFile);
+    await mkdir(path.dirname(dataFile), { recursive: true });
+    const lock = await acquireLock(dataFile, logger);
+    try {
+      const r = await recover(dataFile, logger);
+      store = r.store;
+      durable = {
+        journal: r.journal,
+        persister: new Persister(store, dataFile, r.journal, logger, r, opts.snapshotAfterJournalBytes),
+        lock,
+      };
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+  const server = new Server(store, logger, durable, Math.max(10, opts.ttlMonitorIntervalMs ?? 60_000));
+  let port: number;
+  try {
+    port = await server.listen(opts.port ?? 0, host);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   const uriHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const uri = `mongodb://${uriHost}:${port}/?directConnection=true`;
   logger.info({ uri, dataFile: opts.dataFile }, "mongo-wire: listening");
@@ -333,6 +441,7 @@ export async function startMongoWire(opts: MongoWireOptions = {}): Promise<Mongo
     port,
     faults: server.faults,
     flush: () => server.flush(),
+    journalStats: () => durable && { ...durable.journal.stats },
     close: () => server.close(),
   };
 }

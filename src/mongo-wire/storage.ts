@@ -197,6 +197,24 @@ function collectEqualities(filter: Doc, out: Map<string, unknown[]>): void {
   }
 }
 
+/**
+ * One change to the stored data, as the journal records it (see journal.ts). Documents are the stored
+ * versions themselves (never modified in place), so recording one costs no copy.
+ */
+export type Change =
+  | { o: "i"; db: string; c: string; d: Doc }
+  | { o: "u"; db: string; c: string; d: Doc }
+  | { o: "d"; db: string; c: string; id: unknown }
+  | { o: "x"; db: string; c: string }
+  | { o: "m"; db: string; c: string; meta: CollectionMeta | null };
+
+/** What a collection is apart from its documents: enough to re-create it exactly. */
+export interface CollectionMeta {
+  options: Doc;
+  uuid: UUID;
+  indexes: Doc[];
+}
+
 /** Most index keys looked up for one filter (a product of `$in` lists); more falls back to a scan. */
 const MAX_LOOKUP_KEYS = 1000;
 
@@ -210,6 +228,8 @@ export class Collection {
   /** insertion number of each stored document (its place in `docs`), to give index hits in that order */
   private readonly seq = new Map<string, number>();
   private nextSeq = 0;
+  /** set by the owning Store: where changes are reported (for the journal) */
+  owner?: Store;
 
   constructor(db: string, name: string, options: Doc = {}, uuid?: UUID) {
     this.db = db;
@@ -220,6 +240,19 @@ export class Collection {
 
   get ns(): string {
     return `${this.db}.${this.name}`;
+  }
+
+  private emit(change: Change): void {
+    this.owner?.sink?.(change);
+  }
+
+  meta(): CollectionMeta {
+    return { options: this.options, uuid: this.uuid, indexes: this.indexSpecs().slice(1) };
+  }
+
+  /** Reports the collection's metadata (options, uuid, index specs) as changed. */
+  emitMeta(): void {
+    if (this.owner?.sink) this.emit({ o: "m", db: this.db, c: this.name, meta: this.meta() });
   }
 
   /** All index specs including `_id_`, as listIndexes reports them. */
@@ -243,6 +276,7 @@ export class Collection {
     this.docs.set(id, doc);
     this.seq.set(id, this.nextSeq++);
     for (const [idx, keys] of pending) idx.add(keys, id);
+    if (this.owner?.sink) this.emit({ o: "i", db: this.db, c: this.name, d: doc });
   }
 
   /** Replaces a stored document by a new version with the same `_id`. */
@@ -266,6 +300,7 @@ export class Collection {
       if (newKeys) idx.add(newKeys, id);
     }
     this.docs.set(id, newDoc);
+    if (this.owner?.sink) this.emit({ o: "u", db: this.db, c: this.name, d: newDoc });
   }
 
   remove(doc: Doc): void {
@@ -277,6 +312,7 @@ export class Collection {
     }
     this.docs.delete(id);
     this.seq.delete(id);
+    if (this.owner?.sink) this.emit({ o: "d", db: this.db, c: this.name, id: doc._id });
   }
 
   /**
@@ -306,6 +342,19 @@ export class Collection {
     this.docs.clear();
     this.seq.clear();
     for (const idx of this.indexes.values()) idx.entries.clear();
+    this.emit({ o: "x", db: this.db, c: this.name });
+  }
+
+  /** Drops a secondary index by name (no-op when absent). */
+  dropIndex(name: string): void {
+    if (this.indexes.delete(name)) this.emitMeta();
+  }
+
+  /** Drops every secondary index. */
+  dropAllIndexes(): void {
+    if (!this.indexes.size) return;
+    this.indexes.clear();
+    this.emitMeta();
   }
 
   /**
@@ -460,6 +509,7 @@ export class Collection {
       idx.add(keys, id);
     }
     this.indexes.set(name, idx);
+    this.emitMeta();
     return true;
   }
 }
@@ -474,6 +524,8 @@ export class Database {
 
 export class Store {
   readonly dbs = new Map<string, Database>();
+  /** receives every change while set (the server points it at the journal) */
+  sink?: (change: Change) => void;
 
   collection(db: string, name: string): Collection | undefined {
     return this.dbs.get(db)?.collections.get(name);
@@ -487,7 +539,9 @@ export class Store {
     let c = d.collections.get(name);
     if (c) return [c, false];
     c = new Collection(db, name, options);
+    c.owner = this;
     d.collections.set(name, c);
+    c.emitMeta();
     return [c, true];
   }
 
@@ -497,6 +551,8 @@ export class Store {
     if (!d || !c) return undefined;
     d.collections.delete(name);
     if (d.collections.size === 0) this.dbs.delete(db);
+    c.owner = undefined;
+    this.sink?.({ o: "m", db, c: name, meta: null });
     return c;
   }
 
@@ -508,6 +564,7 @@ export class Store {
     target.uuid = from.uuid;
     for (const spec of from.indexSpecs().slice(1)) target.createIndex(spec);
     for (const doc of from.docs.values()) target.insert(doc);
+    target.emitMeta();
     return target;
   }
 }

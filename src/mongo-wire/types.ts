@@ -11,6 +11,11 @@ export interface MongoWireOptions {
   logger?: Logger;
   /** How often TTL indexes are enforced (ms). Default 60000, like MongoDB's TTL monitor. */
   ttlMonitorIntervalMs?: number;
+  /**
+   * With `dataFile`: a snapshot (compaction point) is written once the journal has grown past this
+   * many bytes (or past the size of the last snapshot, if larger). Default 16 MiB.
+   */
+  snapshotAfterJournalBytes?: number;
 }
 
 export interface FaultInjector {
@@ -29,6 +34,8 @@ export interface MongoWireServer {
   faults: FaultInjector;
   /** Writes a snapshot now when there are unsaved changes (no-op without dataFile). */
   flush(): Promise<void>;
+  /** With `dataFile`: journal fsyncs done and records they carried since start (group commit). */
+  journalStats(): { syncs: number; records: number } | undefined;
   /** Stops listening, drops connections and cursors, flushes, and resolves when done. */
   close(): Promise<void>;
 }

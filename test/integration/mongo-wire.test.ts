@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -727,10 +727,10 @@ describe("mongo-wire persistence", () => {
       const idx = await c2.db!.collection("accounts").listIndexes().toArray();
       expect(idx.map((i) => i.name).sort()).toEqual(["_id_", "email_1"]);
 
-      // debounced snapshot + explicit flush
+      // explicit flush: a snapshot, the journal compacted away, the lock held while running
       await B.create({ email: "c@x" });
       await srv2.flush();
-      expect(await readdir(path.dirname(dataFile))).toEqual(["store.bson"]);
+      expect(await readdir(path.dirname(dataFile))).toEqual(["store.bson", "store.bson.lock"]);
     } finally {
       await c2.close();
       await srv2.close();
@@ -745,14 +745,15 @@ describe("mongo-wire persistence", () => {
     }
   });
 
-  it("writes the snapshot shortly after a change without an explicit flush", async () => {
-    const dataFile = path.join(dir, "debounce.bson");
+  it("has an acknowledged write in the journal on disk before the reply arrives", async () => {
+    const dataFile = path.join(dir, "journaled.bson");
     const srv = await startMongoWire({ dataFile });
     const c = await connect(srv.uri, "deb");
     try {
-      await c.db!.collection("things").insertOne({ x: 1 });
-      await new Promise((r) => setTimeout(r, 600));
-      expect(await readdir(dir)).toContain("debounce.bson");
+      await c.db!.collection("things").insertOne({ x: "written-before-the-reply" });
+      const journals = (await readdir(dir)).filter((n) => n.startsWith("journaled.bson.journal."));
+      expect(journals).toHaveLength(1);
+      expect((await readFile(path.join(dir, journals[0]))).includes("written-before-the-reply")).toBe(true);
     } finally {
       await c.close();
       await srv.close();
