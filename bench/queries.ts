@@ -8,7 +8,7 @@
 import { FeishuEmulator } from "@rectify-bot/feishu-emulator";
 import { createLogger, silentLogger } from "../src/logger";
 import pino from "pino";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { startBot } from "../src/runtime";
 import { startRedisServer } from "../src/util/redis-process";
 import { seedCampaign } from "./seed";

@@ -25,7 +25,7 @@ import path from "node:path";
 import { CARD_ACTIONS } from "../handlers/index";
 import { silentLogger } from "../src/logger";
 import { audit } from "../src/services/context";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { startBot } from "../src/runtime";
 import { encryptBody, signBody } from "../src/server/feishu-crypto";
 import { startRedisServer } from "../src/util/redis-process";
