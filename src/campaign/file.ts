@@ -55,6 +55,8 @@ export interface FileError {
   /** 1-based line; 0 when the problem concerns the whole file (e.g. it cannot be read). */
   line: number;
   column?: number;
+  /** Where in a workbook, `sheet!cell` (e.g. `人员!D12`); set by the .xlsx reader, absent for YAML. */
+  cell?: string;
   message: string;
 }
 
@@ -87,6 +89,7 @@ export const DEFAULT_REMIND_BEFORE: readonly number[] = Object.freeze([3, 1]);
 
 /** `file:line:column: message` (line and column left out when unknown). */
 export function formatFileError(e: FileError): string {
+  if (e.cell) return `${e.file}: ${e.cell}: ${e.message}`;
   if (e.line <= 0) return `${e.file}: ${e.message}`;
   return e.column ? `${e.file}:${e.line}:${e.column}: ${e.message}` : `${e.file}:${e.line}: ${e.message}`;
 }
@@ -184,6 +187,20 @@ export function parseCampaignFile(text: string, file: string, opts: ParseOptions
   return new CampaignChecker(file, map, root, opts.today).run();
 }
 
+/** Where a path of the raw campaign object is in its file: a YAML line, or a workbook cell. */
+export interface Locator {
+  locate(path: Path): { line: number; column: number; cell?: string };
+}
+
+/**
+ * The one checker behind every reader: checks a raw campaign object (the YAML shape, snake_case
+ * keys) and names each problem where `locator` says its path is. The .xlsx reader uses it.
+ */
+export function checkCampaign(root: Dict, file: string, locator: Locator, opts: ParseOptions): ParseResult {
+  if (!isIsoDate(opts.today)) throw new TypeError(`today must be a YYYY-MM-DD date, got "${opts.today}"`);
+  return new CampaignChecker(file, locator, root, opts.today).run();
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const MISSING = "\u0000missing";
@@ -268,7 +285,7 @@ class Collector {
 
   constructor(
     private readonly file: string,
-    private readonly map: SourceMap,
+    private readonly map: Locator,
     private readonly root: Dict,
   ) {}
 
@@ -341,9 +358,12 @@ class Collector {
   }
 
   private entry(path: Path, problem: string): FileError {
-    const { line, column } = this.map.locate(path);
+    const { line, column, cell } = this.map.locate(path);
     const { subject } = this.subject(path);
-    return { file: this.file, line, column, message: subject ? `${subject}: ${problem}` : problem };
+    const message = subject ? `${subject}: ${problem}` : problem;
+    return cell
+      ? { file: this.file, line, column, cell, message }
+      : { file: this.file, line, column, message };
   }
 
   /** Who a path is about ("unit \"hr\"", "assignment 3") and the rest of the path. */
@@ -425,7 +445,7 @@ class CampaignChecker {
 
   constructor(
     file: string,
-    map: SourceMap,
+    map: Locator,
     root: Dict,
     private readonly today: string,
   ) {

@@ -39,6 +39,8 @@ function toList(value: unknown): unknown {
 }
 
 const key = z.string().regex(KEY_PATTERN, { error: KEY_HINT });
+/** A reference to a unit or person: checked against the keys in the file, so any text will do here. */
+const ref = z.string().min(1, { error: "不能为空 / must not be empty" });
 const text = z.string().trim().min(1, { error: "不能为空 / must not be empty" });
 const DATE_RULE =
   "必须是 YYYY-MM-DD 格式的日期，如 2027-01-15 / must be a date written YYYY-MM-DD, e.g. 2027-01-15";
@@ -125,14 +127,14 @@ export const checklistSchema = z.strictObject({
 export const unitSchema = z.strictObject({
   key,
   name: text,
-  head: key.optional(),
-  leader: key.optional(),
+  head: ref.optional(),
+  leader: ref.optional(),
 });
 
 export const personSchema = z.strictObject({
   key,
   name: text,
-  unit: key,
+  unit: ref,
   roles: z
     .preprocess(
       toList,
@@ -164,8 +166,8 @@ export const assignmentSchema = z.strictObject({
     toList,
     z.array(text).min(1, { error: "至少写一个事项或分节 / must name at least one item" }),
   ),
-  units: z.preprocess(toList, z.array(key)).optional(),
-  people: z.preprocess(toList, z.array(key)).optional(),
+  units: z.preprocess(toList, z.array(ref)).optional(),
+  people: z.preprocess(toList, z.array(ref)).optional(),
   due: date,
 });
 

@@ -1,5 +1,5 @@
-import { parse as parseYaml } from "yaml";
-import { formatFileError, parseCampaignFile, readCampaignText } from "../campaign/file";
+import { formatFileError } from "../campaign/file";
+import { openCampaignSource } from "../campaign/source";
 import { OutboundQueue } from "../../jobs/outbound";
 import { SweepQueue } from "../../jobs/sweeps";
 import { isIsoDate } from "../campaign/schema";
@@ -23,21 +23,20 @@ export async function campaignImport(
   file: string,
   o: { today: string; out: Out; logger?: Logger },
 ): Promise<number> {
-  const read = await readCampaignText(file);
-  if ("error" in read) {
-    o.out.error(formatFileError(read.error));
-    o.out.error(NOTHING_IMPORTED(1));
+  const opened = await openCampaignSource(file);
+  if (!opened.ok) {
+    for (const e of opened.errors) o.out.error(formatFileError(e));
+    o.out.error(NOTHING_IMPORTED(opened.errors.length));
     return 1;
   }
-  const text = read.text;
-  let parsed = parseCampaignFile(text, file, { today: o.today });
+  const source = opened.source;
+  let parsed = source.check({ today: o.today });
   if (!parsed.ok) {
     // Re-importing a running campaign: due dates may have passed since it started; dates before the
     // campaign's start are still refused.
-    const key = keyOf(text);
+    const key = source.key;
     const existing = key ? await s.models.Campaign.findOne({ key }, { startDate: 1 }).lean() : null;
-    if (existing && existing.startDate < o.today)
-      parsed = parseCampaignFile(text, file, { today: existing.startDate });
+    if (existing && existing.startDate < o.today) parsed = source.check({ today: existing.startDate });
   }
   if (!parsed.ok) {
     for (const e of parsed.errors) o.out.error(formatFileError(e));
@@ -68,15 +67,6 @@ const NO_CAMPAIGN = (key: string) =>
 
 const NOTHING_IMPORTED = (n: number) =>
   `共 ${n} 处错误，什么都没有导入；改正后重新导入 / ${n} error(s); nothing was imported: fix them and import again.`;
-
-function keyOf(text: string): string | undefined {
-  try {
-    const doc = parseYaml(text) as { key?: unknown } | null;
-    return typeof doc?.key === "string" ? doc.key : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function campaignList(s: CliServices, out: Out): Promise<number> {
   const list = await s.models.Campaign.find({}, { key: 1, title: 1, status: 1, startDate: 1, endDate: 1 })

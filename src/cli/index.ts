@@ -1,5 +1,7 @@
 import "dotenv/config";
+import { writeFile } from "node:fs/promises";
 import { BUILTIN_TEMPLATE, TEMPLATES } from "../campaign/template";
+import { buildCampaignTemplate, writeWorkbook } from "../campaign/xlsx-template";
 import { ConfigError, loadConfig } from "../config";
 import { AppError } from "../errors";
 import { buildDictionary, runIntentCli } from "../intent/index";
@@ -23,7 +25,8 @@ import { EXPORT_HELP, exportCommand } from "./export";
 const HELP = `npm run cli -- <command>
 
   template show [--json]                 the built-in checklist (六查 · 六正 · 两提高)
-  campaign import <file> [--today D]     validate and load a campaign file (YAML or JSON)
+  template xlsx --out <file.xlsx>        write the campaign workbook template (活动模板) to fill in Excel
+  campaign import <file> [--today D]     validate and load a campaign file (YAML, JSON or .xlsx)
   campaign list                          campaigns and their state
   campaign start <key>                   send every assignee their digest and self-check cards
   campaign status <key>                  progress, overdue work, people who cannot be reached
@@ -70,6 +73,17 @@ async function main(argv: string[]): Promise<number> {
         }
       }
     }
+    return 0;
+  }
+
+  if (cmd === "template" && sub === "xlsx") {
+    const file = flag(rest, "out");
+    if (!file) {
+      console.error("usage: npm run cli -- template xlsx --out <file.xlsx>");
+      return 2;
+    }
+    await writeFile(file, await writeWorkbook(buildCampaignTemplate()));
+    console.log(`wrote ${file}: fill it in and load it with: npm run cli -- campaign import ${file}`);
     return 0;
   }
 
