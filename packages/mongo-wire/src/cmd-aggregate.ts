@@ -3,7 +3,7 @@ import { type CommandContext, type CommandExecutor } from "./commands";
 import { cursorReply, DEFAULT_FIRST_BATCH } from "./cursors";
 import { aggregate } from "./engine";
 import { CommandError, ErrorCodes } from "./errors";
-import { fastGroup } from "./fastpath";
+import { fastGroup } from "./fastpath-group";
 import { type Doc } from "./types";
 import { cloneValue, isPlainObject, toQueryValue } from "./values";
 
