@@ -13,7 +13,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/cli/**", "bench/**", "scripts/**", "src/main.ts", "src/sandbox.ts", "src/emulator/main.ts"],
+    files: [
+      "src/cli/**",
+      "bench/**",
+      "scripts/**",
+      "src/main.ts",
+      "src/sandbox.ts",
+      "packages/feishu-emulator/src/main.ts",
+    ],
     rules: { "no-console": "off" },
   },
 );

@@ -2,12 +2,18 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
     // Two cores: keep parallelism modest so timing-sensitive integration tests stay honest.
     maxWorkers: 2,
+    // Root `npm test` runs the bot's tests and every workspace package's own tests.
+    projects: [
+      {
+        extends: true,
+        test: { name: "bot", include: ["test/**/*.test.ts"], globalSetup: ["test/global-setup.ts"] },
+      },
+      "packages/*",
+    ],
   },
 });

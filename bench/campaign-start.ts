@@ -13,7 +13,7 @@ import { BUILTIN_TEMPLATE } from "../src/campaign/template";
 import type { CampaignSpec } from "../src/domain/types";
 import { startEmulatorProcess } from "./emulator-client";
 import { silentLogger } from "../src/logger";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { startBot } from "../src/runtime";
 import { emulatorUsersFor } from "../src/sandbox-users";
 import { importCampaign } from "../src/services/campaign-import";

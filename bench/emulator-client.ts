@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
-import type { EmulatorOptions, EmulatorUser } from "../src/emulator/index";
+import type { EmulatorOptions, EmulatorUser } from "@rectify-bot/feishu-emulator";
 
 /** Parent side of bench/emulator-process.ts. */
 export interface Stats {

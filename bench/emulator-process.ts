@@ -2,7 +2,7 @@
  * The Feishu emulator in a process of its own, for benchmarks: arrival times are stamped by a server
  * that is not sharing an event loop with the bot (as real Feishu is not). Driven over IPC by the parent.
  */
-import { FeishuEmulator, type EmulatorOptions, type EmulatorUser } from "../src/emulator/index";
+import { FeishuEmulator, type EmulatorOptions, type EmulatorUser } from "@rectify-bot/feishu-emulator";
 
 type Msg = (
   { type: "start"; options: EmulatorOptions; users: EmulatorUser[] } | { type: "stats" } | { type: "stop" }

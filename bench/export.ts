@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import mongoose from "mongoose";
 import { exportLedger, exportReport, type ExportResult } from "../src/exports/index";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { addAnswersAndProblems, seedCampaign } from "./seed";
 
 const RUNS = (() => {

@@ -5,10 +5,10 @@
  *
  *   npx tsx bench/queries.ts [--n 40]
  */
-import { FeishuEmulator } from "../src/emulator/index";
+import { FeishuEmulator } from "@rectify-bot/feishu-emulator";
 import { createLogger, silentLogger } from "../src/logger";
 import pino from "pino";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { startBot } from "../src/runtime";
 import { startRedisServer } from "../src/util/redis-process";
 import { seedCampaign } from "./seed";

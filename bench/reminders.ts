@@ -9,7 +9,7 @@
  */
 import { WorkCalendar } from "../src/calendar";
 import { silentLogger } from "../src/logger";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { startBot } from "../src/runtime";
 import { planReminders } from "../src/services/reminders";
 import { runReminderSweep } from "../src/services/sweeps";

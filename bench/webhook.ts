@@ -31,7 +31,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CARD_ACTIONS } from "../handlers/index";
 import { silentLogger } from "../src/logger";
 import { audit } from "../src/services/context";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { startBot } from "../src/runtime";
 import { encryptBody, signBody } from "../src/server/feishu-crypto";
 import { startRedisServer } from "../src/util/redis-process";

@@ -2,7 +2,7 @@ import path from "node:path";
 import mongoose from "mongoose";
 import { loadCampaignFile } from "../src/campaign/file";
 import { exportLedger, exportReport } from "../src/exports/index";
-import { startMongoWire } from "../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { createModels, ensureIndexes } from "../src/repositories/models";
 import { playCampaign } from "../test/helpers/export-campaign";
 

@@ -54,7 +54,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
   mkdirSync(config.dataDir, { recursive: true });
   if (!config.mongodbUri) {
     // Another process using this DATA_DIR: stop before starting anything in it (its redis-server too).
-    const { DataFileLockedError, lockHolder } = await import("./mongo-wire/lock");
+    const { DataFileLockedError, lockHolder } = await import("@rectify-bot/mongo-wire/lock");
     const dataFile = path.resolve(config.dataDir, "store.bson");
     const holder = await lockHolder(dataFile);
     if (holder) throw new DataFileLockedError(dataFile, holder);
@@ -82,7 +82,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
     if (!config.sandbox)
       logger.warn("MONGODB_URI is not set: using the embedded store; use a real MongoDB in production");
     mkdirSync(config.dataDir, { recursive: true });
-    const { startMongoWire } = await import("./mongo-wire/index");
+    const { startMongoWire } = await import("@rectify-bot/mongo-wire");
     const dataFile = path.resolve(config.dataDir, "store.bson");
     const store = await startMongoWire({ dataFile, logger: logger.child({ component: "mongo-wire" }) });
     cleanups.push(() => store.close());

@@ -5,7 +5,7 @@ import { campaignStart } from "./cli/campaign";
 import { connect, type CliServices } from "./cli/connect";
 import type { Config } from "./config";
 import { readLocalRuntime } from "./local-runtime";
-import type { Delivery, SentMessage } from "./emulator/index";
+import type { Delivery, SentMessage } from "@rectify-bot/feishu-emulator";
 import type { Logger } from "./logger";
 import { advanceClockTo } from "./sandbox-clock";
 import { campaignChecklist } from "./services/views";

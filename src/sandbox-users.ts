@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { CampaignSpec } from "./domain/types";
-import type { EmulatorUser } from "./emulator/index";
+import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
 
 /**
  * The people of a campaign as emulator users, so a local run (and the tests) can play them. People

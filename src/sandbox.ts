@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { DEMO_CHAT, DEMO_USERS, FeishuEmulator } from "./emulator/index";
+import { DEMO_CHAT, DEMO_USERS, FeishuEmulator } from "@rectify-bot/feishu-emulator";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { loadCampaignFile } from "./campaign/file";

@@ -23,7 +23,7 @@ export async function setup(project: TestProject): Promise<void> {
 
   let mongoUri = process.env.MONGODB_URI;
   if (!mongoUri) {
-    const { startMongoWire } = await import("../src/mongo-wire/index");
+    const { startMongoWire } = await import("@rectify-bot/mongo-wire");
     const store = await startMongoWire({});
     stopMongo = () => store.close();
     mongoUri = store.uri;

@@ -54,8 +54,8 @@ export async function connect(
   /** the running process whose store we must reach (never open its file ourselves) */
   let owner: number | undefined = config.mongodbUri ? undefined : local?.pid;
   if (!mongoUri) {
-    const { startMongoWire } = await import("../mongo-wire/index");
-    const { DataFileLockedError } = await import("../mongo-wire/lock");
+    const { startMongoWire } = await import("@rectify-bot/mongo-wire");
+    const { DataFileLockedError } = await import("@rectify-bot/mongo-wire/lock");
     try {
       const store = await startMongoWire({ dataFile, logger });
       closers.push(() => store.close());

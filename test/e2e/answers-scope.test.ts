@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarySend } from "../../src/cli/campaign";
 import type { CliServices } from "../../src/cli/connect";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser, SentMessage } from "../../src/emulator/index";
+import type { EmulatorUser, SentMessage } from "@rectify-bot/feishu-emulator";
 import { proposeMeasure } from "../../src/services/measures";
 import { submitSelfCheck } from "../../src/services/self-check";
 import { runBroadcast } from "../../src/services/sweeps";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser, SentMessage } from "../../src/emulator/index";
+import type { EmulatorUser, SentMessage } from "@rectify-bot/feishu-emulator";
 import { proposeMeasure } from "../../src/services/measures";
 import { submitSelfCheck } from "../../src/services/self-check";
 import { startTestBot, type TestBot } from "../helpers/bot";

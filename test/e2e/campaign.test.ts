@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MEASURE_ACTIONS, MEASURE_FIELDS } from "../../cards/measure-card";
 import { PROPOSE_MEASURE_FIELDS, SELF_CHECK_ACTIONS, SELF_CHECK_FIELDS } from "../../cards/self-check-card";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser } from "../../src/emulator/index";
+import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { button, fieldNames, hasButton, options, text } from "../helpers/cards";
 import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser, SentMessage } from "../../src/emulator/index";
+import type { EmulatorUser, SentMessage } from "@rectify-bot/feishu-emulator";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { text } from "../helpers/cards";
 import { clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";

@@ -1,7 +1,7 @@
 import { Types } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cardBytes } from "../../cards/kit";
-import { validateCard } from "../../src/card-validator/index";
+import { validateCard } from "@rectify-bot/feishu-emulator/card-validator";
 import type { CampaignSpec } from "../../src/domain/types";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { markdownText } from "../helpers/card-checks";

@@ -1,6 +1,6 @@
 import mongoose from "mongoose";
 import { createRedis } from "../../src/redis";
-import { FeishuEmulator, type EmulatorOptions } from "../../src/emulator/index";
+import { FeishuEmulator, type EmulatorOptions } from "@rectify-bot/feishu-emulator";
 import { silentLogger, type Logger } from "../../src/logger";
 import { startBot, type BotSettings, type RunningBot } from "../../src/runtime";
 import { mongoUriFor, redisUrl, uniqueName } from "./services";

@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { cardBytes, countElements } from "../../cards/kit";
-import { validateCard } from "../../src/card-validator/index";
+import { validateCard } from "@rectify-bot/feishu-emulator/card-validator";
 
 export type Obj = Record<string, unknown>;
 

@@ -19,7 +19,7 @@ import { loadCampaignFile } from "../../src/campaign/file";
 import { campaignImport, campaignStart, type Out } from "../../src/cli/campaign";
 import { connect } from "../../src/cli/connect";
 import { loadConfig } from "../../src/config";
-import { FeishuEmulator } from "../../src/emulator/index";
+import { FeishuEmulator } from "@rectify-bot/feishu-emulator";
 import { silentLogger } from "../../src/logger";
 import { createModels } from "../../src/repositories/models";
 import { emulatorUsersFor } from "../../src/sandbox-users";

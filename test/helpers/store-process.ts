@@ -5,7 +5,7 @@
  * Start-up errors are printed to stderr, exit code 1.
  */
 import { pino } from "pino";
-import { startMongoWire } from "../../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 
 const [dataFile, compactBytes] = process.argv.slice(2);
 const logger = pino({ level: "info" }, pino.destination(2));

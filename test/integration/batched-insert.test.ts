@@ -1,6 +1,6 @@
 import mongoose, { type Connection } from "mongoose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startMongoWire } from "../../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { BatchedInsert } from "../../src/repositories/batched-insert";
 import { uniqueName } from "../helpers/services";
 

@@ -3,7 +3,7 @@ import { MEASURE_ACTIONS } from "../../cards/measure-card";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
 import { campaignImport } from "../../src/cli/campaign";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser } from "../../src/emulator/index";
+import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
 import { importCampaign } from "../../src/services/campaign-import";
 import { startCampaign } from "../../src/services/campaign-start";
 import { returnSelfCheck } from "../../src/services/self-check";

@@ -2,8 +2,8 @@ import type { CommandStartedEvent } from "mongodb";
 import type { Types } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser } from "../../src/emulator/index";
-import { startMongoWire, type MongoWireServer } from "../../src/mongo-wire/index";
+import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
+import { startMongoWire, type MongoWireServer } from "@rectify-bot/mongo-wire";
 import type { ServiceDeps } from "../../src/services/context";
 import {
   acceptClosure,

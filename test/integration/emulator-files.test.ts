@@ -9,7 +9,7 @@ import path from "node:path";
 import * as lark from "@larksuiteoapi/node-sdk";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FeishuEmulator } from "../../src/emulator";
+import { FeishuEmulator } from "@rectify-bot/feishu-emulator";
 import { FeishuClient } from "../../src/feishu/client";
 import { FeishuApiError } from "../../src/feishu/errors";
 import { silentLogger } from "../../src/logger";

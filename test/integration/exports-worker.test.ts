@@ -8,7 +8,7 @@ import { addAnswersAndProblems, seedCampaign } from "../../bench/seed";
 import { loadExportData } from "../../src/exports/data";
 import { exportLedger, exportReport } from "../../src/exports/index";
 import { render, renderCounts } from "../../src/exports/render";
-import { startMongoWire } from "../../src/mongo-wire/index";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
 import { createModels, type Models } from "../../src/repositories/models";
 
 /**

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { outboundUuid, type OutboundJob } from "../../jobs/outbound";
-import type { SentMessage } from "../../src/emulator/index";
+import type { SentMessage } from "@rectify-bot/feishu-emulator";
 import { silentLogger } from "../../src/logger";
 import { startBot, type BotSettings } from "../../src/runtime";
 import { emulatorUsersFor } from "../../src/sandbox-users";

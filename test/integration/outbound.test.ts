@@ -6,7 +6,7 @@ import {
   type OutboundHooks,
   type OutboundJob,
 } from "../../jobs/outbound";
-import { FeishuEmulator, type EmulatorOptions } from "../../src/emulator/index";
+import { FeishuEmulator, type EmulatorOptions } from "@rectify-bot/feishu-emulator";
 import { FeishuClient } from "../../src/feishu/client";
 import { FeishuApiError } from "../../src/feishu/errors";
 import { silentLogger } from "../../src/logger";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MEASURE_ACTIONS, MEASURE_FIELDS } from "../../cards/measure-card";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser } from "../../src/emulator/index";
+import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
 import { sendCardToPerson } from "../../handlers/notify";
 import { digestLinesFor, measureCardFor } from "../../src/services/cards";
 import { returnSelfCheck } from "../../src/services/self-check";

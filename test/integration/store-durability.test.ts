@@ -12,8 +12,8 @@ import { Writable } from "node:stream";
 import mongoose from "mongoose";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMongoWire } from "../../src/mongo-wire";
-import { DataFileLockedError, lockFile } from "../../src/mongo-wire/lock";
+import { startMongoWire } from "@rectify-bot/mongo-wire";
+import { DataFileLockedError, lockFile } from "@rectify-bot/mongo-wire/lock";
 import { rng } from "../helpers/chaos";
 import { kill9, startStoreChild } from "../helpers/store-child";
 

@@ -3,7 +3,7 @@ import { ESCALATION_ACTIONS } from "../../cards/escalation-card";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
 import { schedulerId, SWEEP_KINDS } from "../../jobs/sweeps";
 import type { CampaignSpec } from "../../src/domain/types";
-import type { EmulatorUser } from "../../src/emulator/index";
+import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
 import { silentLogger } from "../../src/logger";
 import { startBot, type RunningBot } from "../../src/runtime";
 import { computeSummary } from "../../src/services/summary";

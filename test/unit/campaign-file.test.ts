@@ -14,7 +14,7 @@ import {
 } from "../../src/campaign/file";
 import { BUILTIN_TEMPLATE } from "../../src/campaign/template";
 import type { CampaignSpec } from "../../src/domain/types";
-import { DEMO_USERS } from "../../src/emulator/demo";
+import { DEMO_USERS } from "@rectify-bot/feishu-emulator/demo";
 
 const TODAY = "2026-11-29";
 const ROOT = join(import.meta.dirname, "../..");

@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import mongoose, { Schema, type Connection } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMongoWire, type MongoWireServer } from "../../src/mongo-wire";
-import { Store } from "../../src/mongo-wire/storage";
+import { startMongoWire, type MongoWireServer } from "../src/index";
+import { Store } from "../src/storage";
 
 /** The embedded MongoDB-wire server driven through a real mongoose connection. */
 

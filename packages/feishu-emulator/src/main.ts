@@ -1,6 +1,6 @@
 /**
  * Run the Feishu emulator on its own:
- *   EMULATOR_PORT=4010 FEISHU_APP_ID=cli_demo FEISHU_APP_SECRET=secret tsx src/emulator/main.ts
+ *   EMULATOR_PORT=4010 FEISHU_APP_ID=cli_demo FEISHU_APP_SECRET=secret npm run emulator
  * Optional: EMULATOR_DELIVERY_URL (the bot's event endpoint), FEISHU_ENCRYPT_KEY,
  * FEISHU_VERIFICATION_TOKEN, LOG_LEVEL. Seeds a few demo users and one group chat.
  */

@@ -1,6 +1,6 @@
 /**
  * The error answers the emulator gives: HTTP status, Feishu code and message.
- * Messages follow Feishu's wording where it is documented (see docs/emulator.md).
+ * Messages follow Feishu's wording where it is documented (see the package README).
  */
 export interface ApiError {
   status: number;

@@ -10,12 +10,12 @@ import * as lark from "@larksuiteoapi/node-sdk";
 import Ajv2020 from "ajv/dist/2020";
 import express from "express";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FeishuEmulator } from "../../src/emulator";
+import { FeishuEmulator } from "../src/index";
 
 const APP = { appId: "cli_emulator_itest", appSecret: "emulator-itest-secret" };
 const ENCRYPT_KEY = "itest-encrypt-key";
 const VERIFICATION_TOKEN = "itest-verification-token";
-const SAMPLES = new URL("../fixtures/feishu/samples/", import.meta.url);
+const SAMPLES = new URL("./fixtures/feishu/samples/", import.meta.url);
 
 type Obj = Record<string, unknown>;
 

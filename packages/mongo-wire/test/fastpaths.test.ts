@@ -1,13 +1,14 @@
 import { Decimal128, Long, ObjectId } from "bson";
 import mongoose from "mongoose";
 import { describe, expect, it } from "vitest";
-import { CommandExecutor, type CommandContext } from "../../src/mongo-wire/commands";
-import { CursorManager } from "../../src/mongo-wire/cursors";
-import { aggregate, compileFilter, compileMingoFilter, project } from "../../src/mongo-wire/engine";
-import { fastFilterVerdict, fastGroup, fastProject } from "../../src/mongo-wire/fastpath";
-import { Store } from "../../src/mongo-wire/storage";
-import type { Doc } from "../../src/mongo-wire/types";
-import { cloneValue, isPlainObject } from "../../src/mongo-wire/values";
+import { CommandExecutor, type CommandContext } from "../src/commands";
+import { CursorManager } from "../src/cursors";
+import { aggregate, compileFilter, compileMingoFilter, project } from "../src/engine";
+import { fastFilterVerdict, fastProject } from "../src/fastpath";
+import { fastGroup } from "../src/fastpath-group";
+import { Store } from "../src/storage";
+import type { Doc } from "../src/types";
+import { cloneValue, isPlainObject } from "../src/values";
 
 /**
  * The store's fast paths (filters, $group, projections) against mingo, which they must reproduce

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateCard, type CardValidation } from "../../src/card-validator";
+import { validateCard, type CardValidation } from "../src/card-validator";
 
-const SAMPLES = new URL("../fixtures/feishu/samples/", import.meta.url);
+const SAMPLES = new URL("./fixtures/feishu/samples/", import.meta.url);
 
 interface ManifestEntry {
   file: string;

@@ -19,4 +19,4 @@ export type {
 } from "./types";
 export { encryptEvent, signEvent } from "./crypto";
 export { DEMO_CHAT, DEMO_USERS } from "./demo";
-export { validateCard, type CardValidation } from "../card-validator";
+export { validateCard, type CardValidation } from "./card-validator";
