@@ -3,7 +3,8 @@
  * like real ones: each has its own text (characters drawn from the seed report,
  * test/fixtures/flags-seed-report.txt, so the character mix is that of real reports), one or two of the
  * seed's set sentences and a few numbers; 200 units × 50 items; 5% are another answer copied whole and
- * 5% carry a 120-character passage of another. Prints the time of the full run (median of --runs), of flagging one new
+ * 5% carry a 120-character passage of another's own text. Prints how many of these planted copies
+ * were flagged. Prints the time of the full run (median of --runs), of flagging one new
  * answer against the other 9,999 (what a submission costs), and how many were flagged. Target: < 5 s.
  *
  *   npx tsx bench/flags.ts [--answers 10000] [--runs 3]
@@ -32,15 +33,23 @@ const sentences = report
   .filter((s) => s.length >= 12);
 const han = [...report].filter((c) => /\p{Script=Han}/u.test(c));
 
+/** Planted copies: [copy, source] answer indices. */
+const planted: [number, number][] = [];
+
 function build(): FlagAnswer[] {
   const out: FlagAnswer[] = [];
+  const ownText: string[] = [];
   for (let i = 0; i < N; i++) {
     const unit = i % 200;
     const item = Math.floor(i / 200);
     let narrative: string;
     const r = rand();
-    if (r < 0.05 && i > 0) narrative = out[Math.floor(rand() * i)]!.narrative;
-    else {
+    if (r < 0.05 && i > 0) {
+      const src = Math.floor(rand() * i);
+      planted.push([i, src]);
+      narrative = out[src]!.narrative;
+      ownText.push(ownText[src]!);
+    } else {
       const parts: string[] = [];
       const k = 1 + Math.floor(rand() * 2);
       for (let j = 0; j < k; j++) parts.push(pick(sentences));
@@ -48,10 +57,15 @@ function build(): FlagAnswer[] {
       let t = "";
       for (let j = 0; j < own; j++) t += han[Math.floor(rand() * han.length)];
       parts.push(t);
+      ownText.push(t);
       parts.push(
         `本单位第${unit + 1}号台账记录${Math.floor(rand() * 90) + 10}项，${item + 1}月完成${Math.floor(rand() * 9) + 1}次检查`,
       );
-      if (r < 0.1 && i > 0) parts.push(out[Math.floor(rand() * i)]!.narrative.slice(0, 120));
+      if (r < 0.1 && i > 0) {
+        const src = Math.floor(rand() * i);
+        planted.push([i, src]);
+        parts.push(ownText[src]!.slice(0, 120));
+      }
       narrative = `${parts.join("，")}。`;
     }
     out.push({
@@ -88,6 +102,15 @@ console.log(
   `all against all: median ${median(full).toFixed(0)} ms over ${RUNS} runs (${full.map((x) => x.toFixed(0)).join(", ")})`,
 );
 console.log(`answers flagged ${flagged.size}; flags by kind ${JSON.stringify(Object.fromEntries(kinds))}`);
+// A planted copy is found when the copy is flagged as recycled (against its source or a copy of it).
+const found = planted.filter(([c]) =>
+  (flagged.get(`a${c}`) as { kind: string }[] | undefined)?.some((f) => f.kind === "recycled"),
+);
+const whole = planted.filter(([c, src]) => answers[c]!.narrative === answers[src]!.narrative);
+const wholeFound = whole.filter((p) => found.includes(p));
+console.log(
+  `planted copies found ${found.length} / ${planted.length} (whole answers ${wholeFound.length} / ${whole.length})`,
+);
 
 const one: number[] = [];
 for (let r = 0; r < RUNS; r++) {

@@ -89,6 +89,8 @@ interface Doc {
   seq: Uint32Array;
   /** Distinct shingles, sorted. */
   set: Uint32Array;
+  /** The quarter of `set` that is indexed (hash ≡ 0 mod 4), to find candidates. */
+  sample: Uint32Array;
 }
 
 /** Answers sharing a posting list longer than this only see its first entries (bounds the work). */
@@ -96,6 +98,12 @@ const POSTING_CAP = 32;
 /** Candidates checked exactly per answer, the ones sharing the most indexed shingles. */
 const MAX_CANDIDATES = 24;
 const MAX_RECYCLED_SHOWN = 3;
+/**
+ * Only shingles whose hash is 0 mod 4 go into the index (a quarter of the work); the exact check uses
+ * all shingles. A 40-character passage has 36 shingles, about 9 of them sampled; candidates need 3.
+ */
+const SAMPLE_MASK = 3;
+const SAMPLE_MIN_RARE = 3;
 
 function slotOf(a: FlagAnswer): string {
   return `${a.campaignKey}\u0000${a.itemKey}\u0000${a.unitKey}\u0000${a.personKey ?? ""}`;
@@ -112,7 +120,8 @@ function relationOf(a: FlagAnswer, b: FlagAnswer, bIsEarlier: boolean): Relation
 function toDoc(a: FlagAnswer, earlier: boolean, target: boolean): Doc {
   const n = normalise(a.narrative);
   const seq = shingleSeq(n.text);
-  return { a, earlier, target, n, seq, set: shingleSet(seq) };
+  const set = shingleSet(seq);
+  return { a, earlier, target, n, seq, set, sample: set.filter((h) => (h & SAMPLE_MASK) === 0) };
 }
 
 /**
@@ -153,13 +162,14 @@ function recycledFlags(docs: Doc[], opt: FlagOptions): [string, Flag][] {
   const starts = index.start;
   const holders = index.doc;
   const minRun = opt.passageMinChars > 0 ? Math.max(1, opt.passageMinChars - SHINGLE_K + 1) : Infinity;
+  const minRareSampled = opt.passageMinChars > 0 ? SAMPLE_MIN_RARE : Infinity;
   const counts = new Int32Array(docs.length);
   const rareCounts = new Int32Array(docs.length);
   const touched: number[] = [];
   const result: [string, Flag][] = [];
   for (let i = 0; i < docs.length; i++) {
     const d = docs[i]!;
-    if (!d.target || d.set.length === 0) continue;
+    if (!d.target || d.sample.length === 0) continue;
     const where = index.where[i]!;
     let capped = 0;
     for (let s = 0; s < where.length; s++) {
@@ -177,19 +187,23 @@ function recycledFlags(docs: Doc[], opt: FlagOptions): [string, Flag][] {
         rareCounts[j]! += rare;
       }
     }
-    // rareCounts[j] counts exactly the shared shingles with short posting lists; at most `capped` more
-    // can be shared (the long lists are cut): an answer that can reach neither rule is not checked.
-    const needShared = opt.recycledThreshold * d.set.length;
+    // In sampled shingles: rareCounts[j] counts exactly those shared with short posting lists; at most
+    // `capped` more can be shared (long lists are cut). An answer that can reach neither rule (with
+    // slack for sampling) is not checked.
+    const needShared = 0.7 * opt.recycledThreshold * d.sample.length;
     // The MAX_CANDIDATES answers sharing the most indexed shingles (insertion into a short list: a
     // full sort of every touched answer is what made this slow).
     const cands: number[] = [];
+    const rankOf = (j: number) => rareCounts[j]! * 65536 + counts[j]!;
     for (const j of touched) {
       const c = counts[j]!;
-      if (c < 2 || (rareCounts[j]! + capped < needShared && rareCounts[j]! < minRun)) continue;
-      if (cands.length === MAX_CANDIDATES && c <= counts[cands[cands.length - 1]!]!) continue;
+      if (c < 2 || (rareCounts[j]! + capped < needShared && rareCounts[j]! < minRareSampled)) continue;
+      // Rank by shared rare shingles (copied text), then by all shared ones (mass-copied templates).
+      const rank = rareCounts[j]! * 65536 + c;
+      if (cands.length === MAX_CANDIDATES && rank <= rankOf(cands[cands.length - 1]!)) continue;
       if (!relationOf(d.a, docs[j]!.a, docs[j]!.earlier)) continue;
       let at = cands.length;
-      while (at > 0 && counts[cands[at - 1]!]! < c) at--;
+      while (at > 0 && rankOf(cands[at - 1]!) < rank) at--;
       cands.splice(at, 0, j);
       if (cands.length > MAX_CANDIDATES) cands.pop();
     }
@@ -209,11 +223,13 @@ function recycledFlags(docs: Doc[], opt: FlagOptions): [string, Flag][] {
       if (share < opt.recycledThreshold && shared < minRun) continue;
       if (!seqIdx || !common) {
         seqIdx = positionsInSet(d.seq, d.set);
-        common = new Uint8Array(d.set.length);
+        const commonHashes = new Set<number>();
         for (let s = 0; s < where.length; s++) {
           const at = where[s]!;
-          if (starts[at + 1]! - starts[at]! > POSTING_CAP) common[s] = 1;
+          if (starts[at + 1]! - starts[at]! > POSTING_CAP) commonHashes.add(d.sample[s]!);
         }
+        common = new Uint8Array(d.set.length);
+        if (commonHashes.size > 0) d.set.forEach((h, k) => (common![k] = commonHashes.has(h) ? 1 : 0));
       }
       const [rs, re] = longestRun(seqIdx, inOther, common);
       const long = re - rs >= opt.passageMinChars && opt.passageMinChars > 0;
@@ -242,19 +258,19 @@ function recycledFlags(docs: Doc[], opt: FlagOptions): [string, Flag][] {
  */
 function buildIndex(docs: Doc[]) {
   let total = 0;
-  for (const d of docs) total += d.set.length;
+  for (const d of docs) total += d.sample.length;
   const DOC_BITS = 2 ** 21;
   const pairs = new Float64Array(total);
   let n = 0;
   docs.forEach((d, i) => {
-    for (const h of d.set) pairs[n++] = h * DOC_BITS + i;
+    for (const h of d.sample) pairs[n++] = h * DOC_BITS + i;
   });
   pairs.sort();
   const start = new Int32Array(total + 1);
   const doc = new Int32Array(total);
   // where[i][k]: the entry of docs[i].set[k]. Pairs come in ascending hash order and each set is
   // sorted, so the k-th pair seen for document i is its k-th shingle.
-  const where = docs.map((d) => new Int32Array(d.set.length));
+  const where = docs.map((d) => new Int32Array(d.sample.length));
   const filled = new Int32Array(docs.length);
   let u = 0;
   let prev = -1;
