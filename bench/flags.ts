@@ -88,18 +88,22 @@ console.log(`answers ${answers.length}, mean ${Math.round(chars / answers.length
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const full: number[] = [];
+const cpu: number[] = [];
 let flagged = new Map<string, unknown[]>();
 for (let r = 0; r < RUNS; r++) {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   flagged = computeFlags(answers);
   full.push(performance.now() - t0);
+  const c1 = process.cpuUsage(c0);
+  cpu.push((c1.user + c1.system) / 1000);
 }
 const kinds = new Map<string, number>();
 for (const list of flagged.values()) {
   for (const f of list as { kind: string }[]) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
 }
 console.log(
-  `all against all: median ${median(full).toFixed(0)} ms over ${RUNS} runs (${full.map((x) => x.toFixed(0)).join(", ")})`,
+  `all against all: median ${median(full).toFixed(0)} ms over ${RUNS} runs (${full.map((x) => x.toFixed(0)).join(", ")}), CPU median ${median(cpu).toFixed(0)} ms`,
 );
 console.log(`answers flagged ${flagged.size}; flags by kind ${JSON.stringify(Object.fromEntries(kinds))}`);
 // A planted copy is found when the copy is flagged as recycled (against its source or a copy of it).

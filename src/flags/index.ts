@@ -2,3 +2,4 @@ export * from "./engine.js";
 export * from "./describe.js";
 export { STOCK_PHRASES } from "./phrases.js";
 export { normalise, shingleSeq, shingleSet, containment, longestShared, SHINGLE_K } from "./text.js";
+export { refreshCampaignFlags, type FlaggedAnswer } from "./store.js";
