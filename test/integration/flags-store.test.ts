@@ -1,6 +1,8 @@
 import mongoose, { Types } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { campaignStatus } from "../../src/cli/campaign";
+import { loadExportData } from "../../src/exports/data";
+import { ledgerView } from "../../src/exports/ledger-view";
 import { createModels, type Models } from "../../src/repositories/models";
 import { seedPoints } from "../helpers/seed-points";
 import { mongoUriFor, uniqueName } from "../helpers/services";
@@ -107,5 +109,15 @@ describe("flags stored on answers and shown in campaign status", () => {
     expect((await stored(czStock.r._id)).map((f) => f.kind)).toContain("stock");
     expect(await stored(jyOwn.r._id)).toEqual([]);
     expect((await models.Response.findById(jyOwn.r._id).lean())?.flaggedAt).toBeInstanceOf(Date);
+  });
+
+  it("the ledger's 自查情况 sheet notes the flagged answers and leaves the others as they were", async () => {
+    const d = { models, now: () => new Date() };
+    const { data, filters } = await loadExportData(d, "y2026", { narratives: false });
+    const model = ledgerView({ data, filters, lang: "zh", workingDaysUntil: () => 10 });
+    const row = (name: string) => model.coverage.rows.find((r) => r.name === name)!;
+    expect(row("文旅局").cells[0]!.text).toContain("疑似敷衍：疑似复制");
+    expect(row("财政局").cells[1]!.text).toContain("套话为主");
+    expect(row("教育局").cells[1]!.text).not.toContain("疑似敷衍");
   });
 });
