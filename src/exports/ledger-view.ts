@@ -309,25 +309,25 @@ function coverage(data: ExportData, lang: Lang): LedgerModel["coverage"] {
   const rows = data.units.map((u) => {
     let total = 0;
     let answered = 0;
-    const cells = data.campaign.items
-      .map((it): CoverageCell => {
-        const c = cell.get(at(u.key, it.key));
-        if (!c) return { text: "—", kind: "none" };
-        total += c.total;
-        answered += c.answered;
-        const part = c.total > 1 ? `（${c.answered}/${c.total}）` : "";
-        if (c.problems)
-          return {
-            text: zh ? `发现问题 ${c.problems}${part}` : `${c.problems} problem(s)${part}`,
-            kind: "problems",
-          };
-        if (c.answered === c.total)
-          return { text: zh ? `已报告${part}` : `answered${part}`, kind: "answered" };
-        if (c.answered) return { text: zh ? `已报告${part}` : `answered${part}`, kind: "partly" };
-        return { text: zh ? `未报告${part}` : `not answered${part}`, kind: "missing" };
-      })
-      .map((c, i) => noteFlags(c, flaggedAt.get(at(u.key, data.campaign.items[i]!.key)), zh));
-    return { name: u.name, cells, answered: `${answered}/${total}` };
+    const cells = data.campaign.items.map((it): CoverageCell => {
+      const c = cell.get(at(u.key, it.key));
+      if (!c) return { text: "—", kind: "none" };
+      total += c.total;
+      answered += c.answered;
+      const part = c.total > 1 ? `（${c.answered}/${c.total}）` : "";
+      if (c.problems)
+        return {
+          text: zh ? `发现问题 ${c.problems}${part}` : `${c.problems} problem(s)${part}`,
+          kind: "problems",
+        };
+      if (c.answered === c.total) return { text: zh ? `已报告${part}` : `answered${part}`, kind: "answered" };
+      if (c.answered) return { text: zh ? `已报告${part}` : `answered${part}`, kind: "partly" };
+      return { text: zh ? `未报告${part}` : `not answered${part}`, kind: "missing" };
+    });
+    const noted = cells.map((c, i) =>
+      noteFlags(c, flaggedAt.get(at(u.key, data.campaign.items[i]!.key)), zh),
+    );
+    return { name: u.name, cells: noted, answered: `${answered}/${total}` };
   });
   return {
     header: [
