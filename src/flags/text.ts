@@ -104,38 +104,6 @@ export function containment(a: Uint32Array, b: Uint32Array): number {
   return a.length === 0 ? 0 : sharedCount(a, b) / a.length;
 }
 
-function has(sorted: Uint32Array, h: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === h) return true;
-    if (v < h) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-/**
- * Longest run of consecutive positions in `seq` whose shingle is in `other`: the longest passage (in
- * normalised characters) that also appears in the other text, as [start, end) in normalised text.
- */
-export function longestShared(seq: Uint32Array, other: Uint32Array, k = SHINGLE_K): [number, number] {
-  let best: [number, number] = [0, 0];
-  let runStart = -1;
-  for (let i = 0; i <= seq.length; i++) {
-    const hit = i < seq.length && has(other, seq[i]!);
-    if (hit && runStart < 0) runStart = i;
-    if (!hit && runStart >= 0) {
-      const end = i - 1 + k;
-      if (end - runStart > best[1] - best[0]) best = [runStart, end];
-      runStart = -1;
-    }
-  }
-  return best;
-}
-
 /** The original text of normalised span [start, end). */
 export function originalSpan(raw: string, n: Normalised, start: number, end: number): string {
   if (end <= start) return "";
