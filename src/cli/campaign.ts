@@ -140,6 +140,7 @@ export async function campaignStatus(s: CliServices, key: string, out: Out): Pro
   out.print(
     `measures: ${measures.length} (open ${by("open")}, in progress ${by("in_progress")}, closure requested ${by("closure_requested")}, closed ${by("closed")}), ${overdueM} overdue`,
   );
+  await printSuspectAnswers(s, key, units, out);
   for (const p of people.filter((x) => !x.openId)) out.print(`  not resolved: ${p.key} (${p.name})`);
   for (const p of people.filter((x) => x.undeliverable?.at))
     out.print(`  undeliverable: ${p.key} (${p.name}): ${p.undeliverable?.reason ?? ""}`);
@@ -351,4 +352,21 @@ export async function leave(s: CliServices, args: string[], out: Out): Promise<n
       : `${who}: 已清除休假 / leave cleared`,
   );
   return 0;
+}
+
+/** 疑似敷衍 in `campaign status` (issue 15): recomputes and stores the flags, lists the flagged answers. */
+async function printSuspectAnswers(
+  s: CliServices,
+  key: string,
+  units: { key: string; name: string }[],
+  out: Out,
+): Promise<void> {
+  const { refreshCampaignFlags, describeFlag } = await import("../flags/index.js");
+  const { flagged, total } = await refreshCampaignFlags({ models: s.models, now: () => new Date() }, key);
+  out.print(`疑似敷衍 / suspect answers: ${flagged.length} of ${total} answers flagged`);
+  const unitName = new Map(units.map((u) => [u.key, u.name]));
+  for (const f of flagged) {
+    out.print(`  ${unitName.get(f.unitKey) ?? f.unitKey} · ${f.itemKey} (assignment ${f.assignmentId}):`);
+    for (const x of f.flags) out.print(`    ${describeFlag(x)}`);
+  }
 }

@@ -34,6 +34,8 @@ export interface ExportData {
     narrative?: string;
     conclusion?: string;
   }[];
+  /** Current answers with stored flags (issue 15, src/flags): the kinds per unit × item. */
+  flagged?: { unitKey: string; itemKey: string; kinds: string[] }[];
   /** Assignments per unit × item: how many, how many answered (counted in the database). */
   coverage: { unitKey: string; itemKey: string; total: number; answered: number }[];
   problems: {
@@ -195,6 +197,18 @@ export async function loadExportData(
 
   const people = await d.models.Person.find({ campaignKey }, { key: 1, name: 1 }).lean();
   const names = new Map(people.map((p) => [p.key, p.name]));
+  // Stored flags of the current answers (issue 15); computed by `campaign status`.
+  const flaggedResponses = await d.models.Response.find(
+    { campaignKey, assignmentId: { $in: assignments.map((a) => a._id) }, "flags.0": { $exists: true } },
+    { assignmentId: 1, version: 1, flags: 1 },
+  ).lean();
+  const assignmentById = new Map(assignments.map((a) => [String(a._id), a]));
+  const flagged = flaggedResponses.flatMap((r) => {
+    const a = assignmentById.get(String(r.assignmentId));
+    if (!a || (a.responseVersion ?? 0) !== r.version) return [];
+    const kinds = [...new Set(((r.flags ?? []) as { kind?: unknown }[]).map((f) => String(f.kind)))];
+    return [{ unitKey: a.unitKey, itemKey: a.itemKey, kinds }];
+  });
   return {
     filters,
     data: {
@@ -223,6 +237,7 @@ export async function loadExportData(
         leaderName: u.leaderKey ? (names.get(u.leaderKey) ?? u.leaderKey) : undefined,
       })),
       people: names,
+      flagged,
       assignments: assignments.map((a) => {
         const r = latest.get(String(a._id));
         return {

@@ -1,3 +1,5 @@
+import { FLAG_LABELS } from "../flags/describe";
+import type { FlagKind } from "../flags/engine";
 import { LEDGER_COLUMN_KEYS } from "../campaign/schema";
 import type { ExportData, ExportMeasure, ResolvedFilters } from "./data";
 import { dateIn, ledgerState, STATE_WORDS, plainText, type Lang, type LedgerState } from "./words";
@@ -278,6 +280,13 @@ function remarks(m: ExportMeasure, dateOf: (d: Date) => string, lang: Lang): str
   return out.join("\n");
 }
 
+/** A coverage cell with a 疑似敷衍 note when the answer there has flags. */
+function noteFlags(c: CoverageCell, kinds: Set<string> | undefined, zh: boolean): CoverageCell {
+  if (!kinds?.size) return c;
+  const words = [...kinds].map((k) => FLAG_LABELS[k as FlagKind] ?? k).join(zh ? "、" : ", ");
+  return { ...c, text: `${c.text}\n${zh ? "疑似敷衍：" : "suspect: "}${words}` };
+}
+
 function coverage(data: ExportData, lang: Lang): LedgerModel["coverage"] {
   const zh = lang === "zh";
   const at = (unitKey: string, itemKey: string) => `${unitKey}\u0000${itemKey}`;
@@ -290,6 +299,13 @@ function coverage(data: ExportData, lang: Lang): LedgerModel["coverage"] {
       { ...c, problems: problemsAt.get(at(c.unitKey, c.itemKey)) ?? 0 },
     ]),
   );
+  const flaggedAt = new Map<string, Set<string>>();
+  for (const f of data.flagged ?? []) {
+    const k = at(f.unitKey, f.itemKey);
+    const set = flaggedAt.get(k) ?? new Set<string>();
+    for (const kind of f.kinds) set.add(kind);
+    flaggedAt.set(k, set);
+  }
   const rows = data.units.map((u) => {
     let total = 0;
     let answered = 0;
@@ -308,7 +324,10 @@ function coverage(data: ExportData, lang: Lang): LedgerModel["coverage"] {
       if (c.answered) return { text: zh ? `已报告${part}` : `answered${part}`, kind: "partly" };
       return { text: zh ? `未报告${part}` : `not answered${part}`, kind: "missing" };
     });
-    return { name: u.name, cells, answered: `${answered}/${total}` };
+    const noted = cells.map((c, i) =>
+      noteFlags(c, flaggedAt.get(at(u.key, data.campaign.items[i]!.key)), zh),
+    );
+    return { name: u.name, cells: noted, answered: `${answered}/${total}` };
   });
   return {
     header: [

@@ -141,6 +141,9 @@ const responseSchema = new Schema(
     problems: { type: [String], default: [] },
     byKey: { type: String, required: true },
     byOpenId: { type: String },
+    /** Flags on the answer (issue 15, src/flags): each `{ kind, …evidence }`; never blocks anything. */
+    flags: { type: [Schema.Types.Mixed], default: undefined },
+    flaggedAt: { type: Date },
   },
   opts,
 );
