@@ -75,7 +75,9 @@ export function exportFileName(kind: ExportKind, title: string, day: string, lan
     return kind === "ledger"
       ? `${t} rectification ledger ${d}.xlsx`
       : `${t} self-inspection report (draft) ${d}.docx`;
-  return kind === "ledger" ? `${t}整改台账${d}.xlsx` : `${t}自查报告（草稿）${d}.docx`;
+  // "…专项整治自查" + "自查报告" would say 自查 twice; "…自查" + "整改台账" reads as it should.
+  const report = t.endsWith("自查") ? `${t}报告（草稿）` : `${t}自查报告（草稿）`;
+  return kind === "ledger" ? `${t}整改台账${d}.xlsx` : `${report}${d}.docx`;
 }
 
 function noteText(kind: ExportKind, r: ExportResult, en: boolean): string {

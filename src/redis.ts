@@ -91,12 +91,16 @@ export class RedisWatch {
   private async checkOnce(): Promise<void> {
     try {
       const marked = (await this.o.redis.exists(this.o.markerKey)) === 1;
-      const why = marked ? await this.o.lacking() : "Redis has lost its data (restarted empty?)";
+      const why = marked
+        ? await this.o.lacking()
+        : "Redis holds no marker of this bot (a first start, or Redis restarted empty)";
       if (why) {
         this.repairing = why;
-        this.o.logger.warn({ why }, "redis: repairing what it lost");
+        // A first start looks like a Redis that lost everything: say it plainly, not as an alarm.
+        const log = marked ? this.o.logger.warn.bind(this.o.logger) : this.o.logger.info.bind(this.o.logger);
+        log({ why }, "redis: re-syncing schedulers and unsent sends from MongoDB");
         await this.o.repair(why);
-        this.o.logger.warn({ why }, "redis: repaired");
+        log({ why }, "redis: in sync");
       }
       await this.o.redis.set(this.o.markerKey, new Date().toISOString());
       this.repairing = undefined;

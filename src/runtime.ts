@@ -164,7 +164,10 @@ export async function startBot(
     repair: async (why) => {
       await sweeps.syncAll(models);
       const requeued = await requeueUnsent(models, outbound, now());
-      logger.warn({ why, requeued }, "redis repaired: schedulers synced, unsent intents queued again");
+      (requeued ? logger.warn.bind(logger) : logger.info.bind(logger))(
+        { why, requeued },
+        "redis repaired: schedulers synced, unsent intents queued again",
+      );
     },
   });
   await watch.start();
