@@ -1,12 +1,16 @@
 /**
- * bench/chaos.ts: the submit-burst chaos run, longer than the suite's (test/integration/chaos-submit.test.ts).
+ * bench/chaos.ts: the chaos run, longer than the suite's (test/integration/chaos-submit.test.ts).
  * The bot (`src/main.ts` with the embedded store and its journal) is SIGKILLed at seeded random moments
- * during bursts of self-check submissions (real signed card callbacks from the Feishu emulator) and
- * restarted; every submission answered 已提交 is checked against the store after every restart.
+ * during bursts of self-check submissions (real signed card callbacks from the Feishu emulator) and,
+ * in the same round, a campaign start's fan-out (`--fanout-units` units, 14 cards each; 0: submits
+ * only); restarted, the start re-run and the outbound drained. Every submission answered 已提交 is
+ * checked against the store after every restart; at the end every fan-out card against the emulator's
+ * message log (delivered, and only once).
  *
- *   npx tsx bench/chaos.ts [--kills 20] [--seed 1] [--burst-min 6] [--burst-max 16]
+ *   npx tsx bench/chaos.ts [--kills 20] [--seed 1] [--burst-min 6] [--burst-max 16] [--fanout-units 1]
  *
- * Starts its own redis-server. Exit code 1 when an acknowledged submission was lost, doubled or partial.
+ * Starts its own redis-server. Exit code 1 when an acknowledged submission was lost, doubled or
+ * partial, or a card missing or delivered twice.
  */
 import { runSubmitChaos } from "../test/helpers/chaos";
 import { startRedisServer } from "../src/util/redis-process";
@@ -24,6 +28,7 @@ async function main(): Promise<number> {
       seed: arg("seed", 1),
       kills,
       burst: [arg("burst-min", 6), arg("burst-max", 16)],
+      fanoutUnits: arg("fanout-units", 1),
       redisUrl: redis.url,
       log: (l) => console.log(l),
     });
@@ -43,8 +48,13 @@ async function main(): Promise<number> {
           lost: r.lost,
           doubled: r.doubled,
           partial: r.partial,
+          fanouts: r.fanouts,
+          cardsExpected: r.cardsExpected,
+          cardsMissing: r.cardsMissing,
+          cardsDuplicate: r.cardsDuplicate,
           restartMs: { p50: pct(r.restartMs, 50), max: Math.max(...r.restartMs) },
           callbackMs: { p50: pct(r.callbackMs, 50), p99: pct(r.callbackMs, 99) },
+          drainMs: r.drainMs.length ? { p50: pct(r.drainMs, 50), max: Math.max(...r.drainMs) } : undefined,
           durationS: Math.round(r.durationMs / 100) / 10,
           problems: r.problems.slice(0, 20),
         },
@@ -52,7 +62,9 @@ async function main(): Promise<number> {
         2,
       ),
     );
-    return r.lost || r.doubled || r.partial || r.problems.length ? 1 : 0;
+    return r.lost || r.doubled || r.partial || r.cardsMissing || r.cardsDuplicate || r.problems.length
+      ? 1
+      : 0;
   } finally {
     await redis.stop();
   }

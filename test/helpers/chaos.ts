@@ -36,6 +36,12 @@ export interface ChaosOptions {
   burst?: [number, number];
   /** units in the campaign (14 assignments each); default: enough for the kills */
   units?: number;
+  /**
+   * Fan-out too: every round imports a fresh campaign of this many units (14 self-check cards each)
+   * and starts it while the burst runs, so the kill lands in a fan-out and a submit burst at once.
+   * After each restart the round's start is re-run and the outbound left to drain. 0: submits only.
+   */
+  fanoutUnits?: number;
   log?: (line: string) => void;
 }
 
@@ -56,6 +62,16 @@ export interface ChaosResult {
   partial: number;
   restartMs: number[];
   callbackMs: number[];
+  /** fan-out campaigns started (one a round when fanoutUnits > 0) */
+  fanouts: number;
+  /** self-check cards the fan-outs had to deliver (one per assignment) */
+  cardsExpected: number;
+  /** expected cards not delivered after the bot converged */
+  cardsMissing: number;
+  /** cards delivered twice: same receiver and same uuid, or same receiver and same assignment */
+  cardsDuplicate: number;
+  /** ms from a fan-out's (re-)start after the last restart until all its cards were delivered */
+  drainMs: number[];
   durationMs: number;
   problems: string[];
 }
@@ -93,10 +109,13 @@ interface Sent {
 }
 
 /** A campaign file: `units` units, each answering all 14 items of the built-in checklist through its head. */
-async function writeCampaign(dir: string, units: number): Promise<string> {
-  const hex = (n: number) => crypto.createHash("sha256").update(`chaos-${n}`).digest("hex").slice(0, 32);
+async function writeCampaign(dir: string, units: number, key = "chaos-1"): Promise<string> {
+  // heads of the first campaign keep their old ids; a fan-out campaign's heads are its own people
+  const tag = key === "chaos-1" ? "" : `${key}-`;
+  const hex = (n: number | string) =>
+    crypto.createHash("sha256").update(`chaos-${n}`).digest("hex").slice(0, 32);
   const lines = [
-    "key: chaos-1",
+    `key: ${key}`,
     "title: 提交压力测试专项自查",
     "timezone: Asia/Shanghai",
     "start: 2026-12-01",
@@ -114,10 +133,10 @@ async function writeCampaign(dir: string, units: number): Promise<string> {
       `    name: 负责人${u}`,
       `    unit: u${u}`,
       "    roles: [head]",
-      `    open_id: ou_${hex(u)}`,
+      `    open_id: ou_${hex(`${tag}${u}`)}`,
     );
   lines.push("assignments:", "  - item: all", "    units: all", "    due: 2027-01-15", "");
-  const file = path.join(dir, "chaos.yaml");
+  const file = path.join(dir, `${key}.yaml`);
   await writeFile(file, lines.join("\n"));
   return file;
 }
@@ -217,34 +236,72 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
     partial: 0,
     restartMs: [],
     callbackMs: [],
+    fanouts: 0,
+    cardsExpected: 0,
+    cardsMissing: 0,
+    cardsDuplicate: 0,
+    drainMs: [],
     durationMs: 0,
     problems: [],
   };
   const acked: Sent[] = [];
+  /** fan-out starts cut off by a kill: settled before the end */
+  const pending: Promise<number>[] = [];
+  const config = loadConfig({ DATA_DIR: dataDir, REDIS_PREFIX: prefix });
+  const out: Out = { print: () => undefined, error: (s) => log(`cli: ${s}`) };
+  const importCampaign = async (file: string) => {
+    const spec = await loadCampaignFile(file, { today: "1970-01-01" });
+    if (!spec.ok) throw new Error(`campaign file: ${JSON.stringify(spec.errors)}`);
+    for (const u of emulatorUsersFor(spec.spec)) emu.addUser(u);
+    const s = await connect(config, silentLogger, { redis: true });
+    try {
+      if (
+        (await campaignImport(s, file, { today: todayIn("Asia/Shanghai"), out, logger: silentLogger })) !== 0
+      )
+        throw new Error(`campaign import failed: ${file}`);
+    } finally {
+      await s.close();
+    }
+    return spec.spec;
+  };
+  /** Self-check cards delivered to a fan-out campaign's heads (they are named after the campaign). */
+  const countSent = (key: string) => {
+    let n = 0;
+    for (const [, to] of cardsByAssignment(emu)) n += to.filter((r) => fanHeads.get(r) === key).length;
+    return n;
+  };
+  const fanHeads = new Map<string, string>();
+  /** Waits until every assignment of the campaign has its self-check card delivered. */
+  const drained = async (key: string) => {
+    const ids = await withStore(dataDir, async (m) =>
+      (await m.Assignment.find({ campaignKey: key }, { _id: 1 }).lean()).map((a) => String(a._id)),
+    );
+    let seen = 0;
+    await waitFor(() => {
+      const got = cardsByAssignment(emu);
+      seen = ids.filter((id) => got.has(id)).length;
+      return seen === ids.length ? true : undefined;
+    }, 60_000).catch((err: Error) => {
+      result.problems.push(`${err.message}: ${seen} of ${ids.length} cards for ${key}`);
+    });
+  };
   try {
     result.restartMs.push(await bot.start());
     const targets: Target[] = [];
-    const config = loadConfig({ DATA_DIR: dataDir, REDIS_PREFIX: prefix });
-    const out: Out = { print: () => undefined, error: (s) => log(`cli: ${s}`) };
     {
       const n = 1;
       const file = await writeCampaign(
         dir,
         o.units ?? Math.ceil((o.kills * (bMax + bMin)) / 2 / 0.8 / 14) + 1,
       );
-      const spec = await loadCampaignFile(file, { today: "1970-01-01" });
-      if (!spec.ok) throw new Error(`campaign file: ${JSON.stringify(spec.errors)}`);
-      for (const u of emulatorUsersFor(spec.spec)) emu.addUser(u);
+      const spec = await importCampaign(file);
       // the CLI's own path: it finds the running bot through DATA_DIR/runtime.json
       const s = await connect(config, silentLogger, { redis: true });
       try {
-        const today = todayIn("Asia/Shanghai");
-        if ((await campaignImport(s, file, { today, out, logger: silentLogger })) !== 0)
-          throw new Error("campaign import failed");
         if ((await campaignStart(s, `chaos-${n}`, silentLogger, out)) !== 0)
           throw new Error("campaign start failed");
         const expected = await s.models.Assignment.countDocuments({ campaignKey: `chaos-${n}` });
-        const users = emulatorUsersFor(spec.spec);
+        const users = emulatorUsersFor(spec);
         let seen = 0;
         const found = await waitFor(() => {
           const cards: Target[] = [];
@@ -276,15 +333,36 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     let next = 0;
     let typical = 400;
+    let fanMs = 1500;
+    const fanUnits = o.fanoutUnits ?? 0;
+    const fanKeys: string[] = [];
     while (result.kills < o.kills && next < targets.length) {
       const size = bMin + Math.floor(random() * (bMax - bMin + 1));
       const burst = targets.slice(next, next + size);
       next += burst.length;
       result.bursts++;
-      // kill during most bursts, at a random moment after the first callback left
+      // The round's fan-out: a fresh campaign imported, then started (cards queued and sent by the
+      // bot's outbound worker) while the burst's callbacks arrive.
+      let fanout: { key: string; started: number; done: Promise<number> } | undefined;
+      if (fanUnits > 0) {
+        const key = `chaos-f${result.bursts}`;
+        const spec = await importCampaign(await writeCampaign(dir, fanUnits, key));
+        for (const p of spec.people) if (p.roles.includes("head") && p.openId) fanHeads.set(p.openId, key);
+        fanKeys.push(key);
+        result.fanouts++;
+        const s = await connect(config, silentLogger, { redis: true });
+        const started = Date.now();
+        const done = campaignStart(s, key, silentLogger, out)
+          .catch((err: unknown) => (log(`start ${key} interrupted: ${String(err)}`), -1))
+          .finally(() => s.close().catch(() => undefined));
+        pending.push(done);
+        fanout = { key, started, done };
+      }
+      // kill during most rounds, at a random moment after the first callback left
       // A moment inside the burst: callbacks leave ~25 ms apart and take about `typical` ms each (it
-      // depends on the machine's load, so it is measured as we go).
-      const span = size * 25 + 2 * typical;
+      // depends on the machine's load, so it is measured as we go); with a fan-out, a moment inside
+      // it (it takes about `fanMs`, measured too).
+      const span = Math.max(size * 25 + 2 * typical, fanout ? fanMs : 0);
       const killAt =
         random() < 0.85 && !process.env.CHAOS_NOKILL ? 20 + Math.floor(random() * span) : undefined;
       const sends: Sent[] = burst.map((target, i) => ({
@@ -292,10 +370,16 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
         problems:
           i % 3 === 0 ? [`问题${target.assignmentId.slice(-6)}-一：台账不全`, `问题-二：整改不及时`] : [],
       }));
+      let atKill = 0;
       const killed =
         killAt === undefined
           ? undefined
-          : new Promise<void>((r) => setTimeout(() => void bot.kill().then(r), killAt));
+          : new Promise<void>((r) =>
+              setTimeout(() => {
+                atKill = fanout ? countSent(fanout.key) : 0;
+                void bot.kill().then(r);
+              }, killAt),
+            );
       const answers = await Promise.all(
         sends.map(async (s, i) => {
           await new Promise((r) => setTimeout(r, i * 25 + Math.floor(random() * 30)));
@@ -347,14 +431,36 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
         const ms = await bot.start();
         result.restartMs.push(ms);
         log(
-          `kill ${result.kills}/${o.kills} at +${killAt} ms: ${acked.length} acknowledged so far, restart ${ms} ms`,
+          `kill ${result.kills}/${o.kills} at +${killAt} ms: ${acked.length} acknowledged so far, ` +
+            `${fanout ? `fan-out ${fanout.key} ${atKill} of ${fanUnits * 14} cards sent, ` : ""}restart ${ms} ms`,
         );
         await verify(dataDir, acked, result);
+        if (fanout) {
+          // converge: the operator runs the start again; the outbound drains what is left
+          const t = Date.now();
+          const s = await connect(config, silentLogger, { redis: true });
+          try {
+            if ((await campaignStart(s, fanout.key, silentLogger, out)) !== 0)
+              result.problems.push(`re-run of start ${fanout.key} failed`);
+          } finally {
+            await s.close();
+          }
+          await drained(fanout.key);
+          result.drainMs.push(Date.now() - t);
+        }
+      } else if (fanout) {
+        if ((await fanout.done) !== 0) result.problems.push(`start ${fanout.key} failed without a kill`);
+        await drained(fanout.key);
+        const ms = Date.now() - fanout.started;
+        result.drainMs.push(ms);
+        fanMs = Math.round((fanMs + ms) / 2);
       }
     }
     await verify(dataDir, acked, result);
+    if (fanKeys.length) await verifyCards(dataDir, emu, fanKeys, result);
     result.acknowledged = acked.length;
   } finally {
+    await Promise.allSettled(pending);
     await bot.stop();
     await emu.close();
     await cleanRedis(o.redisUrl, prefix);
@@ -365,12 +471,74 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
   return result;
 }
 
-/** Every acknowledged submission, checked against the running bot's store. */
-async function verify(dataDir: string, acked: Sent[], r: ChaosResult): Promise<void> {
+/** Runs `fn` on the running bot's store (found through DATA_DIR/runtime.json). */
+async function withStore<T>(
+  dataDir: string,
+  fn: (m: ReturnType<typeof createModels>) => Promise<T>,
+): Promise<T> {
   const rt = JSON.parse(await readFile(path.join(dataDir, "runtime.json"), "utf8")) as { mongoUri: string };
   const conn = await mongoose.createConnection(rt.mongoUri, { serverSelectionTimeoutMS: 5000 }).asPromise();
   try {
-    const m = createModels(conn);
+    return await fn(createModels(conn));
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Self-check cards in the emulator's log, by assignment: the receivers (one entry a delivery). */
+function cardsByAssignment(emu: FeishuEmulator): Map<string, string[]> {
+  const by = new Map<string, string[]>();
+  for (const m of emu.messages()) {
+    if (!m.card || !hasButton(m.card, SELF_CHECK_ACTIONS.submit)) continue;
+    const a = button(m.card, SELF_CHECK_ACTIONS.submit).value.a;
+    if (!a) continue;
+    by.set(String(a), [...(by.get(String(a)) ?? []), m.receive_id]);
+  }
+  return by;
+}
+
+/**
+ * The emulator's whole message log against the fan-out campaigns' assignments: every assignment's
+ * card delivered, none twice (same receiver and uuid, or same receiver and assignment).
+ */
+async function verifyCards(
+  dataDir: string,
+  emu: FeishuEmulator,
+  keys: string[],
+  r: ChaosResult,
+): Promise<void> {
+  const ids = await withStore(dataDir, async (m) =>
+    (await m.Assignment.find({ campaignKey: { $in: keys } }, { _id: 1 }).lean()).map((a) => String(a._id)),
+  );
+  r.cardsExpected = ids.length;
+  const by = cardsByAssignment(emu);
+  let missing = 0;
+  let dup = 0;
+  for (const id of ids) {
+    const to = by.get(id) ?? [];
+    if (!to.length) {
+      missing++;
+      r.problems.push(`card not delivered: assignment ${id}`);
+    } else if (new Set(to).size !== to.length) {
+      dup++;
+      r.problems.push(`card delivered twice: assignment ${id} to ${to.join(", ")}`);
+    }
+  }
+  const uuids = new Map<string, number>();
+  for (const m of emu.messages())
+    if (m.uuid) uuids.set(`${m.receive_id} ${m.uuid}`, (uuids.get(`${m.receive_id} ${m.uuid}`) ?? 0) + 1);
+  for (const [k, n] of uuids)
+    if (n > 1) {
+      dup++;
+      r.problems.push(`uuid delivered ${n} times: ${k}`);
+    }
+  r.cardsMissing = missing;
+  r.cardsDuplicate = dup;
+}
+
+/** Every acknowledged submission, checked against the running bot's store. */
+async function verify(dataDir: string, acked: Sent[], r: ChaosResult): Promise<void> {
+  await withStore(dataDir, async (m) => {
     const ids = acked.map((a) => new Types.ObjectId(a.target.assignmentId));
     const [assignments, responses, problems] = await Promise.all([
       m.Assignment.find({ _id: { $in: ids } }, { state: 1 }).lean(),
@@ -406,9 +574,7 @@ async function verify(dataDir: string, acked: Sent[], r: ChaosResult): Promise<v
     r.lost = Math.max(r.lost, lost);
     r.doubled = Math.max(r.doubled, doubled);
     r.partial = Math.max(r.partial, partial);
-  } finally {
-    await conn.close();
-  }
+  });
 }
 
 async function cleanRedis(url: string, prefix: string): Promise<void> {

@@ -1,17 +1,26 @@
 /**
- * Chaos, submit bursts (bounded, seeded): the bot is SIGKILLed at random moments during bursts of
- * self-check submissions and restarted; every submission answered 已提交 must be in the store once.
- * The longer run (20+ kills) is bench/chaos.ts; numbers in docs/benchmarks.md.
+ * Chaos, submit bursts and fan-out (bounded, seeded): every round starts a fresh campaign (its
+ * self-check cards queued and sent by the outbound worker) while a burst of self-check submissions
+ * arrives; the bot is SIGKILLed at a random moment in it and restarted, the start re-run and the
+ * outbound left to drain. Every submission answered 已提交 must be in the store once; every card of
+ * the fan-outs delivered, none twice. The longer run is bench/chaos.ts; numbers in docs/benchmarks.md.
  */
 import { describe, expect, inject, it } from "vitest";
 import { runSubmitChaos } from "../helpers/chaos";
 
-const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
+const KILLS = Number(process.env.CHAOS_KILLS ?? 20);
 const SEED = Number(process.env.CHAOS_SEED ?? 9);
+const FANOUT_UNITS = Number(process.env.CHAOS_FANOUT_UNITS ?? 1);
 
-describe("chaos: SIGKILL during submit bursts", () => {
-  it(`loses and doubles no acknowledged submission over ${KILLS} kills (seed ${SEED})`, async () => {
-    const r = await runSubmitChaos({ seed: SEED, kills: KILLS, redisUrl: inject("redisUrl") });
+describe("chaos: SIGKILL during submit bursts and fan-out", () => {
+  it(`loses no acknowledged submission, doubles no card over ${KILLS} kills (seed ${SEED})`, async () => {
+    const r = await runSubmitChaos({
+      seed: SEED,
+      kills: KILLS,
+      fanoutUnits: FANOUT_UNITS,
+      redisUrl: inject("redisUrl"),
+      log: process.env.CHAOS_DEBUG ? (l) => console.warn(l) : undefined,
+    });
     expect(r.problems).toEqual([]);
     expect(r.kills).toBe(KILLS);
     expect(r.acknowledged).toBeGreaterThan(10);
@@ -20,5 +29,10 @@ describe("chaos: SIGKILL during submit bursts", () => {
       doubled: 0,
       partial: 0,
     });
-  }, 180_000);
+    if (FANOUT_UNITS > 0) {
+      expect(r.fanouts).toBeGreaterThanOrEqual(KILLS);
+      expect(r.cardsExpected).toBe(r.fanouts * FANOUT_UNITS * 14);
+      expect({ missing: r.cardsMissing, duplicate: r.cardsDuplicate }).toEqual({ missing: 0, duplicate: 0 });
+    }
+  }, 240_000);
 });
