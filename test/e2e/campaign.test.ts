@@ -3,9 +3,9 @@ import { MEASURE_ACTIONS, MEASURE_FIELDS } from "../../cards/measure-card";
 import { PROPOSE_MEASURE_FIELDS, SELF_CHECK_ACTIONS, SELF_CHECK_FIELDS } from "../../cards/self-check-card";
 import type { CampaignSpec } from "../../src/domain/types";
 import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
-import { startTestBot, type TestBot } from "../helpers/bot";
+import type { TestBot } from "../helpers/bot";
 import { button, fieldNames, hasButton, options, text } from "../helpers/cards";
-import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
+import { cardMessage, importAndStart, loadSpec, openIdIn, startClockedBot } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
 /**
@@ -19,11 +19,7 @@ let users: EmulatorUser[];
 const openIdOf = (key: string) => openIdIn(spec, users, key);
 
 beforeAll(async () => {
-  const offset = clockOffset();
-  t = await startTestBot({
-    emulator: { now: () => Date.now() + offset },
-    settings: { now: () => new Date(Date.now() + offset) },
-  });
+  t = await startClockedBot();
   spec = await loadSpec("examples/bureau.yaml");
   ({ users } = await importAndStart(t, spec));
 }, 60_000);

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
-import { startTestBot, type TestBot } from "../helpers/bot";
+import type { TestBot } from "../helpers/bot";
 import { button, text } from "../helpers/cards";
-import { cardMessage, clockOffset, importAndStart, loadSpec } from "../helpers/campaign";
+import { cardMessage, importAndStart, loadSpec, startClockedBot } from "../helpers/campaign";
 
 /** Nothing is tied to the seed: a different office's short "四查四看" checklist runs the same way. */
 let t: TestBot;
 beforeAll(async () => {
-  const offset = clockOffset();
-  t = await startTestBot({
-    emulator: { now: () => Date.now() + offset },
-    settings: { now: () => new Date(Date.now() + offset) },
-  });
+  t = await startClockedBot();
 }, 60_000);
 afterAll(async () => {
   await t?.stop();

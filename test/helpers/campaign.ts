@@ -3,13 +3,23 @@ import type { CampaignSpec } from "../../src/domain/types";
 import { emulatorUsersFor } from "../../src/sandbox-users";
 import { importCampaign } from "../../src/services/campaign-import";
 import { startCampaign } from "../../src/services/campaign-start";
-import type { TestBot } from "./bot";
+import type { BotSettings } from "../../src/runtime";
+import { startTestBot, type TestBot } from "./bot";
 import { button } from "./cards";
 import { waitFor } from "./services";
 
 /** The bot's clock in campaign tests: real time moved to a fixed day, so dates in files stay valid. */
 export const CAMPAIGN_NOW = Date.parse("2026-12-02T02:00:00Z"); // 10:00 in Shanghai
 export const clockOffset = () => CAMPAIGN_NOW - Date.now();
+
+/** A test bot whose emulator and services both run on the campaign clock (CAMPAIGN_NOW, moving on). */
+export function startClockedBot(settings: Partial<BotSettings> = {}): Promise<TestBot> {
+  const offset = clockOffset();
+  return startTestBot({
+    emulator: { now: () => Date.now() + offset },
+    settings: { now: () => new Date(Date.now() + offset), ...settings },
+  });
+}
 
 export async function loadSpec(file: string): Promise<CampaignSpec> {
   const r = await loadCampaignFile(file, { today: "2026-12-02" });

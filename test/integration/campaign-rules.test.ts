@@ -8,9 +8,9 @@ import { importCampaign } from "../../src/services/campaign-import";
 import { startCampaign } from "../../src/services/campaign-start";
 import { returnSelfCheck } from "../../src/services/self-check";
 import { sendReturnedCard } from "../../src/services/notices";
-import { startTestBot, type TestBot } from "../helpers/bot";
+import type { TestBot } from "../helpers/bot";
 import { button, hasButton, text } from "../helpers/cards";
-import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
+import { cardMessage, importAndStart, loadSpec, openIdIn, startClockedBot } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
 /**
@@ -23,11 +23,7 @@ let users: EmulatorUser[];
 const openIdOf = (key: string) => openIdIn(spec, users, key);
 
 beforeAll(async () => {
-  const offset = clockOffset();
-  t = await startTestBot({
-    emulator: { now: () => Date.now() + offset },
-    settings: { now: () => new Date(Date.now() + offset) },
-  });
+  t = await startClockedBot();
   spec = await loadSpec("test/fixtures/campaigns/sicha-sikan.yaml");
   spec.people = spec.people.map((p) => (p.key === "bai_lu" ? { ...p, locale: "en" } : p));
   ({ users } = await importAndStart(t, spec));

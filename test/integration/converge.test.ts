@@ -16,9 +16,16 @@ import {
 } from "../../src/services/measures";
 import { amendSelfCheck, returnSelfCheck, submitSelfCheck } from "../../src/services/self-check";
 import type { Measure } from "../../src/services/views";
-import { startTestBot, type TestBot } from "../helpers/bot";
+import type { TestBot } from "../helpers/bot";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
-import { cardMessage, clockOffset, importAndStart, loadSpec, openIdIn, pressCard } from "../helpers/campaign";
+import {
+  cardMessage,
+  importAndStart,
+  loadSpec,
+  openIdIn,
+  pressCard,
+  startClockedBot,
+} from "../helpers/campaign";
 import { uniqueName, waitFor } from "../helpers/services";
 
 /**
@@ -84,11 +91,7 @@ beforeAll(async () => {
   const uri = new URL(store.uri);
   uri.pathname = `/${uniqueName("converge")}`;
   uri.searchParams.set("monitorCommands", "true");
-  const offset = clockOffset();
-  t = await startTestBot({
-    emulator: { now: () => Date.now() + offset },
-    settings: { now: () => new Date(Date.now() + offset), mongoUri: uri.toString() },
-  });
+  t = await startClockedBot({ mongoUri: uri.toString() });
   t.bot.models.Campaign.db.getClient().on("commandStarted", onCommand);
   d = { models: t.bot.models, now: t.bot.deps.now };
   spec = await loadSpec("test/fixtures/campaigns/sicha-sikan.yaml");

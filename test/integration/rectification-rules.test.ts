@@ -8,16 +8,16 @@ import { digestLinesFor, measureCardFor } from "../../src/services/cards";
 import { returnSelfCheck } from "../../src/services/self-check";
 import { sendReturnedCard } from "../../src/services/notices";
 import { computeSummary } from "../../src/services/summary";
-import { startTestBot, type TestBot } from "../helpers/bot";
+import type { TestBot } from "../helpers/bot";
 import { text } from "../helpers/cards";
 import {
   cardMessage,
-  clockOffset,
   importAndStart,
   loadSpec,
   openIdIn,
   pressCard,
   selfCheckOf,
+  startClockedBot,
 } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
 
@@ -33,11 +33,7 @@ let users: EmulatorUser[];
 const openIdOf = (key: string) => openIdIn(spec, users, key);
 
 beforeAll(async () => {
-  const offset = clockOffset();
-  t = await startTestBot({
-    emulator: { now: () => Date.now() + offset },
-    settings: { now: () => new Date(Date.now() + offset) },
-  });
+  t = await startClockedBot();
   spec = await loadSpec("test/fixtures/campaigns/sicha-sikan.yaml");
   ({ users } = await importAndStart(t, spec));
 }, 60_000);
