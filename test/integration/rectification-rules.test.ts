@@ -9,7 +9,7 @@ import { returnSelfCheck } from "../../src/services/self-check";
 import { sendReturnedCard } from "../../src/services/notices";
 import { computeSummary } from "../../src/services/summary";
 import type { TestBot } from "../helpers/bot";
-import { text } from "../helpers/cards";
+import { button, text } from "../helpers/cards";
 import {
   cardMessage,
   importAndStart,
@@ -304,6 +304,18 @@ describe("one live measure card per person", () => {
     await t.bot.models.SentCard.deleteOne({ messageId: copy });
     // Feishu updates a message for 14 days only: an older card is replaced by a new one.
     const again = await request();
+    // The reviewer's one live card is patched with the new request: wait until it offers the grant.
+    await waitFor(
+      () => {
+        try {
+          return Boolean(button(t.emu.message(again)!.card, MEASURE_ACTIONS.grantExt));
+        } catch {
+          return false;
+        }
+      },
+      5000,
+      "the review card showing the new request",
+    );
     // 15 days pass for the owner's card, at Feishu and in the bot's record of it.
     t.emu.ageMessage(messageId, 15 * 86_400_000);
     const sent = (await t.bot.models.SentCard.findOne({ messageId }).lean())!;
