@@ -11,7 +11,24 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "bot", include: ["test/**/*.test.ts"], globalSetup: ["test/global-setup.ts"] },
+        test: {
+          name: "bot",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/browser/**"],
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
+      // Real-browser tests (playwright-core driving Debian's chromium), kept apart so the rest stays fast.
+      {
+        extends: true,
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["test/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          maxWorkers: 1,
+        },
       },
       "packages/*",
     ],

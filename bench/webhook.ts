@@ -22,6 +22,7 @@
  * journaled and fsynced before it is acknowledged; `--no-journal` runs it in memory only, to see what
  * the fsync costs.
  */
+import { performance } from "node:perf_hooks";
 import crypto from "node:crypto";
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
