@@ -65,8 +65,23 @@ export async function processEvent(payload: Record<string, unknown>, deps: Proce
         return { status: 200, body: formatCardAnswer(await deps.sink.cardAction(evt, log)) };
     }
   } catch (e) {
-    // Let Feishu's retry run it again.
+    // Let a redelivery (or the person's next click) run it again.
     await deps.dedup.release(evt.eventId);
-    throw e;
+    if (evt.kind !== "card_action") throw e;
+    // A card click is answered, not retried by Feishu: the person sees why nothing happened instead of
+    // Feishu's generic error, and the cause is logged.
+    log.error({ err: e instanceof Error ? e.message : String(e) }, "card action failed");
+    return { status: 200, body: formatCardAnswer(CARD_ACTION_FAILED) };
   }
 }
+
+const CARD_ACTION_FAILED: CardAnswer = {
+  toast: {
+    type: "error",
+    content: "操作未完成：系统暂时出错，请稍后再试一次。",
+    i18n: {
+      zh_cn: "操作未完成：系统暂时出错，请稍后再试一次。",
+      en_us: "That did not go through: a temporary error. Please try again shortly.",
+    },
+  },
+};

@@ -351,7 +351,7 @@ describe("POST /feishu/events", () => {
     expect(JSON.stringify(m.card)).toContain("Help");
   });
 
-  it("answers a handler's unexpected failure with 500 and lets Feishu's redelivery run it", async () => {
+  it("answers a card handler's unexpected failure with an error toast and lets a repeat run it", async () => {
     let calls = 0;
     CARD_ACTIONS.test_flaky = () => {
       calls++;
@@ -377,7 +377,20 @@ describe("POST /feishu/events", () => {
         },
       };
       const { body, headers } = signedRequest(cb);
-      expect(await post(body, headers)).toEqual({ status: 500, body: { error: "internal error" } });
+      // The person who clicked sees why nothing happened (not Feishu's generic error), in their language.
+      expect(await post(body, headers)).toEqual({
+        status: 200,
+        body: {
+          toast: {
+            type: "error",
+            content: "操作未完成：系统暂时出错，请稍后再试一次。",
+            i18n: {
+              zh_cn: "操作未完成：系统暂时出错，请稍后再试一次。",
+              en_us: "That did not go through: a temporary error. Please try again shortly.",
+            },
+          },
+        },
+      });
       expect(await t.bot.redis.exists(`${t.prefix}:event:ev_flaky`)).toBe(0);
       expect(await post(body, headers)).toEqual({
         status: 200,
