@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import mongoose from "mongoose";
 import { createModels } from "../repositories/models";
@@ -14,7 +16,22 @@ const send = (m: FromExportThread) => port.postMessage(m);
 
 const asked = new Map<number, (days: Record<string, number>) => void>();
 
+/**
+ * An export is background work and the bot's callbacks come first: on Linux this thread alone (the nice
+ * value is per thread there) takes the lowest CPU priority, so on a busy machine the bot's thread and the
+ * store's get the cores and the export waits. Elsewhere, or if not allowed, it keeps normal priority.
+ */
+function lowerPriority() {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (tid > 0) os.setPriority(tid, 19);
+  } catch {
+    // not Linux: the thread runs at normal priority
+  }
+}
+
 async function main() {
+  lowerPriority();
   const conn = await mongoose
     .createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 4 })
     .asPromise();

@@ -53,7 +53,8 @@ describe("the export thread builds what the calling thread builds", () => {
     for (const [i, req] of requests.entries()) {
       const here = await exportLedger(db.deps(), req, path.join(db.dir, `here-${i}.xlsx`));
       const there = await exportLedger(viaThread, req, path.join(db.dir, `thread-${i}.xlsx`));
-      expect(there).toEqual({ ...here, path: there.path, fileName: there.fileName });
+      // (bytes differ by the compressed size of docProps/core.xml's timestamps)
+      expect([there.summary, there.rows]).toEqual([here.summary, here.rows]);
       expect(content(there.path)).toEqual(content(here.path));
     }
     const here = await exportReport(
@@ -121,8 +122,9 @@ describe("the export thread off a large campaign", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** The longest wait of a 5 ms timer on this thread while `work` runs. */
+  /** The longest wait of a 5 ms timer on this thread while `work` runs, and how busy its loop was. */
   async function longestWait(work: () => Promise<unknown>) {
+    const elu0 = performance.eventLoopUtilization();
     let last = performance.now();
     let maxGap = 0;
     const timer = setInterval(() => {
@@ -134,7 +136,7 @@ describe("the export thread off a large campaign", () => {
     await work();
     const ms = performance.now() - t0;
     clearInterval(timer);
-    return { maxGap, ms };
+    return { maxGap, ms, busy: performance.eventLoopUtilization(elu0).utilization };
   }
 
   it("this thread's timers keep firing while a 1,500-measure ledger and its report are built", async () => {
@@ -145,12 +147,14 @@ describe("the export thread off a large campaign", () => {
       await exportLedger(d, req, path.join(dir, "warm.xlsx")); // the thread's start (module loading) is once
       const ledger = await longestWait(() => exportLedger(d, req, path.join(dir, "l.xlsx")));
       const report = await longestWait(() => exportReport(d, req, path.join(dir, "r.docx")));
-      // Measured with the machine's load at 12 (2 cores): the longest wait 12 ms of a 0.47 s ledger and
-      // 22 ms of a 0.83 s report. Read in this thread (exportLedger with only the models, as before the
-      // export thread): 47 ms of 1.16 s and 97 ms of 1.48 s (the driver turning the results into objects,
-      // then the structured copy into a render worker started for each export).
-      expect(ledger.maxGap).toBeLessThan(Math.max(40, ledger.ms / 30));
-      expect(report.maxGap).toBeLessThan(Math.max(40, report.ms / 30));
+      // Measured with the machine's load at 13 (2 cores): this loop was busy 1 % of a 2.1 s ledger, its
+      // longest wait 48 ms (12 ms at load 8). Read in this thread (exportLedger with only the models, as
+      // before the export thread): busy 18 %, longest wait 240 ms (the driver turning the results into
+      // objects, then the structured copy into a render worker started for each export).
+      for (const x of [ledger, report]) {
+        expect(x.busy).toBeLessThan(0.05);
+        expect(x.maxGap).toBeLessThan(100);
+      }
     } finally {
       await thread.close();
     }
