@@ -3,7 +3,11 @@
  * assignments (a third answered, each with a narrative), 3,000 problems and 3,000 measures with progress
  * updates, 200 units: the time each export takes and the peak RSS it adds. Target: < 3 s, < 300 MB.
  *
- *   npx tsx bench/export.ts [--runs 3]
+ *   npx tsx bench/export.ts [--runs 3] [--thread]
+ *
+ * `--thread`: as the bot runs them (src/runtime.ts): the embedded store in a thread of its own and the
+ * exports in the export thread (src/exports/thread.ts), which reads, renders and writes with its own
+ * connection. CPU and RSS are the process's, every thread included; run 1 includes the thread's start.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -11,12 +15,15 @@ import path from "node:path";
 import mongoose from "mongoose";
 import { exportLedger, exportReport, type ExportResult } from "../src/exports/index";
 import { startMongoWire } from "@rectify-bot/mongo-wire";
+import { ExportThread } from "../src/exports/thread";
+import { startMongoWireThread } from "../src/util/mongo-wire-thread";
 import { addAnswersAndProblems, seedCampaign } from "./seed";
 
 const RUNS = (() => {
   const i = process.argv.indexOf("--runs");
   return i > 0 ? Number(process.argv[i + 1]) : 3;
 })();
+const THREAD = process.argv.includes("--thread");
 const KEY = "bench-x";
 async function measure(fn: () => Promise<ExportResult>) {
   global.gc?.();
@@ -36,7 +43,7 @@ async function measure(fn: () => Promise<ExportResult>) {
 }
 
 async function main() {
-  const store = await startMongoWire({});
+  const store = THREAD ? await startMongoWireThread() : await startMongoWire({});
   const uri = store.uri.replace(/\/(\?|$)/, "/bench_x$1");
   const { conn, m } = await seedCampaign(uri, KEY, 2000, 10_000, 3_000);
   await m.Unit.updateMany({ campaignKey: KEY }, { $set: { leaderKey: "p1" } });
@@ -44,7 +51,8 @@ async function main() {
   await addAnswersAndProblems(uri, KEY);
   const c = await mongoose.createConnection(uri).asPromise();
   const { createModels } = await import("../src/repositories/models");
-  const d = { models: createModels(c), now: () => new Date("2026-12-15T02:00:00Z") };
+  const exportThread = THREAD ? new ExportThread({ mongoUri: uri }) : undefined;
+  const d = { models: createModels(c), now: () => new Date("2026-12-15T02:00:00Z"), exportThread };
   const dir = await mkdtemp(path.join(os.tmpdir(), "bench-export-"));
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -65,6 +73,7 @@ async function main() {
         );
     }
   } finally {
+    await exportThread?.close();
     await c.close();
     await store.close();
     await rm(dir, { recursive: true, force: true });

@@ -11,16 +11,19 @@
  *
  * `--export-during`: a campaign of 10,000 assignments and 3,000 measures (bench/seed.ts, as bench/export.ts
  * seeds it) is written to the bot's store first; while the measured callbacks run, the bot's process
- * builds ledgers and reports in a loop with the bot's own models (exportLedger / exportReport, what the
- * chat export job calls), and the bot's event-loop delay (perf_hooks) is printed with the count.
+ * builds ledgers and reports in a loop with the bot's own deps (exportLedger / exportReport, what the
+ * chat export job calls: in the bot's export thread), and the bot's event-loop delay (perf_hooks) is
+ * printed with the count. `--export-here` reads the export data in the bot's thread instead (with only
+ * its models, as the CLI does), to compare.
  *
  * `--warmup` callbacks go first over the same connections and are not measured (JIT warm-up).
  * BENCH_NO_WRITE=1 leaves the write out; BENCH_SLOW=<ms> prints the index and time of slower callbacks.
  *
  * Starts its own redis-server, the embedded MongoDB-wire store (or uses MONGODB_URI) and the bot. The
- * embedded store runs as `npm start` runs it: with a data file in a temp directory, so every write is
- * journaled and fsynced before it is acknowledged; `--no-journal` runs it in memory only, to see what
- * the fsync costs.
+ * embedded store runs as `npm start` runs it: in a thread of its own, with a data file in a temp
+ * directory, so every write is journaled and fsynced before it is acknowledged; `--no-journal` runs it
+ * in memory only, to see what the fsync costs; `--store-in-process` on the bot's own event loop (as
+ * before the store had its thread).
  */
 import { performance } from "node:perf_hooks";
 import crypto from "node:crypto";
@@ -33,6 +36,7 @@ import { CARD_ACTIONS } from "../handlers/index";
 import { silentLogger } from "../src/logger";
 import { audit } from "../src/services/context";
 import { startMongoWire } from "@rectify-bot/mongo-wire";
+import { startMongoWireThread } from "../src/util/mongo-wire-thread";
 import { startBot } from "../src/runtime";
 import { encryptBody, signBody } from "../src/server/feishu-crypto";
 import { startRedisServer } from "../src/util/redis-process";
@@ -50,6 +54,8 @@ const REQUESTS = arg("requests", 5000);
 const WARMUP = arg("warmup", 2000);
 const JOURNAL = !process.argv.includes("--no-journal");
 const EXPORT_DURING = process.argv.includes("--export-during");
+const EXPORT_HERE = process.argv.includes("--export-here");
+const STORE_IN_PROCESS = process.argv.includes("--store-in-process");
 const KEY = "bench-encrypt-key";
 const TOKEN = "bench-verification-token";
 
@@ -127,9 +133,12 @@ function journalNumbers(s: { syncs: number; records: number } | undefined) {
 async function main() {
   const redis = await startRedisServer();
   const dataDir = JOURNAL ? mkdtempSync(path.join(os.tmpdir(), "bench-webhook-")) : undefined;
+  const storeOpts = dataDir ? { dataFile: path.join(dataDir, "store.bson") } : {};
   const store = process.env.MONGODB_URI
     ? undefined
-    : await startMongoWire(dataDir ? { dataFile: path.join(dataDir, "store.bson") } : {});
+    : STORE_IN_PROCESS
+      ? await startMongoWire(storeOpts)
+      : await startMongoWireThread(storeOpts);
   const mongoUri = process.env.MONGODB_URI ?? store!.uri.replace(/\/(\?|$)/, "/bench_webhook$1");
   if (EXPORT_DURING) {
     const { conn } = await seedCampaign(mongoUri, "bench-x", 2000, 10_000, 3_000);
@@ -181,7 +190,8 @@ async function main() {
   const exports = { running: false, ledgers: 0, reports: 0, done: Promise.resolve() };
   const exportDir = EXPORT_DURING ? mkdtempSync(path.join(os.tmpdir(), "bench-webhook-export-")) : "";
   const exportLoop = async () => {
-    const d = { models: bot.models, now: () => new Date("2026-12-15T02:00:00Z") };
+    const now = () => new Date("2026-12-15T02:00:00Z");
+    const d = EXPORT_HERE ? { models: bot.models, now } : { ...bot.deps, now };
     const req = { campaignKey: "bench-x", lang: "zh" as const };
     while (exports.running) {
       await exportLedger(d, req, path.join(exportDir, "l.xlsx"));
@@ -239,8 +249,9 @@ async function main() {
     load_generator_cpu_us_per_request: Math.round(cpuUs / REQUESTS),
     store: process.env.MONGODB_URI
       ? "MONGODB_URI"
-      : `embedded mongo-wire, ${JOURNAL ? "journal on (fsync before every reply)" : "in memory, no journal"}`,
-    ...journalNumbers(store?.journalStats()),
+      : `embedded mongo-wire ${STORE_IN_PROCESS ? "in the bot's thread" : "in its own thread"}, ${JOURNAL ? "journal on (fsync before every reply)" : "in memory, no journal"}`,
+    ...(EXPORT_DURING ? { export_data_read_in: EXPORT_HERE ? "the bot's thread" : "the export thread" } : {}),
+    ...journalNumbers(await store?.journalStats()),
   };
   console.log(JSON.stringify(out, null, 2));
   await bot.stop();

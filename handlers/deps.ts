@@ -2,6 +2,7 @@ import type { ExportJob } from "../jobs/export";
 import type { OutboundJob } from "../jobs/outbound";
 import type { SweepJob } from "../jobs/sweeps";
 import type { WorkCalendar } from "../src/calendar";
+import type { ExportThread } from "../src/exports/thread";
 import type { FeishuApi } from "../src/feishu/types";
 import type { Logger } from "../src/logger";
 import type { Models } from "../src/repositories/models";
@@ -22,4 +23,6 @@ export interface HandlerDeps {
   sweeps: { runNow(job: SweepJob): Promise<void> };
   /** Build a ledger / report off the message path and send it to the asker (absent: not offered). */
   exports?: { add(job: ExportJob): Promise<void> };
+  /** Exports read and render in this long-lived thread (src/exports/thread.ts); absent: in the caller's. */
+  exportThread?: ExportThread;
 }

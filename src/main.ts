@@ -82,9 +82,10 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
     if (!config.sandbox)
       logger.warn("MONGODB_URI is not set: using the embedded store; use a real MongoDB in production");
     mkdirSync(config.dataDir, { recursive: true });
-    const { startMongoWire } = await import("@rectify-bot/mongo-wire");
+    // In a thread of its own: the store's query work (an export's large reads) stays off the bot's loop.
+    const { startMongoWireThread } = await import("./util/mongo-wire-thread");
     const dataFile = path.resolve(config.dataDir, "store.bson");
-    const store = await startMongoWire({ dataFile, logger: logger.child({ component: "mongo-wire" }) });
+    const store = await startMongoWireThread({ dataFile, logger });
     cleanups.push(() => store.close());
     mongoUri = store.uri.replace(/\/(\?|$)/, "/rectify$1");
     started.push(`embedded MongoDB-wire store at ${store.uri} (data in ${dataFile})`);

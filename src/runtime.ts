@@ -10,6 +10,7 @@ import { createExportWorker, ExportQueue } from "../jobs/export";
 import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbound";
 import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
 import { WorkCalendar } from "./calendar";
+import { ExportThread } from "./exports/thread";
 import { createApp } from "./app";
 import { FeishuClient } from "./feishu/client";
 import type { FeishuApi } from "./feishu/types";
@@ -120,6 +121,8 @@ export async function startBot(
     exports: exportsQueue,
     lateWork: new Set(),
   };
+  // Exports read their data and render off this event loop, in a thread with a connection of its own.
+  if (s.workers !== false) deps.exportThread = new ExportThread({ mongoUri: s.mongoUri, logger });
 
   const hooks: OutboundHooks = {
     beforeSend: async (job) => {
@@ -244,6 +247,7 @@ export async function startBot(
       // Workers finish their active jobs before closing.
       await Promise.all([outboundWorker?.close(), ...workers.map((w) => w.close())]);
       await Promise.all([outbound.close(), eventsQueue.close(), sweeps.close(), exportsQueue.close()]);
+      await deps.exportThread?.close();
       await redis.quit().catch(() => redis.disconnect());
       await dedupRedis.quit().catch(() => dedupRedis.disconnect());
       await mongo.close();

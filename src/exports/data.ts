@@ -92,6 +92,11 @@ export interface ResolvedFilters {
 }
 
 const WITHDRAWN = "withdrawn";
+/**
+ * Large reads come in batches of this many documents: a store answers each getMore in a few
+ * milliseconds and serves the bot's other queries in between (the embedded store has one event loop).
+ */
+const BATCH = 500;
 const isWithdrawn = (x: { state?: unknown; withdrawn?: unknown }) =>
   x.state === WITHDRAWN || x.withdrawn === true;
 
@@ -125,7 +130,9 @@ export async function loadExportData(
     d.models.Assignment.find(
       { ...match, withdrawn: { $ne: true }, responseVersion: { $gt: 0 } },
       { itemKey: 1, unitKey: 1, assigneeKey: 1, state: 1, responseVersion: 1 },
-    ).lean(),
+    )
+      .batchSize(BATCH)
+      .lean(),
     d.models.Assignment.aggregate<{ _id: { u: string; i: string }; total: number; answered: number }>([
       { $match: { ...match, withdrawn: { $ne: true } } },
       {
@@ -136,8 +143,8 @@ export async function loadExportData(
         },
       },
     ]),
-    d.models.Problem.find(match).sort({ seq: 1 }).lean(),
-    d.models.Measure.find(match).sort({ seq: 1 }).lean(),
+    d.models.Problem.find(match).sort({ seq: 1 }).batchSize(BATCH).lean(),
+    d.models.Measure.find(match).sort({ seq: 1 }).batchSize(BATCH).lean(),
   ]);
   const liveMeasures = measures.filter((m) => !isWithdrawn(m as { state?: unknown; withdrawn?: unknown }));
   const measureIds = liveMeasures.map((m) => m._id);
@@ -145,6 +152,7 @@ export async function loadExportData(
     measureIds.length
       ? d.models.ProgressUpdate.find({ campaignKey, measureId: { $in: measureIds } })
           .sort({ createdAt: 1 })
+          .batchSize(BATCH)
           .lean()
       : [],
     measureIds.length
@@ -154,13 +162,16 @@ export async function loadExportData(
           action: { $in: ["send_back", "grant_extension", "refuse_extension", "request_extension"] },
         })
           .sort({ at: 1 })
+          .batchSize(BATCH)
           .lean()
       : [],
     opts.narratives
       ? d.models.Response.find(
           { campaignKey, assignmentId: { $in: assignments.map((a) => a._id) } },
           { assignmentId: 1, version: 1, narrative: 1, conclusion: 1 },
-        ).lean()
+        )
+          .batchSize(BATCH)
+          .lean()
       : [],
   ]);
 
@@ -195,7 +206,7 @@ export async function loadExportData(
   const progressOf = byMeasure(progress, "measureId");
   const auditsOf = byMeasure(audits, "entityId");
 
-  const people = await d.models.Person.find({ campaignKey }, { key: 1, name: 1 }).lean();
+  const people = await d.models.Person.find({ campaignKey }, { key: 1, name: 1 }).batchSize(BATCH).lean();
   const names = new Map(people.map((p) => [p.key, p.name]));
   // Stored flags of the current answers (issue 15); computed by `campaign status`.
   const flaggedResponses = await d.models.Response.find(

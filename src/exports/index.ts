@@ -4,7 +4,8 @@ import { WorkCalendar } from "../calendar";
 import type { ServiceDeps } from "../services/context";
 import { loadExportData, type LedgerFilters } from "./data";
 import type { Logger } from "../logger";
-import { render } from "./render";
+import { render, type Rendered, type RenderJob } from "./render";
+import type { ExportThread } from "./thread";
 
 /**
  * The campaign's deliverables: the rectification ledger (整改台账, .xlsx) and the self-inspection report
@@ -35,7 +36,7 @@ export interface ExportResult {
 }
 
 let defaultCalendar: WorkCalendar | undefined;
-function calendarOf(d: ServiceDeps, req: ExportRequest): WorkCalendar {
+export function calendarOf(d: ServiceDeps, req: ExportRequest): WorkCalendar {
   const fromDeps = (d as ServiceDeps & { calendar?: WorkCalendar }).calendar;
   return req.calendar ?? fromDeps ?? (defaultCalendar ??= new WorkCalendar());
 }
@@ -43,9 +44,36 @@ function calendarOf(d: ServiceDeps, req: ExportRequest): WorkCalendar {
 /** The view and the writer run in a worker thread (./render); a fallback to this thread is logged here. */
 const loggerOf = (d: ServiceDeps) => (d as ServiceDeps & { logger?: Logger }).logger;
 
+/** The long-lived export thread (./thread) when the bot runs one; absent in the CLI and in tests. */
+const threadOf = (d: ServiceDeps) => (d as ServiceDeps & { exportThread?: ExportThread }).exportThread;
+
 async function result(outPath: string, summary: string, extra: Partial<ExportResult>): Promise<ExportResult> {
   const { size } = await stat(outPath);
   return { path: outPath, fileName: path.basename(outPath), bytes: size, summary, ...extra };
+}
+
+/**
+ * Where an export's two halves run: working days from the calendar, and the view + writer. In the
+ * calling thread, the calendar is at hand and the render goes to a worker (./render); inside the export
+ * thread the calendar is asked of the bot's thread and the render runs right there.
+ */
+export interface ExportSteps {
+  workingDays(today: string, dates: string[]): Promise<Record<string, number>>;
+  render(job: RenderJob): Promise<Rendered>;
+}
+
+export function stepsHere(d: ServiceDeps, req: ExportRequest): ExportSteps {
+  return {
+    workingDays: async (from, dates) => workingDaysFrom(calendarOf(d, req), from, dates),
+    render: (job) => render(job, loggerOf(d)),
+  };
+}
+
+/** Working days from `today` to each date (the calendar stays in the bot's thread). */
+export function workingDaysFrom(cal: WorkCalendar, today: string, dates: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const due of dates) out[due] ??= cal.workingDaysBetween(today, due);
+  return out;
 }
 
 export async function exportLedger(
@@ -53,19 +81,39 @@ export async function exportLedger(
   req: ExportRequest,
   outPath: string,
 ): Promise<ExportResult> {
+  const t = threadOf(d);
+  if (t) return t.run(d, "ledger", req, outPath);
+  return buildLedger(d, req, outPath, stepsHere(d, req));
+}
+
+/** The report is an official document and always in Chinese; `req.lang` chooses the summary's language. */
+export async function exportReport(
+  d: ServiceDeps,
+  req: ExportRequest,
+  outPath: string,
+): Promise<ExportResult> {
+  const t = threadOf(d);
+  if (t) return t.run(d, "report", req, outPath);
+  return buildReport(d, req, outPath, stepsHere(d, req));
+}
+
+export async function buildLedger(
+  d: ServiceDeps,
+  req: ExportRequest,
+  outPath: string,
+  steps: ExportSteps,
+): Promise<ExportResult> {
   const { data, filters } = await loadExportData(d, req.campaignKey, {
     scope: req.units,
     filters: req.filters,
     narratives: false,
   });
-  const cal = calendarOf(d, req);
-  const workingDays: Record<string, number> = {};
-  for (const m of data.measures) workingDays[m.dueDate] ??= cal.workingDaysBetween(data.today, m.dueDate);
-  await mkdir(path.dirname(outPath), { recursive: true });
-  const r = await render(
-    { kind: "ledger", data, filters, lang: req.lang, workingDays, outPath },
-    loggerOf(d),
+  const workingDays = await steps.workingDays(
+    data.today,
+    data.measures.map((m) => m.dueDate),
   );
+  await mkdir(path.dirname(outPath), { recursive: true });
+  const r = await steps.render({ kind: "ledger", data, filters, lang: req.lang, workingDays, outPath });
   if (r.kind !== "ledger") throw new Error("export render: wrong result");
   const { rows, measureRows } = r;
   const summary =
@@ -75,15 +123,15 @@ export async function exportLedger(
   return result(outPath, summary, { rows });
 }
 
-/** The report is an official document and always in Chinese; `req.lang` chooses the summary's language. */
-export async function exportReport(
+export async function buildReport(
   d: ServiceDeps,
   req: ExportRequest,
   outPath: string,
+  steps: ExportSteps,
 ): Promise<ExportResult> {
   const { data } = await loadExportData(d, req.campaignKey, { scope: req.units, narratives: true });
   await mkdir(path.dirname(outPath), { recursive: true });
-  const model = await render({ kind: "report", data, outPath }, loggerOf(d));
+  const model = await steps.render({ kind: "report", data, outPath });
   if (model.kind !== "report") throw new Error("export render: wrong result");
   const s = model.stats;
   const summary =

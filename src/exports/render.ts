@@ -62,7 +62,7 @@ function workerUrl(): URL {
 
 class WorkerStartError extends Error {}
 
-interface WorkerError {
+export interface WorkerError {
   message: string;
   name?: string;
   app?: { kind: AppErrorKind; zh: string; en: string };
@@ -70,9 +70,18 @@ interface WorkerError {
 type WorkerMessage = { ready?: true; ok?: Rendered; error?: WorkerError };
 
 /** An error from the worker, an AppError again if it was one (its zh / en text reaches the asker). */
-function fromWorker(e: WorkerError | undefined): Error {
+export function fromWorker(e: WorkerError | undefined): Error {
   if (e?.app) return new AppError(e.app.kind, e.app.zh, e.app.en);
   return Object.assign(new Error(e?.message ?? "export render failed"), { name: e?.name ?? "Error" });
+}
+
+/** An error as it crosses to the parent thread (an AppError keeps its kind and zh / en text). */
+export function toWorkerError(e: unknown): WorkerError {
+  return e instanceof AppError
+    ? { message: e.message, name: e.name, app: { kind: e.kind, zh: e.zh, en: e.en } }
+    : e instanceof Error
+      ? { message: e.message, name: e.name }
+      : { message: String(e) };
 }
 
 function inWorker(job: RenderJob): Promise<Rendered> {
