@@ -98,7 +98,11 @@ async function resolveIdentities(
 export async function importCampaign(
   m: Models,
   spec: CampaignSpec,
-  deps: { lookupUsers?: FeishuApi["lookupUsers"] },
+  deps: {
+    lookupUsers?: FeishuApi["lookupUsers"];
+    /** open_ids of the people the address book gave (`org: from: feishu`): stored as source "feishu". */
+    orgOpenIds?: ReadonlySet<string>;
+  },
 ): Promise<ImportReport> {
   const hash = specHash(spec);
   const existing = await m.Campaign.findOne({ key: spec.key }).lean();
@@ -164,7 +168,9 @@ export async function importCampaign(
         remindBefore: spec.remindBefore,
         ledgerColumns: spec.ledger?.columns ?? [],
         report: { basis: spec.report?.basis, organisation: spec.report?.organisation },
+        ...(spec.org ? { org: spec.org } : {}),
       },
+      ...(spec.org ? {} : { $unset: { org: "" } }),
       $setOnInsert: { status: "draft" },
     },
     { upsert: true },
@@ -193,6 +199,7 @@ export async function importCampaign(
             mobile: p.mobile,
             locale: p.locale ?? "zh",
             ...(openId ? { openId } : {}),
+            ...(openId && deps.orgOpenIds?.has(openId) ? { source: "feishu" } : {}),
           },
           ...(openId ? {} : { $unset: { openId: "" } }),
         },
