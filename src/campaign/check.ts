@@ -60,6 +60,9 @@ export class CampaignChecker {
 
   readonly root: Dict;
 
+  /** Units only the address book has (not written in the file): messages about them say so. */
+  readonly feishuOnlyUnits = new Set<string>();
+
   constructor(
     file: string,
     map: Locator,
@@ -68,6 +71,11 @@ export class CampaignChecker {
     private readonly org?: FeishuOrg,
   ) {
     this.root = org && isPlainObject(root.org) ? mergeOrg(root, org) : root;
+    const written = new Set(
+      Array.isArray(root.units) ? root.units.map((u) => (isPlainObject(u) ? u.key : u)) : [],
+    );
+    if (this.root !== root)
+      for (const u of org!.units) if (!written.has(u.key)) this.feishuOnlyUnits.add(u.key as string);
     this.c = new Collector(file, map, this.root);
   }
 

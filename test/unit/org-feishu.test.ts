@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseCampaignFile } from "../../src/campaign/file";
+import { readCampaignWorkbook } from "../../src/campaign/xlsx-reader";
+import { appendRows, clearRows, setSetting, templateWorkbook, toBuffer } from "../helpers/workbook";
 import { orgFromSnapshot, orgRequestOf } from "../../src/campaign/org-feishu";
 import type { DirectorySnapshot } from "../../src/feishu/contact";
 
@@ -116,5 +118,57 @@ describe("org: from: feishu", () => {
     });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.errors.map((e) => e.message).join("\n")).toContain("须是飞书部门 ID");
+  });
+});
+
+describe("the 单位 sheet's 飞书部门ID column", () => {
+  it("makes the workbook an org: from: feishu campaign, the department rows its units", async () => {
+    const wb = await templateWorkbook();
+    setSetting(wb, "活动编号", "org-xlsx");
+    setSetting(wb, "活动名称", "通讯录导入");
+    setSetting(wb, "开始日期", "2026-12-02");
+    const units = wb.getWorksheet("单位")!;
+    const people = wb.getWorksheet("人员")!;
+    const assignments = wb.getWorksheet("分工")!;
+    for (const ws of [units, people, assignments]) clearRows(ws);
+    appendRows(units, [
+      { 飞书部门ID: "od-bureau", 单位编号: "ju" },
+      { 飞书部门ID: "od-office", 分管领导: "分管领导" },
+    ]);
+    appendRows(people, [
+      { 姓名: "分管领导", 所在单位: "ju", 角色: "分管领导、管理员", 邮箱: "fg@example.cn" },
+    ]);
+    appendRows(assignments, [{ 事项: "查立场是否坚定", 单位: "全部", 完成时限: "2026-12-20" }]);
+    const read = await readCampaignWorkbook(await toBuffer(wb), "org.xlsx");
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    expect(read.raw.org).toEqual({
+      from: "feishu",
+      departments: ["od-bureau", "od-office"],
+      include_children: true,
+    });
+    const org = orgFromSnapshot(snap, { departments: ["od-bureau", "od-office"], includeChildren: true });
+    const noHead = read.check({ today: "2026-12-02", org });
+    // 综合组 has no leader in the address book and gets 全部: the message says where to fix it.
+    expect(noHead.ok).toBe(false);
+    if (!noHead.ok)
+      expect(noHead.errors.map((e) => [e.cell, e.message])).toEqual([
+        ["分工!B2", expect.stringContaining("请在飞书通讯录为该部门设置部门负责人")],
+      ]);
+    const led = structuredClone(snap);
+    led.departments[2].leaderOpenId = OPEN(3);
+    const r = read.check({
+      today: "2026-12-02",
+      org: orgFromSnapshot(led, { departments: ["od-bureau", "od-office"], includeChildren: true }),
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.spec.units.map((u) => [u.key, u.name, u.head])).toEqual([
+      ["od-bureau", "市局", OPEN(1)],
+      ["od-office", "办公室", OPEN(2)],
+      ["od-team", "综合组", OPEN(3)],
+    ]);
+    const fg = r.spec.people.find((p) => p.name === "分管领导")!;
+    expect(fg.unit).toBe("od-bureau");
+    expect(r.spec.units[1].leader).toBe(fg.key);
+    expect(r.spec.assignments.map((a) => a.units)).toEqual([["od-bureau", "od-office", "od-team"]]);
   });
 });
