@@ -2,7 +2,10 @@
  * `org: from: feishu` in the checker: the fetched organisation merged under the file's own entries
  * (which keep their lines and win field by field), and the errors a clerk can make in `org:`.
  */
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { generateOrgTree } from "@rectify-bot/feishu-emulator";
 import { parseCampaignFile } from "../../src/campaign/file";
 import { readCampaignWorkbook } from "../../src/campaign/xlsx-reader";
 import { appendRows, clearRows, setSetting, templateWorkbook, toBuffer } from "../helpers/workbook";
@@ -170,5 +173,40 @@ describe("the 单位 sheet's 飞书部门ID column", () => {
     expect(fg.unit).toBe("od-bureau");
     expect(r.spec.units[1].leader).toBe(fg.key);
     expect(r.spec.assignments.map((a) => a.units)).toEqual([["od-bureau", "od-office", "od-team"]]);
+  });
+});
+
+describe("examples/org-feishu.yaml", () => {
+  it("checks against the sandbox's seeded address book", async () => {
+    const tree = generateOrgTree();
+    const snapshot: DirectorySnapshot = {
+      departments: tree.departments.map((d) => ({
+        id: d.open_department_id,
+        name: d.name,
+        parentId: d.parent_department_id,
+        leaderOpenId: d.leader_user_id,
+      })),
+      users: tree.users.map((u) => ({
+        openId: u.open_id,
+        name: u.name,
+        mobile: u.mobile,
+        email: u.email,
+        departmentIds: u.department_ids!,
+        foundIn: u.department_ids![0],
+      })),
+      masked: [],
+      calls: 0,
+      ms: 0,
+    };
+    const text = await readFile("examples/org-feishu.yaml", "utf8");
+    const req = orgRequestOf(parseYaml(text))!;
+    const r = parseCampaignFile(text, "examples/org-feishu.yaml", {
+      today: "2026-12-01",
+      org: orgFromSnapshot(snapshot, req),
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.spec.people).toHaveLength(300);
+    expect(r.spec.people.find((p) => p.key === "fenguan")?.openId).toBe(tree.users[1].open_id);
+    expect(r.spec.units).toHaveLength(tree.departments.length);
   });
 });
