@@ -32,7 +32,7 @@ const mover = members(office)[6];
 const plain = members(policy)[3];
 
 const KEY = "org-fs-2027";
-const yaml = (key: string) => `
+const yaml = (key: string, c2 = [mover.open_id, leaver.open_id]) => `
 key: ${key}
 title: 通讯录组织架构测试
 start: 2026-12-02
@@ -55,7 +55,7 @@ assignments:
     units: all
     due: 2026-12-20
   - item: c2
-    people: [${mover.open_id}, ${leaver.open_id}]
+    people: [${c2.join(", ")}]
     due: 2026-12-20
 `;
 
@@ -83,9 +83,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function file(key: string): string {
+function file(key: string, c2?: string[]): string {
   const p = path.join(dir, `${key}.yaml`);
-  writeFileSync(p, yaml(key));
+  writeFileSync(p, yaml(key, c2));
   return p;
 }
 
@@ -316,4 +316,53 @@ describe("org: from: feishu", () => {
     expect(await campaignSyncOrg(cli, KEY, { apply: false, logger: silentLogger, out })).toBe(0);
     expect(printed.join("\n")).toContain("无需同步");
   }, 90_000);
+
+  it("re-import: a new head and a leaver are shown and imported only with --apply", async () => {
+    const m = t.bot.models;
+    const newHead = members(policy)[2];
+    const oldHead = members(policy)[0];
+    const leaver2 = members(policy)[4];
+    t.emu.updateDepartment(policy.open_department_id, { leader_user_id: newHead.open_id });
+    t.emu.updateUser(leaver2.open_id, { departed: true });
+    const unit = () => m.Unit.findOne({ campaignKey: KEY, key: policy.open_department_id }).lean();
+    const person = (openId: string) => m.Person.findOne({ campaignKey: KEY, openId }).lean();
+    printed.length = 0;
+    errors.length = 0;
+    // The clerk took the person who left out of the file (naming them is an error: not in the address book).
+    const code = await campaignImport(cli, file(KEY, [mover.open_id]), {
+      today: "2026-12-02",
+      out,
+      logger: silentLogger,
+    });
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const shown = printed.join("\n");
+    expect(shown).toContain(`负责人 head: ${policy.name}: ${oldHead.name} → ${newHead.name}`);
+    expect(shown).toContain(`离职 left: ${leaver2.name}`);
+    expect(shown).toContain("什么都没有导入");
+    expect((await unit())!.headKey).toBe(oldHead.open_id);
+    expect((await person(leaver2.open_id))!.leftAt).toBeFalsy();
+
+    printed.length = 0;
+    expect(
+      await campaignImport(cli, file(KEY, [mover.open_id]), {
+        today: "2026-12-02",
+        out,
+        logger: silentLogger,
+        applyOrg: true,
+      }),
+    ).toBe(0);
+    expect(errors).toEqual([]);
+    expect((await unit())!.headKey).toBe(newHead.open_id);
+    expect((await person(newHead.open_id))!.roles).toContain("head");
+    expect((await person(oldHead.open_id))!.roles).not.toContain("head");
+    expect((await person(leaver2.open_id))!.leftAt).toBeTruthy();
+    // The unit's unanswered item is the new head's to answer.
+    const c1 = await m.Assignment.findOne({
+      campaignKey: KEY,
+      target: "unit",
+      unitKey: policy.open_department_id,
+    }).lean();
+    expect(c1!.assigneeKey).toBe(newHead.open_id);
+  }, 60_000);
 });

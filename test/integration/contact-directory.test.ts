@@ -101,6 +101,30 @@ describe("address book", () => {
     expect((e as DepartmentNotFoundError).departmentId).toBe("od-nosuchdepartment");
   });
 
+  it("over the emulator's own contact limit: limited calls are waited out, every person still read", async () => {
+    const fast = new FeishuClient({
+      ...APP,
+      domain: emu.url,
+      redis,
+      redisPrefix: uniqueName("contact-fast"),
+      logger: silentLogger,
+      contact: { perSecond: 1000 },
+    });
+    emu.setLimits({ appPerSecond: 5 });
+    try {
+      const snap = await fast.contact.fetchOrg({
+        departments: [bureau.open_department_id],
+        includeChildren: true,
+      });
+      expect(snap.users).toHaveLength(300);
+      const limited = emu.calls.filter((c) => c.status === 429);
+      expect(limited.length).toBeGreaterThan(0);
+      expect(limited.every((c) => (c.response as { code: number }).code === 99991400)).toBe(true);
+    } finally {
+      emu.setLimits({ appPerSecond: 50 });
+    }
+  }, 30_000);
+
   it("a 99991400 answer is waited out and the call retried", async () => {
     emu.failNext(
       1,
