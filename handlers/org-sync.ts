@@ -18,7 +18,7 @@ import type { Locale } from "../src/domain/types";
 import { forbidden } from "../src/errors";
 import type { Logger } from "../src/logger";
 import type { Answer, Asker } from "../src/services/answers";
-import { operatorIn } from "../src/services/context";
+import { operatorIn, type Person } from "../src/services/context";
 import { applyOrgDiff, planOrgSync, type SyncPlan } from "../src/services/org-sync";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
@@ -85,11 +85,12 @@ export async function answerOrgSync(deps: HandlerDeps, a: Asker, log: Logger): P
   return { card: orgSyncPreviewCard(r.diff, a.locale, a.campaign.title) };
 }
 
-/** 应用: re-read, check it is the diff the admin saw, apply, tell the heads. */
-export async function onOrgSyncApply(
+/** A button of the preview card, pressed by an admin of its campaign (else refused). */
+function asAdmin(
   action: CardAction,
   deps: HandlerDeps,
   log: Logger,
+  run: (l: Locale, op: Person, campaignKey: string) => Promise<CardAnswer>,
 ): Promise<CardAnswer> {
   const campaignKey = String(action.value.campaign ?? "");
   return guarded(
@@ -99,59 +100,70 @@ export async function onOrgSyncApply(
     async (l) => {
       const op = await operatorIn(deps, campaignKey, action.operatorOpenId);
       if (!op.roles.includes("admin")) throw forbidden();
-      const r = await plan(deps, campaignKey, log);
-      if (!r.ok) return { card: problemCard(l, r.problem) };
-      if (r.diff.hash !== action.value.hash) {
-        const c = await deps.models.Campaign.findOne({ key: campaignKey }, { title: 1 }).lean();
-        return {
-          toast: toast(
-            "warning",
-            "通讯录又有变化，请查看新的预览。",
-            "The address book changed again: see the new preview.",
-            l,
-          ),
-          card:
-            r.diff.left.length +
-            r.diff.moved.length +
-            r.diff.added.length +
-            r.diff.heads.length +
-            r.diff.addedUnits.length
-              ? orgSyncPreviewCard(r.diff, l, c?.title ?? campaignKey)
-              : orgSyncStaleCard(l),
-        };
-      }
-      const res = await applyOrgDiff(
-        {
-          ...deps,
-          notifyHead: async (head, measures, leftNames) => {
-            const locale = head.locale === "en" ? "en" : "zh";
-            await sendCardToPerson(
-              deps,
-              head,
-              orgReassignedCard(locale, measures, leftNames),
-              ["org-reassign", r.diff.hash, head.key],
-              { kind: "notice" },
-            );
-          },
-        },
-        r.diff,
-        op,
-      );
-      log.info(
-        { campaign: campaignKey, ...res, reassigned: res.reassigned.length, orphaned: res.orphaned.length },
-        "address book sync applied",
-      );
-      return {
-        toast: toast("success", "已应用。", "Applied.", l),
-        card: orgSyncResultCard(l, {
-          ...res,
-          reassigned: res.reassigned.length,
-          orphaned: res.orphaned.length,
-        }),
-      };
+      return run(l, op, campaignKey);
     },
     async () => undefined,
   );
+}
+
+/** 应用: re-read, check it is the diff the admin saw, apply, tell the heads. */
+export async function onOrgSyncApply(
+  action: CardAction,
+  deps: HandlerDeps,
+  log: Logger,
+): Promise<CardAnswer> {
+  return asAdmin(action, deps, log, async (l, op, campaignKey) => {
+    const r = await plan(deps, campaignKey, log);
+    if (!r.ok) return { card: problemCard(l, r.problem) };
+    if (r.diff.hash !== action.value.hash) {
+      const c = await deps.models.Campaign.findOne({ key: campaignKey }, { title: 1 }).lean();
+      return {
+        toast: toast(
+          "warning",
+          "通讯录又有变化，请查看新的预览。",
+          "The address book changed again: see the new preview.",
+          l,
+        ),
+        card:
+          r.diff.left.length +
+          r.diff.moved.length +
+          r.diff.added.length +
+          r.diff.heads.length +
+          r.diff.addedUnits.length
+            ? orgSyncPreviewCard(r.diff, l, c?.title ?? campaignKey)
+            : orgSyncStaleCard(l),
+      };
+    }
+    const res = await applyOrgDiff(
+      {
+        ...deps,
+        notifyHead: async (head, measures, leftNames) => {
+          const locale = head.locale === "en" ? "en" : "zh";
+          await sendCardToPerson(
+            deps,
+            head,
+            orgReassignedCard(locale, measures, leftNames),
+            ["org-reassign", r.diff.hash, head.key],
+            { kind: "notice" },
+          );
+        },
+      },
+      r.diff,
+      op,
+    );
+    log.info(
+      { campaign: campaignKey, ...res, reassigned: res.reassigned.length, orphaned: res.orphaned.length },
+      "address book sync applied",
+    );
+    return {
+      toast: toast("success", "已应用。", "Applied.", l),
+      card: orgSyncResultCard(l, {
+        ...res,
+        reassigned: res.reassigned.length,
+        orphaned: res.orphaned.length,
+      }),
+    };
+  });
 }
 
 export async function onOrgSyncCancel(
@@ -159,16 +171,5 @@ export async function onOrgSyncCancel(
   deps: HandlerDeps,
   log: Logger,
 ): Promise<CardAnswer> {
-  const campaignKey = String(action.value.campaign ?? "");
-  return guarded(
-    action,
-    deps,
-    log,
-    async (l) => {
-      const op = await operatorIn(deps, campaignKey, action.operatorOpenId);
-      if (!op.roles.includes("admin")) throw forbidden();
-      return { card: orgSyncCancelledCard(l) };
-    },
-    async () => undefined,
-  );
+  return asAdmin(action, deps, log, async (l) => ({ card: orgSyncCancelledCard(l) }));
 }

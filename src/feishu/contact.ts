@@ -167,66 +167,73 @@ export class FeishuContact implements ContactDirectory {
     return toDepartment((res.data?.department ?? {}) as Obj, "0");
   }
 
-  private async children(id: string, recursive: boolean): Promise<DirectoryDepartment[]> {
-    const out: DirectoryDepartment[] = [];
+  /** Every item of a paged list: each page asked for with the previous page's token until has_more is false. */
+  private async allPages(
+    what: string,
+    dept: string,
+    fetch: (pageToken: string | undefined) => Promise<ApiBody>,
+  ): Promise<Obj[]> {
+    const out: Obj[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await this.paced(
-        "contact.department.children",
-        () =>
-          this.sdk.contact.department.children({
-            path: { department_id: id },
-            params: {
-              department_id_type: "open_department_id",
-              user_id_type: "open_id",
-              fetch_child: recursive,
-              page_size: this.pageSize,
-              page_token: pageToken,
-            },
-          }) as Promise<ApiBody>,
-        id,
-      );
-      for (const d of (res.data?.items ?? []) as Obj[]) out.push(toDepartment(d, id));
+      const token = pageToken;
+      const res = await this.paced(what, () => fetch(token), dept);
+      out.push(...((res.data?.items ?? []) as Obj[]));
       pageToken = res.data?.has_more ? (res.data.page_token as string | undefined) : undefined;
     } while (pageToken);
     return out;
   }
 
+  private async children(id: string, recursive: boolean): Promise<DirectoryDepartment[]> {
+    const items = await this.allPages(
+      "contact.department.children",
+      id,
+      (pageToken) =>
+        this.sdk.contact.department.children({
+          path: { department_id: id },
+          params: {
+            department_id_type: "open_department_id",
+            user_id_type: "open_id",
+            fetch_child: recursive,
+            page_size: this.pageSize,
+            page_token: pageToken,
+          },
+        }) as Promise<ApiBody>,
+    );
+    return items.map((d) => toDepartment(d, id));
+  }
+
   private async members(id: string): Promise<DirectoryUser[]> {
+    const items = await this.allPages(
+      "contact.user.find_by_department",
+      id,
+      (pageToken) =>
+        this.sdk.contact.user.findByDepartment({
+          params: {
+            department_id: id,
+            department_id_type: "open_department_id",
+            user_id_type: "open_id",
+            page_size: this.pageSize,
+            page_token: pageToken,
+          },
+        }) as Promise<ApiBody>,
+    );
     const out: DirectoryUser[] = [];
-    let pageToken: string | undefined;
-    do {
-      const res = await this.paced(
-        "contact.user.find_by_department",
-        () =>
-          this.sdk.contact.user.findByDepartment({
-            params: {
-              department_id: id,
-              department_id_type: "open_department_id",
-              user_id_type: "open_id",
-              page_size: this.pageSize,
-              page_token: pageToken,
-            },
-          }) as Promise<ApiBody>,
-        id,
-      );
-      for (const u of (res.data?.items ?? []) as Obj[]) {
-        const openId = typeof u.open_id === "string" ? u.open_id : undefined;
-        if (!openId) continue;
-        const status = (u.status ?? {}) as Obj;
-        if (status.is_resigned === true) continue;
-        out.push({
-          openId,
-          name: typeof u.name === "string" && u.name.trim() ? u.name.trim() : openId,
-          ...(typeof u.user_id === "string" && u.user_id ? { userId: u.user_id } : {}),
-          ...(typeof u.email === "string" && u.email ? { email: u.email } : {}),
-          ...(typeof u.mobile === "string" && u.mobile ? { mobile: u.mobile } : {}),
-          departmentIds: Array.isArray(u.department_ids) ? (u.department_ids as string[]) : [id],
-          foundIn: id,
-        });
-      }
-      pageToken = res.data?.has_more ? (res.data.page_token as string | undefined) : undefined;
-    } while (pageToken);
+    for (const u of items) {
+      const openId = typeof u.open_id === "string" ? u.open_id : undefined;
+      if (!openId) continue;
+      const status = (u.status ?? {}) as Obj;
+      if (status.is_resigned === true) continue;
+      out.push({
+        openId,
+        name: typeof u.name === "string" && u.name.trim() ? u.name.trim() : openId,
+        ...(typeof u.user_id === "string" && u.user_id ? { userId: u.user_id } : {}),
+        ...(typeof u.email === "string" && u.email ? { email: u.email } : {}),
+        ...(typeof u.mobile === "string" && u.mobile ? { mobile: u.mobile } : {}),
+        departmentIds: Array.isArray(u.department_ids) ? (u.department_ids as string[]) : [id],
+        foundIn: id,
+      });
+    }
     return out;
   }
 

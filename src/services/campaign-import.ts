@@ -268,6 +268,15 @@ export async function importCampaign(
   let updated = 0;
   const ops = [];
   const fresh = [];
+  const fields = (w: typeof wanted extends Map<string, infer W> ? W : never) => ({
+    itemKey: w.itemKey,
+    sectionKey: itemSection.get(w.itemKey) ?? "",
+    target: w.target,
+    unitKey: w.unitKey,
+    assigneeKey: w.assigneeKey,
+    dueDate: w.dueDate,
+    withdrawn: false,
+  });
   for (const [key, w] of wanted) {
     const b = before.get(key);
     if (!b) {
@@ -275,13 +284,7 @@ export async function importCampaign(
       fresh.push({
         campaignKey: spec.key,
         key,
-        itemKey: w.itemKey,
-        sectionKey: itemSection.get(w.itemKey) ?? "",
-        target: w.target,
-        unitKey: w.unitKey,
-        assigneeKey: w.assigneeKey,
-        dueDate: w.dueDate,
-        withdrawn: false,
+        ...fields(w),
         state: "pending",
         rev: 0,
         responseVersion: 0,
@@ -296,15 +299,7 @@ export async function importCampaign(
       updateOne: {
         filter: { campaignKey: spec.key, key },
         update: {
-          $set: {
-            itemKey: w.itemKey,
-            sectionKey: itemSection.get(w.itemKey) ?? "",
-            target: w.target,
-            unitKey: w.unitKey,
-            assigneeKey: w.assigneeKey,
-            dueDate: w.dueDate,
-            withdrawn: false,
-          },
+          $set: fields(w),
           $setOnInsert: { state: "pending", rev: 0, responseVersion: 0 },
         },
         upsert: true,

@@ -117,6 +117,17 @@ const MAX_PAGE_SIZE = 50;
 const DEFAULT_PAGE_SIZE = 10;
 const DEPARTMENT_ID_TYPES = ["open_department_id", "department_id"];
 
+/** `department_id_type` and `user_id_type`, with their defaults; a wrong one is a field violation. */
+function idTypes(req: Request, v: FieldViolation[]): { idType: string; userIdType: string } {
+  const idType = str(req.query.department_id_type) ?? "open_department_id";
+  const userIdType = str(req.query.user_id_type) ?? "open_id";
+  if (!DEPARTMENT_ID_TYPES.includes(idType))
+    v.push({ field: "department_id_type", description: `options: [${DEPARTMENT_ID_TYPES.join(",")}]` });
+  if (!MEMBER_ID_TYPES.includes(userIdType))
+    v.push({ field: "user_id_type", description: `options: [${MEMBER_ID_TYPES.join(",")}]` });
+  return { idType, userIdType };
+}
+
 /** `page_size` and `page_token` as Feishu checks them: 1..50, and a token this emulator issued. */
 function paging(req: Request, v: FieldViolation[]): { size: number; offset: number } {
   const rawSize = str(req.query.page_size);
@@ -191,12 +202,7 @@ export function handleDepartmentChildren(s: EmulatorState, req: Request, res: Re
   if (!s.appLimit(req, res, "contact.department.children")) return;
   if (missingScope(s, req, res, "contact:department.base:readonly")) return;
   const v: FieldViolation[] = [];
-  const idType = str(req.query.department_id_type) ?? "open_department_id";
-  const userIdType = str(req.query.user_id_type) ?? "open_id";
-  if (!DEPARTMENT_ID_TYPES.includes(idType))
-    v.push({ field: "department_id_type", description: `options: [${DEPARTMENT_ID_TYPES.join(",")}]` });
-  if (!MEMBER_ID_TYPES.includes(userIdType))
-    v.push({ field: "user_id_type", description: `options: [${MEMBER_ID_TYPES.join(",")}]` });
+  const { idType, userIdType } = idTypes(req, v);
   const { size, offset } = paging(req, v);
   if (v.length) return s.fail(req, res, fieldValidation(v));
   const id = String(req.params.department_id);
@@ -222,14 +228,9 @@ export function handleFindByDepartment(s: EmulatorState, req: Request, res: Resp
   if (!s.appLimit(req, res, "contact.user.find_by_department")) return;
   if (missingScope(s, req, res, "contact:user.base:readonly")) return;
   const v: FieldViolation[] = [];
-  const idType = str(req.query.department_id_type) ?? "open_department_id";
-  const userIdType = str(req.query.user_id_type) ?? "open_id";
   const deptId = str(req.query.department_id);
   if (!deptId) v.push({ field: "department_id", description: "department_id is required" });
-  if (!DEPARTMENT_ID_TYPES.includes(idType))
-    v.push({ field: "department_id_type", description: `options: [${DEPARTMENT_ID_TYPES.join(",")}]` });
-  if (!MEMBER_ID_TYPES.includes(userIdType))
-    v.push({ field: "user_id_type", description: `options: [${MEMBER_ID_TYPES.join(",")}]` });
+  const { idType } = idTypes(req, v);
   const { size, offset } = paging(req, v);
   if (v.length) return s.fail(req, res, fieldValidation(v));
   const dept = deptId === "0" ? undefined : findDepartment(s, deptId!, idType);
@@ -258,16 +259,9 @@ export function handleFindByDepartment(s: EmulatorState, req: Request, res: Resp
 export function handleDepartmentGet(s: EmulatorState, req: Request, res: Response): void {
   if (!s.appLimit(req, res, "contact.department.get")) return;
   if (missingScope(s, req, res, "contact:department.base:readonly")) return;
-  const idType = str(req.query.department_id_type) ?? "open_department_id";
-  const userIdType = str(req.query.user_id_type) ?? "open_id";
-  if (!DEPARTMENT_ID_TYPES.includes(idType) || !MEMBER_ID_TYPES.includes(userIdType))
-    return s.fail(
-      req,
-      res,
-      fieldValidation([
-        { field: "department_id_type", description: "department_id_type or user_id_type invalid" },
-      ]),
-    );
+  const v: FieldViolation[] = [];
+  const { idType, userIdType } = idTypes(req, v);
+  if (v.length) return s.fail(req, res, fieldValidation(v));
   const d = findDepartment(s, String(req.params.department_id), idType);
   if (!d) return s.fail(req, res, Codes.departmentNotFound());
   s.ok(req, res, { department: departmentJson(s, d, userIdType, idType) });
