@@ -1,6 +1,7 @@
 import { DIGEST_ACTIONS } from "../cards/digest-card";
 import { ESCALATION_ACTIONS } from "../cards/escalation-card";
 import { MEASURE_ACTIONS } from "../cards/measure-card";
+import { ORG_SYNC_ACTIONS } from "../cards/org-sync-card";
 import { SELF_CHECK_ACTIONS } from "../cards/self-check-card";
 import type { BotAddedToChat, CardAction, CardAnswer, InboundMessage } from "../src/domain/events";
 import type { Logger } from "../src/logger";
@@ -21,6 +22,7 @@ import {
 } from "./measure-actions";
 import { onMeasurePropose } from "./measure-propose";
 import { onMessageReceive } from "./message-receive";
+import { onOrgSyncApply, onOrgSyncCancel } from "./org-sync";
 import { onSelfCheckAmend } from "./self-check-amend";
 import { onSelfCheckSubmit } from "./self-check-submit";
 
@@ -41,6 +43,8 @@ export const CARD_ACTIONS: Record<string, CardActionHandler> = {
   [MEASURE_ACTIONS.refuseExt]: onExtensionRefuse,
   [DIGEST_ACTIONS.open]: onDigestOpen,
   [ESCALATION_ACTIONS.nudge]: onEscalationNudge,
+  [ORG_SYNC_ACTIONS.apply]: onOrgSyncApply,
+  [ORG_SYNC_ACTIONS.cancel]: onOrgSyncCancel,
 };
 
 /** Event types and their handlers (message work runs from the events queue, see jobs/events.ts). */

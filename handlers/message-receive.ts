@@ -24,6 +24,7 @@ import { manualSlot } from "../src/services/sweeps";
 import { campaignChecklist } from "../src/services/views";
 import type { HandlerDeps } from "./deps";
 import { answerExport } from "./export-request";
+import { answerOrgSync } from "./org-sync";
 import { sendCardToPerson } from "./notify";
 import { answerMessage } from "./respond";
 
@@ -137,6 +138,8 @@ async function route(
     case "export_ledger":
     case "export_report":
       return answerExport(deps, a, q, msg, log);
+    case "sync_org":
+      return answerOrgSync(deps, a, log);
     case "overdue_measures":
       return answerOverdue(deps, a, q);
     case "my_todos":

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { DEMO_CHAT, DEMO_USERS, FeishuEmulator } from "@rectify-bot/feishu-emulator";
+import { DEMO_CHAT, DEMO_USERS, FeishuEmulator, generateOrgTree } from "@rectify-bot/feishu-emulator";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { loadCampaignFile } from "./campaign/file";
@@ -46,6 +46,8 @@ export async function startSandboxEmulator(
     now,
   });
   for (const u of DEMO_USERS) emu.addUser(u);
+  // The address book (通讯录) for `org: from: feishu` (examples/org-feishu.yaml): a 300-person bureau.
+  emu.addOrgTree(generateOrgTree());
   emu.addChat(DEMO_CHAT);
   // The people of the example campaigns exist in the sandbox's Feishu too, and their group chats.
   const examples = await exampleCampaigns();

@@ -19,6 +19,7 @@ import {
   type Locator,
   type ParseResult,
 } from "./file";
+import { type FeishuOrg, mergeOrg } from "./org-feishu";
 import { checkUnitReferences, resolveAssignments, resolvePeople, resolveUnits } from "./resolve";
 import {
   ALL,
@@ -28,6 +29,7 @@ import {
   escalationSchema,
   keySchema,
   ledgerSchema,
+  orgSchema,
   type RawChecklist,
   remindBeforeSchema,
   reportSchema,
@@ -58,14 +60,23 @@ export class CampaignChecker {
 
   readonly root: Dict;
 
+  /** Units only the address book has (not written in the file): messages about them say so. */
+  readonly feishuOnlyUnits = new Set<string>();
+
   constructor(
     file: string,
     map: Locator,
     root: Dict,
     readonly today: string,
+    private readonly org?: FeishuOrg,
   ) {
-    this.root = root;
-    this.c = new Collector(file, map, root);
+    this.root = org && isPlainObject(root.org) ? mergeOrg(root, org) : root;
+    const written = new Set(
+      Array.isArray(root.units) ? root.units.map((u) => (isPlainObject(u) ? u.key : u)) : [],
+    );
+    if (this.root !== root)
+      for (const u of org!.units) if (!written.has(u.key)) this.feishuOnlyUnits.add(u.key as string);
+    this.c = new Collector(file, map, this.root);
   }
 
   run(): ParseResult {
@@ -86,6 +97,7 @@ export class CampaignChecker {
     const checklist = this.checklist(key);
     const index = checklist ? indexChecklist(checklist, root.template !== undefined) : undefined;
 
+    const org = this.orgSource();
     const units = resolveUnits(this);
     const people = resolvePeople(this, units);
     checkUnitReferences(this, units, people);
@@ -120,8 +132,26 @@ export class CampaignChecker {
       remindBefore: remindBefore!,
       ...(ledger ? { ledger } : {}),
       ...(report && (report.basis || report.organisation) ? { report } : {}),
+      ...(org ? { org } : {}),
     };
     return { ok: true, spec, warnings: byLine(c.warnings) };
+  }
+
+  /** `org: from: feishu`: checked here; the people themselves were fetched and merged before (org-feishu.ts). */
+  orgSource(): CampaignSpec["org"] {
+    const { c, root } = this;
+    if (root.org === undefined) return undefined;
+    const org = c.field(["org"], orgSchema, root.org);
+    if (!org) return undefined;
+    if (!this.org)
+      c.error(
+        ["org"],
+        bi(
+          "组织架构要从飞书通讯录读取（org: from: feishu），本次导入没有读取通讯录：请通过机器人或 npm run cli -- campaign import 导入",
+          "the organisation comes from Feishu's address book (org: from: feishu) and it was not read for this check: import through the bot or `npm run cli -- campaign import`",
+        ),
+      );
+    return { departments: org.departments, includeChildren: org.include_children ?? true };
   }
 
   dates(): { start?: string; end?: string } {

@@ -13,6 +13,7 @@ import { type CampaignSpec, type EscalationStep, type ScheduleSpec } from "../do
 import { CampaignChecker } from "./check";
 import { dropNulls, isPlainObject } from "./check-words";
 import { type Dict, EMPTY_FILE, NOT_A_MAP } from "./collector";
+import type { FeishuOrg } from "./org-feishu";
 import { isIsoDate } from "./schema";
 import { type Path, SourceMap } from "./source-map";
 
@@ -32,6 +33,8 @@ export type ParseResult =
 export interface ParseOptions {
   /** Today's date (YYYY-MM-DD) in the organisation's time zone; due dates before it are errors. */
   today: string;
+  /** The organisation fetched from Feishu for a file with `org: from: feishu` (org-feishu.ts). */
+  org?: FeishuOrg;
 }
 
 export const DEFAULT_TIMEZONE = "Asia/Shanghai";
@@ -150,7 +153,7 @@ export function parseCampaignFile(text: string, file: string, opts: ParseOptions
       errors: [{ file, line, column, message: NOT_A_MAP }],
     };
   }
-  return new CampaignChecker(file, map, root, opts.today).run();
+  return new CampaignChecker(file, map, root, opts.today, opts.org).run();
 }
 
 /** Where a path of the raw campaign object is in its file: a YAML line, or a workbook cell. */
@@ -164,5 +167,5 @@ export interface Locator {
  */
 export function checkCampaign(root: Dict, file: string, locator: Locator, opts: ParseOptions): ParseResult {
   if (!isIsoDate(opts.today)) throw new TypeError(`today must be a YYYY-MM-DD date, got "${opts.today}"`);
-  return new CampaignChecker(file, locator, root, opts.today).run();
+  return new CampaignChecker(file, locator, root, opts.today, opts.org).run();
 }

@@ -198,10 +198,15 @@ export function resolveAssignments(
           const line = c.line(["units", unit.index]);
           c.error(
             entryPath("units", j),
-            bi(
-              `单位 "${u}" 没有负责人来填报（请在第 ${line} 行的单位上设置 "head"）`,
-              `unit "${u}" has no head to answer it (set "head" on the unit, line ${line})`,
-            ),
+            ck.feishuOnlyUnits.has(u)
+              ? bi(
+                  `单位“${unit.value.name}”（飞书部门 ${u}）没有负责人来填报：请在飞书通讯录为该部门设置部门负责人，或在 units 中为 ${u} 写 head`,
+                  `unit "${unit.value.name}" (Feishu department ${u}) has no head to answer it: set the department's leader in the address book, or a head for ${u} in units`,
+                )
+              : bi(
+                  `单位 "${u}" 没有负责人来填报（请在第 ${line} 行的单位上设置 "head"）`,
+                  `unit "${u}" has no head to answer it (set "head" on the unit, line ${line})`,
+                ),
           );
         }
         if (!unitTargets.includes(u)) unitTargets.push(u);

@@ -271,6 +271,25 @@ export const ledgerSchema = z.strictObject({
   columns: z.array(ledgerColumnSchema).min(1, { error: "must list at least one column" }),
 });
 
+/** The organisation from Feishu's address book (src/campaign/org-feishu.ts). */
+export const orgSchema = z.strictObject({
+  from: z.literal("feishu", {
+    error: '目前只支持 from: feishu（飞书通讯录） / only "from: feishu" (the address book) is supported',
+  }),
+  departments: z.preprocess(
+    toList,
+    z
+      .array(
+        z.string().regex(/^(0|od-[A-Za-z0-9_-]+)$/, {
+          error: (issue) =>
+            `须是飞书部门 ID（open_department_id，od- 开头；0 表示整个企业） / must be a Feishu department id (open_department_id, starting "od-"; 0 is the whole organisation) (got "${String(issue.input)}")`,
+        }),
+      )
+      .min(1, { error: "至少列出一个部门 / must list at least one department" }),
+  ),
+  include_children: z.boolean().optional(),
+});
+
 /** What the self-inspection report (自查报告) opens with and is signed by. */
 export const reportSchema = z.strictObject({
   basis: text.optional(),
@@ -311,6 +330,7 @@ export const TOP_LEVEL_KEYS = [
   "remind_before",
   "ledger",
   "report",
+  "org",
 ] as const;
 
 /** Every field name the format knows, for "did you mean" hints on unknown fields. */
@@ -329,4 +349,5 @@ export const KNOWN_FIELDS: readonly string[] = [
   "after",
   ...Object.keys(ledgerSchema.shape),
   ...Object.keys(reportSchema.shape),
+  ...Object.keys(orgSchema.shape),
 ];

@@ -11,12 +11,15 @@ import {
   type ParseOptions,
   type ParseResult,
 } from "./file";
+import { orgRequestOf, type OrgRequest } from "./org-feishu";
 import { looksLikeXlsx, readCampaignWorkbook } from "./xlsx-reader";
 
 /** A campaign file that was read and can be checked (the CLI checks twice for a running campaign). */
 export interface CampaignSource {
   /** The campaign key as written, when there is one (before any check). */
   key?: string;
+  /** `org: from: feishu`: the departments to read from the address book before checking (org-feishu.ts). */
+  org?: OrgRequest;
   check(opts: ParseOptions): ParseResult;
 }
 
@@ -44,18 +47,28 @@ export async function openCampaignSource(path: string): Promise<OpenResult> {
     const read = await readCampaignWorkbook(bytes, path);
     if (!read.ok) return read;
     const key = typeof read.raw.key === "string" ? read.raw.key : undefined;
-    return { ok: true, source: { key, check: (opts) => read.check(opts) } };
+    const org = orgRequestOf(read.raw);
+    return { ok: true, source: { key, ...(org ? { org } : {}), check: (opts) => read.check(opts) } };
   }
   const decoded = decodeCampaignBytes(bytes);
   if (!("text" in decoded)) return { ok: false, errors: [{ file: path, line: 0, message: decoded.problem }] };
   const text = decoded.text;
-  return { ok: true, source: { key: keyOf(text), check: (opts) => parseCampaignFile(text, path, opts) } };
+  const doc = rawOf(text);
+  const org = orgRequestOf(doc);
+  return {
+    ok: true,
+    source: {
+      key: typeof doc?.key === "string" ? doc.key : undefined,
+      ...(org ? { org } : {}),
+      check: (opts) => parseCampaignFile(text, path, opts),
+    },
+  };
 }
 
-function keyOf(text: string): string | undefined {
+function rawOf(text: string): { key?: unknown; org?: unknown } | undefined {
   try {
-    const doc = parseYaml(text) as { key?: unknown } | null;
-    return typeof doc?.key === "string" ? doc.key : undefined;
+    const doc = parseYaml(text) as { key?: unknown; org?: unknown } | null;
+    return doc ?? undefined;
   } catch {
     return undefined;
   }

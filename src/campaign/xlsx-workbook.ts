@@ -159,9 +159,14 @@ export class WorkbookReader {
     const out = new Map<string, string>();
     for (const row of read.rows) {
       const name = row.values.get("name") as string | undefined;
-      const key = (row.values.get("key") as string | undefined) ?? (name ? derivedKey("u", name) : undefined);
+      const written = row.values.get("key") as string | undefined;
+      // A Feishu department's unit is keyed by its id (the address book's units are).
+      const dept = row.values.get("department") as string | undefined;
+      const key = dept ?? written ?? (name ? derivedKey("u", name) : undefined);
       if (key === undefined) continue;
       row.values.set("key", key);
+      if (dept && row.cells.has("department")) row.cells.set("key", row.cells.get("department")!);
+      if (written !== undefined) out.set(written, key);
       out.set(key, key);
       if (name !== undefined && !out.has(name)) out.set(name, key);
     }
@@ -215,6 +220,16 @@ export class WorkbookReader {
       return dropUndefined(out);
     });
     if (this.wb.getWorksheet(SHEET.units)) this.raw.units = list;
+    // Department ids in 单位: the organisation comes from the address book (`org: from: feishu`).
+    const departments = read.rows.flatMap((row) => {
+      const d = row.values.get("department");
+      return typeof d === "string" ? [d] : [];
+    });
+    if (departments.length) {
+      this.raw.org = { from: "feishu", departments, include_children: true };
+      const first = read.rows.find((row) => row.cells.has("department"))!;
+      this.map.set(["org"], first.cells.get("department")!);
+    }
   }
 
   private people(read: SheetRows, unitKey: Map<string, string>): void {

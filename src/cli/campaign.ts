@@ -11,6 +11,9 @@ import { recordIntents } from "../repositories/sent-cards";
 import { returnSelfCheck } from "../services/self-check";
 import { todayIn } from "../time";
 import type { CliServices } from "./connect";
+import { applyWithNotices, orgDiffForImport, orgForImport, printOrgDiff } from "./org";
+import { isEmptyDiff } from "../services/org-sync";
+import { silentLogger } from "../logger";
 
 export interface Out {
   print(s: string): void;
@@ -21,7 +24,7 @@ export interface Out {
 export async function campaignImport(
   s: CliServices,
   file: string,
-  o: { today: string; out: Out; logger?: Logger },
+  o: { today: string; out: Out; logger?: Logger; applyOrg?: boolean },
 ): Promise<number> {
   const opened = await openCampaignSource(file);
   if (!opened.ok) {
@@ -30,13 +33,16 @@ export async function campaignImport(
     return 1;
   }
   const source = opened.source;
-  let parsed = source.check({ today: o.today });
+  // `org: from: feishu`: the address book is read first; a missing scope stops here, nothing written.
+  const org = source.org ? await orgForImport(s, source.org, o.out) : undefined;
+  if (source.org && !org) return 1;
+  let parsed = source.check({ today: o.today, org });
   if (!parsed.ok) {
     // Re-importing a running campaign: due dates may have passed since it started; dates before the
     // campaign's start are still refused.
     const key = source.key;
     const existing = key ? await s.models.Campaign.findOne({ key }, { startDate: 1 }).lean() : null;
-    if (existing && existing.startDate < o.today) parsed = source.check({ today: existing.startDate });
+    if (existing && existing.startDate < o.today) parsed = source.check({ today: existing.startDate, org });
   }
   if (!parsed.ok) {
     for (const e of parsed.errors) o.out.error(formatFileError(e));
@@ -44,9 +50,22 @@ export async function campaignImport(
     return 1;
   }
   for (const w of parsed.warnings) o.out.print(`warning: ${formatFileError(w)}`);
+  // Re-import of a campaign from the address book: who left or moved is shown before it is applied.
+  const orgDiff = org ? await orgDiffForImport(s, parsed.spec, org) : undefined;
+  if (orgDiff && !isEmptyDiff(orgDiff)) {
+    printOrgDiff(orgDiff, o.out);
+    if (!o.applyOrg && (orgDiff.left.length || orgDiff.moved.length || orgDiff.heads.length)) {
+      o.out.print(
+        "通讯录有人员离职或调动：预览，什么都没有导入；确认后加 --apply 再运行 / people left or moved in the address book: preview only, nothing imported; run again with --apply",
+      );
+      return 0;
+    }
+  }
   const r = await importCampaign(s.models, parsed.spec, {
     lookupUsers: s.feishu ? (q) => s.feishu!.lookupUsers(q) : undefined,
+    orgOpenIds: org ? new Set(org.people.map((p) => String(p.open_id))) : undefined,
   });
+  if (orgDiff && !isEmptyDiff(orgDiff)) await applyWithNotices(s, orgDiff, o.logger ?? silentLogger, o.out);
   if (r.unchanged) o.out.print(`campaign ${r.campaignKey}: unchanged (this file was imported before)`);
   else
     o.out.print(

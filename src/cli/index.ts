@@ -19,6 +19,7 @@ import {
   summarySend,
   type Out,
 } from "./campaign";
+import { campaignSyncOrg } from "./org";
 import { connect } from "./connect";
 import { EXPORT_HELP, exportCommand } from "./export";
 
@@ -27,6 +28,8 @@ const HELP = `npm run cli -- <command>
   template show [--json]                 the built-in checklist (六查 · 六正 · 两提高)
   template xlsx --out <file.xlsx>        write the campaign workbook template (活动模板) to fill in Excel
   campaign import <file> [--today D]     validate and load a campaign file (YAML, JSON or .xlsx)
+                   [--apply]             org: from: feishu re-import: apply who left or moved
+  campaign sync-org <key> [--apply]      re-read the address book (org: from: feishu): who left, moved, is new; --apply applies
   campaign list                          campaigns and their state
   campaign start <key>                   send every assignee their digest and self-check cards
   campaign status <key>                  progress, overdue work, people who cannot be reached
@@ -141,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (cmd === "campaign") {
-    const needRedis = sub === "start";
+    const needRedis = sub === "start" || sub === "sync-org";
     const s = await connect(config, logger, { redis: needRedis });
     try {
       switch (sub) {
@@ -151,7 +154,11 @@ async function main(argv: string[]): Promise<number> {
             today: flag(rest, "today") ?? todayIn(config.timezone),
             out,
             logger,
+            applyOrg: rest.includes("--apply"),
           });
+        case "sync-org":
+          if (!rest[0]) break;
+          return await campaignSyncOrg(s, rest[0], { apply: rest.includes("--apply"), logger, out });
         case "list":
           return await campaignList(s, out);
         case "start":

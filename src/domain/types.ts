@@ -107,4 +107,6 @@ export interface CampaignSpec {
   ledger?: { columns: { key: string; title?: string }[] };
   /** The self-inspection report's opening (`basis`) and signature (`organisation`). */
   report?: { basis?: string; organisation?: string };
+  /** The organisation comes from Feishu's address book (`org: from: feishu`): what to fetch on re-sync. */
+  org?: { departments: string[]; includeChildren: boolean };
 }

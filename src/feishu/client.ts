@@ -3,6 +3,7 @@ import * as lark from "@larksuiteoapi/node-sdk";
 import type { Redis } from "ioredis";
 import { trimToLimits } from "../../cards/kit";
 import type { Logger } from "../logger";
+import { type ContactOptions, FeishuContact } from "./contact";
 import { checkBody, FeishuApiError, toFeishuError } from "./errors";
 import { RedisTokenCache } from "./token-cache";
 import type {
@@ -28,6 +29,8 @@ export interface FeishuClientOptions {
   logger: Logger;
   /** HTTP timeout per call. */
   timeoutMs?: number;
+  /** Address book pacing and page size (defaults: 15 calls/s, pages of 50). */
+  contact?: ContactOptions;
 }
 
 export function sdkDomain(domain: string): lark.Domain | string {
@@ -70,6 +73,8 @@ export class FeishuClient implements FeishuApi {
   readonly sdk: lark.Client;
   private readonly cache: RedisTokenCache;
   private bot: Promise<BotInfo> | undefined;
+  /** The address book (contact v3), paced and paged: src/feishu/contact.ts. */
+  readonly contact: FeishuContact;
 
   constructor(private readonly opts: FeishuClientOptions) {
     this.cache = new RedisTokenCache(opts.redis, opts.redisPrefix);
@@ -82,6 +87,7 @@ export class FeishuClient implements FeishuApi {
       loggerLevel: lark.LoggerLevel.error,
     });
     lark.defaultHttpInstance.defaults.timeout = opts.timeoutMs ?? 10_000;
+    this.contact = new FeishuContact(this.sdk, (what, fn) => this.call(what, fn), opts.logger, opts.contact);
   }
 
   /**

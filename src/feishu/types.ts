@@ -1,3 +1,5 @@
+import type { ContactDirectory } from "./contact";
+
 /**
  * The narrow interface the rest of the bot uses to talk to Feishu. Only `src/feishu/` imports the SDK.
  */
@@ -57,6 +59,8 @@ export interface FeishuApi {
   /** Delayed update with a callback token (valid 30 min, 2 uses). */
   delayedUpdate(token: string, card: object): Promise<void>;
   lookupUsers(q: UserLookup): Promise<ResolvedUser[]>;
+  /** The address book: departments and their people (contact v3, paged, paced). */
+  readonly contact: ContactDirectory;
   listChatMembers(chatId: string): Promise<ChatMember[]>;
   getChatName(chatId: string): Promise<string | undefined>;
   /** Upload a file from disk for a chat (≤ 30 MB, not empty); answers its file_key. */

@@ -280,6 +280,9 @@ export const CUES = {
     /(?:导出|生成|下载|输出|打印|出一份|做一份|发一份|要一份|给我一份|拉一份)[^吗么]{0,12}台账|台账[^吗么]{0,6}(?:导出|下载|生成)|\b(?:export|download|generate|produce|create|get)\b.*\b(?:ledger|spreadsheet|xlsx)\b/u,
   exportReport:
     /^(?:帮我|请|给我)?(?:生成|起草|草拟|撰写)(?:一份|一下)?报告$|(?:生成|起草|草拟|撰写|导出|下载|输出|出一份|写一份|做一份|要一份|给我一份)[^吗么]{0,12}(?:自查|整改)(?:情况)?报告|(?:自查|整改)(?:情况)?报告[^吗么]{0,6}(?:生成|起草|导出|下载)|\b(?:draft|export|download|generate|produce|create|write|get)\b.*\b(?:the|a|self[ -]?inspection|self[ -]?check|inspection)\b.*\breport\b|\bdraft\b.*\breport\b/u,
+  /** 同步通讯录: re-read the organisation from the address book (admins; issue 13 §3). */
+  syncOrg:
+    /(?:同步|更新|刷新|重新读取|重新同步)(?:一下)?(?:飞书)?(?:通讯录|组织架构|组织机构|人员名单)|\b(?:sync|resync|refresh|update)\b.*\b(?:address book|contacts|org chart|organi[sz]ation|directory)\b/u,
   /** "How do I fill this in" is a usage question. */
   howToUse: cue(
     ["(?:怎么|如何|怎样)(?:填|提交|报(?!销|名)|写|操作|回复|反馈|销号|申请|发送|发布)"],

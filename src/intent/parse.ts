@@ -99,6 +99,7 @@ function decide(f: Facts): Intent {
   if (!has(CUES.notSend)) {
     if (has(CUES.exportReport)) return "export_report";
     if (has(CUES.exportLedger)) return "export_ledger";
+    if (has(CUES.syncOrg)) return "sync_org";
   }
   if (!has(CUES.sendToMe)) {
     if ((has(CUES.sendZh) || has(CUES.sendEn)) && !has(CUES.notSend)) return "send_summary";

@@ -15,7 +15,9 @@ export type Intent =
   | "send_summary"
   // Export commands (issue 11): the ledger (.xlsx) or the report draft (.docx), sent privately.
   | "export_ledger"
-  | "export_report";
+  | "export_report"
+  // Admin command (issue 13 §3): re-read the organisation from Feishu's address book.
+  | "sync_org";
 
 export interface IntentSlots {
   scope?: "mine" | "unit" | "all";

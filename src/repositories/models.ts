@@ -60,6 +60,8 @@ const campaignSchema = new Schema(
     startedAt: { type: Date },
     endedAt: { type: Date },
     lastBroadcastAt: { type: Date },
+    /** The organisation comes from Feishu's address book: what re-sync (同步通讯录) reads. */
+    org: { departments: { type: [String], default: undefined }, includeChildren: Boolean },
   },
   opts,
 );
@@ -92,6 +94,10 @@ const personSchema = new Schema(
     leave: { type: [{ from: String, to: String, _id: false }], default: [] },
     /** Set when Feishu refused a delivery for good (left the company, outside the app's scope). */
     undeliverable: { reason: String, at: Date, kind: String },
+    /** "feishu" when the person came from the address book (`org: from: feishu`); re-sync may mark them left. */
+    source: { type: String },
+    /** Left the organisation (address book re-sync): kept with their answers, sent nothing more. */
+    leftAt: { type: Date },
   },
   opts,
 );

@@ -159,6 +159,11 @@ const PHRASINGS: [string, string, IntentSlots?][] = [
   ["please send the progress summary to the group", "send_summary"],
   // export_ledger / export_report: a making verb and the ledger or the report (issue 11)
   ["导出台账", "export_ledger"],
+  // sync_org: re-read the address book (issue 13 §3)
+  ["同步通讯录", "sync_org"],
+  ["更新一下组织架构", "sync_org"],
+  ["sync the address book", "sync_org"],
+  ["通讯录同步了吗", "unknown"],
   ["导出办公室的整改台账", "export_ledger", { scope: "unit", unit: "办公室" }],
   ["帮我下载财务科整改台账", "export_ledger", { scope: "unit", unit: "财务科" }],
   ["export the ledger", "export_ledger"],

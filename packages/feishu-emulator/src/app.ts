@@ -3,7 +3,13 @@ import { authenticate, handleToken } from "./auth";
 import { mountBotInfo } from "./bot-info";
 import { handleChatGet, handleChatMembers } from "./chats";
 import { Codes } from "./codes";
-import { handleBatchGetId, handleUserGet } from "./contact";
+import {
+  handleBatchGetId,
+  handleDepartmentChildren,
+  handleDepartmentGet,
+  handleFindByDepartment,
+  handleUserGet,
+} from "./contact";
 import { injectFailure, mountControl } from "./control";
 import { randomHex } from "./crypto";
 import { handleFileUpload, handleResourceGet } from "./files";
@@ -42,6 +48,14 @@ export function buildApp(emu: FeishuEmulator, s: EmulatorState): express.Express
   app.get("/open-apis/im/v1/chats/:chat_id", (req, res) => handleChatGet(s, req, res));
   app.get("/open-apis/im/v1/chats/:chat_id/members", (req, res) => handleChatMembers(s, req, res));
   app.post("/open-apis/contact/v3/users/batch_get_id", (req, res) => handleBatchGetId(s, req, res));
+  // address book (before users/:user_id, which would take "find_by_department" for an id)
+  app.get("/open-apis/contact/v3/users/find_by_department", (req, res) =>
+    handleFindByDepartment(s, req, res),
+  );
+  app.get("/open-apis/contact/v3/departments/:department_id", (req, res) => handleDepartmentGet(s, req, res));
+  app.get("/open-apis/contact/v3/departments/:department_id/children", (req, res) =>
+    handleDepartmentChildren(s, req, res),
+  );
   app.get("/open-apis/contact/v3/users/:user_id", (req, res) => handleUserGet(s, req, res));
   mountBotInfo(s, app);
 

@@ -72,6 +72,15 @@ export const Codes = {
 
   // contact
   noUserAuthority: () => e(400, 41050, "no user authority error"),
+  /** The app lacks a scope: Feishu names the scopes that would do in `msg`. */
+  scopeMissing: (scopes: string[]) =>
+    e(
+      400,
+      99991672,
+      `Access denied. One of the following scopes is required: [${scopes.join(", ")}].应用尚未开通所需的应用身份权限：[${scopes.join(", ")}]`,
+    ),
+  /** The wording is the emulator's: an unknown department (or one outside the app's contact range). */
+  departmentNotFound: () => e(400, 40003, "department not found or outside the app's contact range"),
 } as const;
 
 export interface FieldViolation {

@@ -9,6 +9,7 @@ import {
   type ClickCardOptions,
   type DeliveryConfig,
   type EmulatorChat,
+  type EmulatorDepartment,
   type EmulatorUser,
   type UserMessageOptions,
 } from "./types";
@@ -81,6 +82,27 @@ export function mountControl(emu: FeishuEmulator, s: EmulatorState, app: express
   app.post(
     "/_emulator/bot-added",
     guard((b) => addBotToChat(s, String(b.chatId), str(b.operator))),
+  );
+  // address book: the app's scopes, departments, a user's changes (move, leave)
+  app.get("/_emulator/scopes", (_req, res) => {
+    res.json({ scopes: emu.scopes });
+  });
+  app.post(
+    "/_emulator/scopes",
+    guard((b) => {
+      if (!Array.isArray(b.scopes) || b.scopes.some((x) => typeof x !== "string"))
+        throw new Error("scopes must be an array of strings");
+      emu.setScopes(b.scopes as string[]);
+      return { ok: true, scopes: emu.scopes };
+    }),
+  );
+  app.post(
+    "/_emulator/departments",
+    guard((b) => (emu.addDepartment(b as unknown as EmulatorDepartment), { ok: true })),
+  );
+  app.post(
+    "/_emulator/users/update",
+    guard((b) => (emu.updateUser(String(b.open_id), b as Partial<EmulatorUser>), { ok: true })),
   );
   app.post(
     "/_emulator/reset",

@@ -19,6 +19,7 @@ import {
   type DeliveryConfig,
   type DeliveryRecord,
   type EmulatorChat,
+  type EmulatorDepartment,
   type EmulatorLimits,
   type EmulatorUser,
   type FailAnswer,
@@ -95,6 +96,48 @@ export class FeishuEmulator {
   addChat(c: EmulatorChat): void {
     if (!c.chat_id) throw new Error("addChat: chat_id is required");
     this.s.chats.set(c.chat_id, { ...c, members: [...c.members] });
+  }
+
+  // ---- address book (contact v3)
+
+  addDepartment(d: EmulatorDepartment): void {
+    if (!d.open_department_id) throw new Error("addDepartment: open_department_id is required");
+    this.s.departments.set(d.open_department_id, { ...d });
+  }
+
+  /** Add a whole tree (departments and their people), e.g. `generateOrgTree()`. */
+  addOrgTree(tree: { departments: EmulatorDepartment[]; users: EmulatorUser[] }): void {
+    for (const d of tree.departments) this.addDepartment(d);
+    for (const u of tree.users) this.addUser(u);
+  }
+
+  department(openDepartmentId: string): EmulatorDepartment | undefined {
+    const d = this.s.departments.get(openDepartmentId);
+    return d && { ...d };
+  }
+
+  /** Change a user in place (move departments, leave: `{ departed: true }`). */
+  updateUser(openId: string, patch: Partial<EmulatorUser>): void {
+    const u = this.s.users.get(openId);
+    if (!u) throw new Error(`updateUser: unknown user ${openId}`);
+    Object.assign(u, patch, { open_id: u.open_id });
+  }
+
+  /** Change a department in place (a new leader, a new name). */
+  updateDepartment(openDepartmentId: string, patch: Partial<EmulatorDepartment>): void {
+    const d = this.s.departments.get(openDepartmentId);
+    if (!d) throw new Error(`updateDepartment: unknown department ${openDepartmentId}`);
+    Object.assign(d, patch, { open_department_id: d.open_department_id });
+  }
+
+  /** The app's scopes from now on (contact calls mask fields or answer 99991672 by them). */
+  setScopes(scopes: string[]): void {
+    this.s.scopes.clear();
+    for (const x of scopes) this.s.scopes.add(x);
+  }
+
+  get scopes(): string[] {
+    return [...this.s.scopes];
   }
 
   user(openId: string): EmulatorUser | undefined {

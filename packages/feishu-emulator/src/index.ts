@@ -5,6 +5,7 @@ export type {
   DeliveryConfig,
   DeliveryRecord,
   EmulatorChat,
+  EmulatorDepartment,
   EmulatorLimits,
   EmulatorOptions,
   EmulatorUser,
@@ -20,3 +21,5 @@ export type {
 export { encryptEvent, signEvent } from "./crypto";
 export { DEMO_CHAT, DEMO_USERS } from "./demo";
 export { validateCard, type CardValidation } from "./card-validator";
+export { generateOrgTree, personName, type OrgTree, type OrgTreeOptions } from "./org-seed";
+export { CONTACT_SCOPES } from "./types";

@@ -7,6 +7,7 @@
 import pino from "pino";
 import { DEMO_CHAT, DEMO_USERS } from "./demo";
 import { FeishuEmulator } from "./index";
+import { generateOrgTree } from "./org-seed";
 
 async function main(): Promise<void> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? "info" });
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     logger,
   });
   for (const u of DEMO_USERS) emulator.addUser(u);
+  emulator.addOrgTree(generateOrgTree());
   emulator.addChat(DEMO_CHAT);
   if (process.env.EMULATOR_DELIVERY_URL) {
     emulator.configureDelivery({

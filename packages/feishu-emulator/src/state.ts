@@ -10,6 +10,8 @@ import {
   type DeliveryConfig,
   type DeliveryRecord,
   type EmulatorChat,
+  type EmulatorDepartment,
+  CONTACT_SCOPES,
   type EmulatorLimits,
   type EmulatorOptions,
   type EmulatorUser,
@@ -81,6 +83,9 @@ export class EmulatorState {
   deliveryCfg?: DeliveryConfig;
   readonly deliveryLog: DeliveryRecord[] = [];
   readonly events = new Map<string, SentEvent>();
+  /** Address book departments by open_department_id, and the app's scopes (contact v3). */
+  readonly departments = new Map<string, EmulatorDepartment>();
+  readonly scopes: Set<string>;
   constructor(opts: EmulatorOptions) {
     if (!opts.appId || !opts.appSecret) throw new Error("FeishuEmulator needs appId and appSecret");
     this.opts = opts;
@@ -92,6 +97,7 @@ export class EmulatorState {
     this.deliveryTimeoutMs = opts.deliveryTimeoutMs ?? 3000;
     this.botOpenId = opts.botOpenId ?? `ou_${digestHex(`bot:${opts.appId}`)}`;
     this.botName = opts.botName ?? "Rectify Bot";
+    this.scopes = new Set(opts.scopes ?? CONTACT_SCOPES);
     this.appSecond = new SlidingWindow(1000, () => this.limits.appPerSecond);
     this.appMinute = new SlidingWindow(60_000, () => this.limits.appPerMinute);
     this.receiverLimit = new SlidingWindow(1000, () => this.limits.perReceiverPerSecond);

@@ -22,7 +22,31 @@ export interface EmulatorUser {
   outOfScope?: boolean;
   /** Left the company: sends answer 230029 "User has resigned."; batch_get_id hides them unless include_resigned. */
   departed?: boolean;
+  /** open_department_ids of the departments the user is directly in (address book, contact v3). */
+  department_ids?: string[];
 }
+
+/** A department of the address book (contact v3). */
+export interface EmulatorDepartment {
+  open_department_id: string;
+  /** The tenant's own id for it (custom department id). */
+  department_id?: string;
+  name: string;
+  /** open_department_id of the parent; "0" for a top-level department. */
+  parent_department_id: string;
+  /** open_id of its leader (主管). */
+  leader_user_id?: string;
+  order?: number;
+}
+
+/** The scopes (权限) an emulated app has for the address book; tests change them with setScopes. */
+export const CONTACT_SCOPES = [
+  "contact:department.base:readonly",
+  "contact:user.base:readonly",
+  "contact:user.phone:readonly",
+  "contact:user.email:readonly",
+  "contact:user.employee_id:readonly",
+] as const;
 
 export interface EmulatorChat {
   chat_id: string;
@@ -62,6 +86,8 @@ export interface EmulatorOptions {
   botName?: string;
   /** How long a delivery waits for the bot's answer (3000 ms, Feishu's limit). */
   deliveryTimeoutMs?: number;
+  /** The app's scopes (default: every one in CONTACT_SCOPES); contact calls mask fields or answer 99991672 by them. */
+  scopes?: string[];
 }
 
 /** One HTTP request the bot made, as the emulator answered it. */
