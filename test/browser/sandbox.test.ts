@@ -197,6 +197,34 @@ describe("/sandbox", () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
+  it("a patched card changes in place, without a reload; what the person is typing in another card stays", async () => {
+    const simple = (title: string) => ({
+      schema: "2.0",
+      config: { update_multi: true },
+      header: { title: { tag: "plain_text", content: title }, template: "blue" },
+      body: { elements: [{ tag: "markdown", content: title }] },
+    });
+    const msg = await sb.t.bot.deps.feishu.send(
+      { type: "open_id", id: member.openId },
+      { card: simple("第一版") },
+    );
+    await openAs(member.openId);
+    const node = page.locator(`.msg[data-message-id="${msg.messageId}"]`);
+    await node.locator(".card-title", { hasText: "第一版" }).waitFor();
+    // Typing in a self-check form of another card meanwhile.
+    const sc = await selfCheckOf(sb.t, sb.spec.key, member.key, 1);
+    const draft = page.locator(
+      `.msg[data-message-id="${sc.messageId}"] textarea[data-name="${SELF_CHECK_FIELDS.narrative}"]`,
+    );
+    await draft.fill("草稿：还没写完");
+    await page.evaluate(() => ((window as unknown as { __marker?: number }).__marker = 1));
+    await sb.t.bot.deps.feishu.patchCard(msg.messageId, simple("第二版"));
+    await node.locator(".card-title", { hasText: "第二版" }).waitFor({ timeout: 5000 });
+    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
+    expect(await draft.inputValue()).toBe("草稿：还没写完");
+    expect(await page.locator(`.msg[data-message-id="${msg.messageId}"]`).count()).toBe(1);
+  });
+
   it("shows a component it cannot render as a labelled box, and renders forms, tables and i18n", async () => {
     await openAs(member.openId);
     const card = {

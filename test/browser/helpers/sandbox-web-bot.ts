@@ -1,6 +1,7 @@
 import net from "node:net";
 import type { CampaignSpec } from "../../../src/domain/types";
 import { silentLogger } from "../../../src/logger";
+import { createRedis } from "../../../src/redis";
 import { advanceClockTo, clockKey, SandboxClock } from "../../../src/sandbox-clock";
 import { emulatorUsersFor } from "../../../src/sandbox-users";
 import { startTestBot, type TestBot } from "../../helpers/bot";
@@ -22,6 +23,8 @@ export function freePort(): Promise<number> {
 export interface SandboxWebBot {
   t: TestBot;
   clock: SandboxClock;
+  /** The bot's Redis prefix (the sandbox clock's key is under it). */
+  prefix: string;
   spec: CampaignSpec;
   /** http://127.0.0.1:<port>/sandbox */
   pageUrl: string;
@@ -54,12 +57,17 @@ export async function startSandboxWebBot(file = "examples/bureau.yaml"): Promise
   return {
     t,
     clock,
+    prefix,
     spec,
     pageUrl: `${t.bot.url}/sandbox`,
     async stop() {
-      await t.bot.redis.del(clockKey(prefix)).catch(() => undefined);
+      const keys = await t.bot.redis.keys(`${prefix}:*`).catch(() => [] as string[]);
       await clock.stop();
       await t.stop();
+      // The bot's queues and the clock live under our prefix, not the test bot's own.
+      const redis = createRedis(redisUrl(), silentLogger);
+      if (keys.length) await redis.del(...keys, clockKey(prefix));
+      await redis.quit();
     },
   };
 }
