@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Locator, Page } from "playwright-core";
-import { SELF_CHECK_FIELDS } from "../../cards/self-check-card";
+import { PROPOSE_MEASURE_FIELDS, SELF_CHECK_FIELDS } from "../../cards/self-check-card";
 import { startTestBot } from "../helpers/bot";
 import { selfCheckOf } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
@@ -120,10 +120,43 @@ describe("/sandbox", () => {
     await replaced.locator(".card-header.tpl-green").waitFor({ timeout: 15_000 });
     expect(await replaced.locator(`textarea[data-name="${F.narrative}"]`).count()).toBe(0);
     expect(await replaced.textContent()).toContain("已逐项核对，制度执行到位。");
-    await page
-      .locator("#toast")
-      .waitFor({ state: "visible" })
-      .catch(() => undefined);
+    // The bot's answer to the callback: its toast is shown as it came.
+    const answered = sb.t.emu
+      .deliveries()
+      .filter((dl) => dl.kind === "callback")
+      .at(-1);
+    expect(answered?.status).toBe(200);
+    if (answered?.toast) expect(await page.locator("#toast").textContent()).toBe(answered.toast.content);
+  });
+
+  it("answers with problems and proposes a measure from the page: select, person picker and date picker reach the bot", async () => {
+    await openAs(member.openId);
+    const sc = await selfCheckOf(sb.t, sb.spec.key, member.key, 2);
+    const card = page.locator(`.msg[data-message-id="${sc.messageId}"]`);
+    const F = SELF_CHECK_FIELDS;
+    await card.locator(`select[data-name="${F.conclusion}"]`).selectOption("problems");
+    await card.locator(`textarea[data-name="${F.narrative}"]`).fill("发现一处问题。");
+    await card.locator(`textarea[data-name="${F.problems}"]`).fill("会议材料印发过多");
+    await card.locator(`button[data-name="${F.submit}"]`).click();
+    const P = PROPOSE_MEASURE_FIELDS;
+    const proposal = page.locator(`.msg[data-message-id="${sc.messageId}"] button[data-name="${P.submit}"]`);
+    await proposal.waitFor({ timeout: 15_000 });
+    const fresh = page.locator(`.msg[data-message-id="${sc.messageId}"]`);
+    await fresh.locator(`[data-name="${P.content}"]`).fill("精简会议材料，实行清单管理");
+    await fresh.locator(`select[data-name="${P.owner}"]`).selectOption(member.openId);
+    await fresh.locator(`input[data-name="${P.due}"]`).fill("2027-01-15");
+    await proposal.click();
+    const m = await waitFor(
+      () =>
+        sb.t.bot.models.Measure.findOne({
+          campaignKey: sb.spec.key,
+          content: "精简会议材料，实行清单管理",
+        }).lean(),
+      15_000,
+      "the measure",
+    );
+    expect(m.dueDate).toBe("2027-01-15");
+    expect(m.ownerKey).toBe(member.key);
   });
 
   it("typing 我的待办 sends the message through the emulator and shows the answer card", async () => {

@@ -347,6 +347,11 @@ function selectStatic(c, ctx, multiple) {
   return fieldLabel(c, ctx, el);
 }
 
+/** A picker's value as Feishu sends it: a date (or date and time) with the zone, "2026-12-03 +0800". */
+function pickerValue(el) {
+  return el.value && el.type !== "time" ? `${el.value.replace("T", " ")} +0800` : el.value;
+}
+
 function datePicker(c, ctx) {
   const el = document.createElement("input");
   el.className = "input date";
@@ -359,7 +364,7 @@ function datePicker(c, ctx) {
   if (initial) el.value = String(initial);
   if (!ctx.form && callbackValue(c) !== undefined)
     el.addEventListener("change", () =>
-      ctx.onAction({ tag: c.tag, name: c.name, value: callbackValue(c), option: el.value }),
+      ctx.onAction({ tag: c.tag, name: c.name, value: callbackValue(c), option: pickerValue(el) }),
     );
   return fieldLabel({ ...c, label: c.label ?? c.placeholder }, ctx, el);
 }
@@ -383,13 +388,14 @@ function checker(c, ctx) {
 function formValue(formEl, locale) {
   const value = {};
   let missing = false;
-  for (const el of formEl.querySelectorAll("[data-name]")) {
+  for (const el of formEl.querySelectorAll("[data-kind]")) {
     const name = el.dataset.name;
     if (!name) continue;
     let v;
     if (el.dataset.kind === "checker") v = el.checked;
     else if (el.dataset.kind === "multi") v = [...el.selectedOptions].map((o) => o.value);
     else v = el.value;
+    if (el.dataset.kind === "date") v = pickerValue(el);
     const empty = v === "" || (Array.isArray(v) && v.length === 0);
     el.classList.toggle("invalid", Boolean(el.dataset.required) && empty);
     if (el.dataset.required && empty) missing = true;
