@@ -89,7 +89,6 @@ describe("/sandbox", () => {
     // The group chats they are in are listed too.
     const tabs = await page.locator(".chat-tab").allTextContents();
     for (const c of sb.spec.chats) expect(tabs.some((x) => x.includes(c.name ?? c.chatId))).toBe(true);
-    await screenshot(page, "sandbox-chat");
   });
 
   it("submits a self-check from the page: the card turns to submitted, in the page and in the database", async () => {
@@ -170,6 +169,8 @@ describe("/sandbox", () => {
     await node.waitFor({ timeout: 10_000 });
     const title = String((answer.card?.header as { title: { content: string } }).title.content);
     expect(await node.textContent()).toBe(title);
+    await page.locator("#messages").evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await screenshot(page, "sandbox-chat");
     const event = sb.t.emu
       .deliveries()
       .filter((d) => d.kind === "event")
