@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import express, { type ErrorRequestHandler } from "express";
 import type { Logger } from "./logger";
 import { feishuEventsHandler, type FeishuRouteDeps } from "./server/feishu-route";
+import { sandboxRouter, type SandboxWebDeps } from "./web/sandbox/routes";
 
 export interface HealthCheck {
   name: string;
@@ -11,6 +12,8 @@ export interface HealthCheck {
 export interface AppDeps extends FeishuRouteDeps {
   logger: Logger;
   health: HealthCheck[];
+  /** Set only when the bot runs against the sandbox's emulator: serves /sandbox (404 otherwise). */
+  sandbox?: SandboxWebDeps;
 }
 
 /** The path Feishu posts events and card callbacks to. */
@@ -53,6 +56,7 @@ function expressApp(deps: AppDeps) {
     const ok = results.every(([, r]) => r === "ok");
     res.status(ok ? 200 : 503).json({ ok, checks: Object.fromEntries(results) });
   });
+  if (deps.sandbox) app.use("/sandbox", sandboxRouter(deps.sandbox));
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
   });

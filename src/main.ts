@@ -100,6 +100,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
   };
   let afterStart: ((botUrl: string) => void) | undefined;
   let now: (() => Date) | undefined;
+  let sandbox: { emulatorUrl: string } | undefined;
   if (config.sandbox) {
     // The sandbox keeps a clock of its own (src/sandbox-clock.ts), shared by the bot and the emulator.
     const { SandboxClock } = await import("./sandbox-clock");
@@ -111,6 +112,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
     cleanups.push(() => sb.close());
     feishu = { ...sb.credentials, domain: sb.url };
     afterStart = sb.connect;
+    sandbox = { emulatorUrl: sb.url };
     started.push(`Feishu emulator (sandbox) at ${sb.url}`);
   }
 
@@ -133,6 +135,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
       calendar: WorkCalendar.fromFile(config.calendarFile, logger),
       workingHours: config.workingHours,
       now,
+      sandbox,
     },
     logger,
   );
@@ -147,6 +150,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
   });
   cleanups.push(async () => removeRuntime());
   started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz)`);
+  if (sandbox) started.push(`the sandbox in the browser: http://127.0.0.1:${bot.port}/sandbox`);
   console.log(`Started:\n${started.map((s) => `  - ${s}`).join("\n")}`);
   return bot;
 }

@@ -59,6 +59,8 @@ export interface BotSettings {
   /** Start the queue workers in this process (default true). */
   workers?: boolean;
   now?: () => Date;
+  /** The local sandbox: the emulator the bot runs against, for the /sandbox page. */
+  sandbox?: { emulatorUrl: string };
 }
 
 export interface RunningBot {
@@ -196,6 +198,19 @@ export async function startBot(
       { name: "mongodb", check: async () => void (await mongo.db?.admin().ping()) },
       { name: "redis", check: () => watch.health() },
     ],
+    ...(s.sandbox
+      ? {
+          sandbox: {
+            emulatorUrl: s.sandbox.emulatorUrl,
+            models,
+            redis,
+            redisPrefix: s.redisPrefix,
+            sweeps,
+            now,
+            logger,
+          },
+        }
+      : {}),
   });
   const server = http.createServer(app);
   // Feishu waits 3 s; keep-alive sockets from load generators must not pin the process on shutdown.

@@ -30,6 +30,35 @@ export async function advanceClockTo(redis: Redis, prefix: string, target: numbe
   return Date.now() + Math.max(0, offset);
 }
 
+const STEP_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+/** The longest single step (a year): a typo like `+3000d` is refused, not obeyed. */
+const MAX_STEP_MS = 366 * 86_400_000;
+
+/**
+ * A clock step as typed on the CLI or the page: `+30m`, `+2h`, `+3d`, `+1w`. Undefined when it is not
+ * one (the clock never moves back by a step, and never by more than a year at once).
+ */
+export function parseClockStep(step: string): number | undefined {
+  const m = /^\+?(\d{1,4})([mhdw])$/.exec(step.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * STEP_MS[m[2] as keyof typeof STEP_MS];
+  return ms > 0 && ms <= MAX_STEP_MS ? ms : undefined;
+}
+
+/** Move the sandbox clock forward by `ms` from its current time. Answers the new time. */
+export async function advanceClockBy(redis: Redis, prefix: string, ms: number): Promise<number> {
+  const now = Date.now() + (await readClockOffset(redis, prefix));
+  return advanceClockTo(redis, prefix, now + ms);
+}
+
+/**
+ * Back to real time (`sandbox clock reset`): the one way the clock goes back, asked for by name. A
+ * running sandbox follows it within its poll interval.
+ */
+export async function resetClock(redis: Redis, prefix: string): Promise<void> {
+  await redis.del(clockKey(prefix));
+}
+
 export class SandboxClock {
   private offsetMs = 0;
   private timer?: NodeJS.Timeout;
@@ -54,7 +83,8 @@ export class SandboxClock {
   private async refresh(): Promise<void> {
     try {
       const o = await readClockOffset(this.redis, this.prefix);
-      if (o > this.offsetMs) {
+      // Forward only, except an explicit reset (the key removed): back to real time.
+      if (o > this.offsetMs || (o === 0 && this.offsetMs > 0)) {
         this.offsetMs = o;
         this.log.info({ now: new Date(this.now()).toISOString() }, "sandbox clock moved");
       }

@@ -43,6 +43,8 @@ ${EXPORT_HELP}
   leave clear <key> <person>
   intent ["question"]                    how the bot reads a question (stdin: one per line)
   sandbox play <key>                     local sandbox only: play three weeks of the campaign
+  sandbox clock [+3d|+1w|+2h|reset]      local sandbox only: show or move the sandbox clock
+  sandbox sweep                          local sandbox only: run the reminder/escalation sweeps now
 `;
 
 const out: Out = { print: (s) => console.log(s), error: (s) => console.error(s) };
@@ -141,6 +143,11 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === "sandbox" && sub === "play" && rest[0]) {
     const { runSandboxPlay } = await import("../sandbox-play");
     return runSandboxPlay(config, logger, rest[0], out);
+  }
+
+  if (cmd === "sandbox" && (sub === "clock" || sub === "sweep")) {
+    const { runSandboxCommand } = await import("./sandbox");
+    return runSandboxCommand(config, logger, sub, rest[0], out);
   }
 
   if (cmd === "campaign") {

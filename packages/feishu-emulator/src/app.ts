@@ -11,6 +11,7 @@ import {
   handleUserGet,
 } from "./contact";
 import { injectFailure, mountControl } from "./control";
+import { mountConversations } from "./conversations";
 import { randomHex } from "./crypto";
 import { handleFileUpload, handleResourceGet } from "./files";
 import { handleCardUpdate, handleCreate, handlePatch, handleReply } from "./messages";
@@ -32,6 +33,7 @@ export function buildApp(emu: FeishuEmulator, s: EmulatorState): express.Express
   app.use(express.raw({ limit: "40mb", type: "multipart/form-data" }));
 
   mountControl(emu, s, app);
+  mountConversations(emu, s, app);
 
   app.use((req: Request, res: Response, next: NextFunction) => injectFailure(s, req, res, next));
   app.post(TOKEN_PATH, (req, res) => handleToken(s, req, res));

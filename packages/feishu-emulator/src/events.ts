@@ -30,6 +30,7 @@ export async function sendUserMessage(s: EmulatorState, opts: UserMessageOptions
     sender: opts.from,
     createdAt: now,
     ...(file ? { fileKey: file.file_key } : {}),
+    text: opts.text,
   });
   const eventId = randomHex(16);
   let text = opts.text;

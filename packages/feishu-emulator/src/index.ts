@@ -18,6 +18,7 @@ export type {
   StoredFile,
   UserMessageOptions,
 } from "./types";
+export type { ConversationEntry, ConversationView } from "./conversations";
 export { encryptEvent, signEvent } from "./crypto";
 export { DEMO_CHAT, DEMO_USERS } from "./demo";
 export { validateCard, type CardValidation } from "./card-validator";

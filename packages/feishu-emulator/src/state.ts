@@ -29,7 +29,7 @@ export const DEFAULT_LIMITS: EmulatorLimits = {
 };
 
 /** A message a user sent to the bot (so the bot can reply to it). */
-interface UserMessage extends Conversation {
+export interface UserMessage extends Conversation {
   message_id: string;
   sender: string;
   root_id?: string;
@@ -37,6 +37,8 @@ interface UserMessage extends Conversation {
   createdAt: number;
   /** For a file message: the file's key (its bytes are in `files`). */
   fileKey?: string;
+  /** What the user typed (without the bot mention the emulator adds), for the sandbox page. */
+  text?: string;
 }
 
 interface CallbackToken {
