@@ -1,6 +1,6 @@
 import type { ExportJob } from "../jobs/export";
 import type { OutboundJob } from "../jobs/outbound";
-import type { SweepJob } from "../jobs/sweeps";
+import type { SweepJob, SweepQueue } from "../jobs/sweeps";
 import type { WorkCalendar } from "../src/calendar";
 import type { FeishuApi } from "../src/feishu/types";
 import type { Logger } from "../src/logger";
@@ -11,7 +11,11 @@ export interface HandlerDeps {
   logger: Logger;
   models: Models;
   feishu: FeishuApi;
-  outbound: { enqueue(job: OutboundJob, opts?: { delayMs?: number }): Promise<void> };
+  outbound: {
+    enqueue(job: OutboundJob, opts?: { delayMs?: number }): Promise<void>;
+    /** Many jobs at once; `recorded`: their intents are written already (a campaign start). */
+    enqueueMany?(jobs: OutboundJob[], opts?: { recorded?: boolean }): Promise<void>;
+  };
   timezone: string;
   now: () => Date;
   calendar: WorkCalendar;
@@ -19,7 +23,13 @@ export interface HandlerDeps {
   /** Card actions finishing after their answer (delayed updates): a stop waits for them. */
   lateWork?: Set<Promise<unknown>>;
   /** Run a sweep now (an admin's "发送进度通报"). */
-  sweeps: { runNow(job: SweepJob): Promise<void> };
+  sweeps: {
+    runNow(job: SweepJob): Promise<void>;
+    /** Bring a campaign's schedulers in line with its state (after a start or end from chat). */
+    syncCampaign?: SweepQueue["syncCampaign"];
+  };
   /** Build a ledger / report off the message path and send it to the asker (absent: not offered). */
   exports?: { add(job: ExportJob): Promise<void> };
+  /** ADMIN_OPEN_IDS: who may send a new campaign file in chat (empty or absent: the app's owner). */
+  adminOpenIds?: readonly string[];
 }

@@ -55,6 +55,8 @@ export interface BotSettings {
   outboundRatePerMinute?: number;
   calendar?: WorkCalendar;
   workingHours?: { start: number; end: number };
+  /** ADMIN_OPEN_IDS (src/config.ts): who may send a new campaign file in chat. */
+  adminOpenIds?: readonly string[];
   /** Start the queue workers in this process (default true). */
   workers?: boolean;
   now?: () => Date;
@@ -119,6 +121,7 @@ export async function startBot(
     sweeps,
     exports: exportsQueue,
     lateWork: new Set(),
+    adminOpenIds: s.adminOpenIds ?? [],
   };
 
   const hooks: OutboundHooks = {

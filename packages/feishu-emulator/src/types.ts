@@ -62,6 +62,8 @@ export interface EmulatorOptions {
   botName?: string;
   /** How long a delivery waits for the bot's answer (3000 ms, Feishu's limit). */
   deliveryTimeoutMs?: number;
+  /** The app's owner in the application info API (default: the first demo user, the sandbox's admin). */
+  appOwnerOpenId?: string;
 }
 
 /** One HTTP request the bot made, as the emulator answered it. */
