@@ -39,10 +39,17 @@ export function sdkDomain(domain: string): lark.Domain | string {
 
 /** Route the SDK's own logging into ours, quietly: we classify and log errors ourselves. */
 function sdkLogger(log: Logger) {
+  // Never throws: an error body may be a stream (circular), and a throwing logger would replace the
+  // SDK's error with its own.
+  const json = (m: unknown) => {
+    try {
+      return JSON.stringify(m);
+    } catch {
+      return String(m);
+    }
+  };
   const fmt = (msg: unknown[]) =>
-    msg
-      .map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m)))
-      .join(" ");
+    msg.map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : json(m))).join(" ");
   return {
     error: (...m: unknown[]) => log.debug({ sdk: "error" }, fmt(m)),
     warn: (...m: unknown[]) => log.debug({ sdk: "warn" }, fmt(m)),
@@ -54,7 +61,8 @@ function sdkLogger(log: Logger) {
 
 /** Every card leaves fitted to Feishu's limits (30 KB, 200 components): a refused card is no answer at all. */
 function encode(content: MessageContent): { msg_type: string; content: string } {
-  if ("card" in content) return { msg_type: "interactive", content: JSON.stringify(trimToLimits(content.card)) };
+  if ("card" in content)
+    return { msg_type: "interactive", content: JSON.stringify(trimToLimits(content.card)) };
   if ("fileKey" in content)
     return { msg_type: "file", content: JSON.stringify({ file_key: content.fileKey }) };
   return { msg_type: "text", content: JSON.stringify({ text: content.text }) };
