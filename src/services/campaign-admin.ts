@@ -239,18 +239,27 @@ export async function cancelPendingImport(d: AdminDeps, id: string, openId: stri
   return p.campaignKey;
 }
 
-/** What 启动 would send: people with an open_id and pending assignments, one digest each plus a card per assignment. */
+/**
+ * What 启动 would send now: the cards startCampaign would queue (a digest per person without one yet,
+ * a self-check card per pending assignment without one), to people with an open_id; and how many
+ * assignees cannot be reached.
+ */
 export async function startPlan(
   m: Models,
   key: string,
 ): Promise<{ people: number; cards: number; unreachable: number }> {
-  const [assignments, people] = await Promise.all([
+  const kinds = { $in: ["selfcheck", "digest-start"] };
+  const [assignments, people, sent, intents] = await Promise.all([
     m.Assignment.find({ campaignKey: key, withdrawn: false, state: "pending" }, { assigneeKey: 1 }).lean(),
     m.Person.find({ campaignKey: key }, { key: 1, openId: 1 }).lean(),
+    m.SentCard.find({ campaignKey: key, kind: kinds }, { kind: 1, refId: 1 }).lean(),
+    m.Outbox.find({ campaignKey: key, kind: kinds }, { kind: 1, refId: 1 }).lean(),
   ]);
+  const known = new Set([...sent, ...intents].map((r) => `${r.kind}:${r.refId}`));
   const reachable = new Set(people.filter((p) => p.openId).map((p) => p.key));
   const per = new Map<string, number>();
-  for (const a of assignments) per.set(a.assigneeKey, (per.get(a.assigneeKey) ?? 0) + 1);
+  for (const a of assignments)
+    if (!known.has(`selfcheck:${String(a._id)}`)) per.set(a.assigneeKey, (per.get(a.assigneeKey) ?? 0) + 1);
   let cards = 0;
   let n = 0;
   let unreachable = 0;
@@ -258,7 +267,7 @@ export async function startPlan(
     if (!reachable.has(k)) unreachable++;
     else {
       n++;
-      cards += count + 1;
+      cards += count + (known.has(`digest-start:${k}`) ? 0 : 1);
     }
   }
   return { people: n, cards, unreachable };

@@ -176,6 +176,8 @@ describe("an admin runs the bureau's campaign from chat", () => {
     );
     expect([...selfCheckRecipients].sort()).toEqual(assignees.map(openIdOf).sort());
     expect(text(t.emu.message(preview.message_id)!.card)).toContain("已启动");
+    // Everything is sent: no 启动 (or 补发) is offered any more.
+    expect(hasButton(t.emu.message(preview.message_id)!.card, CAMPAIGN_CARD_ACTIONS.start)).toBe(false);
     expect(hasButton(t.emu.message(preview.message_id)!.card, CAMPAIGN_CARD_ACTIONS.broadcast)).toBe(true);
   }, 90_000);
 
@@ -219,6 +221,7 @@ describe("an admin runs the bureau's campaign from chat", () => {
     });
     const dropped = raw.assignments.pop()!;
     raw.assignments[0] = { ...raw.assignments[0], due: "2027-01-29" };
+    raw.assignments.push({ item: "z4", people: ["wang_chen"], due: "2027-02-26" });
     const { wb } = await bureauWorkbook(raw);
     const before = await snapshot();
     const preview = await sendFile(ADMIN, "作风整治（修订）.xlsx", await toBuffer(wb));
@@ -243,6 +246,18 @@ describe("an admin runs the bureau's campaign from chat", () => {
     });
     expect(withdrawn).toBeGreaterThan(0);
     expect(dropped).toBeTruthy();
+    // Changed and withdrawn assignments had their cards already; only 王晨's new one is to send.
+    const card = t.emu.message(preview.message_id)!.card;
+    expect(button(card, CAMPAIGN_CARD_ACTIONS.start).text).toBe("补发卡片");
+    expect(JSON.stringify(card)).toContain("将向 1 人发送 2 张卡片");
+    const wang = openIdOf("wang_chen");
+    expect(t.emu.messagesTo(wang)).toHaveLength(0);
+    expect((await press(ADMIN, preview.message_id, CAMPAIGN_CARD_ACTIONS.start)).toast?.type).toBe("success");
+    await waitFor(() => t.emu.messagesTo(wang).length >= 2, 10_000, "王晨's cards");
+    expect(
+      t.emu.messagesTo(wang).filter((m) => JSON.stringify(m.card).includes(SELF_CHECK_ACTIONS.submit)),
+    ).toHaveLength(1);
+    expect(hasButton(t.emu.message(preview.message_id)!.card, CAMPAIGN_CARD_ACTIONS.start)).toBe(false);
   }, 60_000);
 
   it("bad files each get their answer and leave the database as it was", async () => {
