@@ -79,6 +79,32 @@ const notice = (l: Locale, title: [string, string], text: [string, string], temp
  * list as a .txt when the card cannot hold them). A good file: a pending import and its preview card.
  */
 export async function onFileMessage(msg: InboundMessage, deps: HandlerDeps, log: Logger): Promise<void> {
+  try {
+    await readFileMessage(msg, deps, log);
+  } catch (e) {
+    // An answer rather than silence (the answer's uuid makes a redelivery answer once).
+    log.error(
+      { err: e instanceof Error ? e.message : String(e), file: msg.file?.fileName },
+      "campaign file failed",
+    );
+    await answerMessage(
+      msg,
+      {
+        card: notice(
+          "zh",
+          ["处理文件时出错", "Something went wrong"],
+          [
+            "处理这个文件时出错了，什么都没有导入。请稍后重新发送；多次失败请联系系统管理员。",
+            "Something went wrong with this file; nothing was imported. Send it again later; if it keeps failing, tell the system administrator.",
+          ],
+        ),
+      },
+      deps,
+    );
+  }
+}
+
+async function readFileMessage(msg: InboundMessage, deps: HandlerDeps, log: Logger): Promise<void> {
   const l = await operatorLocale(deps, msg.senderOpenId);
   const reply = (c: Card, part = 0) => answerMessage(msg, { card: c }, deps, part);
   const name = msg.file?.fileName || "file";

@@ -285,9 +285,14 @@ describe("an admin runs the bureau's campaign from chat", () => {
       if (says) expect(text(answer.card), name).toContain(says);
       expect(await snapshot(), name).toEqual(before);
     }
+    // Feishu failing the download: an answer, nothing written.
+    t.emu.failNext(1, { status: 500, code: 2200, msg: "Internal Error" }, { path: /\/resources\// });
+    const failed = await sendFile(ADMIN, "作风整治.xlsx", Buffer.from("x"));
+    expect(text(failed.card)).toContain("没能从飞书取到这个文件");
+    expect(await snapshot()).toEqual(before);
     // A file of the wrong type is not even downloaded.
     const downloads = t.emu.calls.slice(calls).filter((c) => c.path.includes("/resources/"));
-    expect(downloads.length).toBe(cases.length - 1);
+    expect(downloads.length).toBe(cases.length - 1 + 1); // −1 the .pdf, +1 the failed download
   }, 60_000);
 
   it("more than 20 errors: 20 on the card, the count, and the full list as a text file", async () => {
