@@ -1,4 +1,6 @@
+import { CAMPAIGN_CARD_ACTIONS } from "../cards/campaign-card";
 import { DIGEST_ACTIONS } from "../cards/digest-card";
+import { IMPORT_ACTIONS } from "../cards/import-cards";
 import { ESCALATION_ACTIONS } from "../cards/escalation-card";
 import { MEASURE_ACTIONS } from "../cards/measure-card";
 import { ORG_SYNC_ACTIONS } from "../cards/org-sync-card";
@@ -11,6 +13,14 @@ import { errorToast, type CardActionHandler } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { onDigestOpen } from "./digest-open";
 import { onEscalationNudge } from "./escalation-nudge";
+import {
+  onCampaignBroadcast,
+  onCampaignEnd,
+  onCampaignStart,
+  onImportCancel,
+  onImportConfirm,
+  onTemplateDownload,
+} from "./file-actions";
 import {
   onExtensionGrant,
   onExtensionRefuse,
@@ -45,6 +55,12 @@ export const CARD_ACTIONS: Record<string, CardActionHandler> = {
   [ESCALATION_ACTIONS.nudge]: onEscalationNudge,
   [ORG_SYNC_ACTIONS.apply]: onOrgSyncApply,
   [ORG_SYNC_ACTIONS.cancel]: onOrgSyncCancel,
+  [IMPORT_ACTIONS.confirm]: onImportConfirm,
+  [IMPORT_ACTIONS.cancel]: onImportCancel,
+  [IMPORT_ACTIONS.template]: onTemplateDownload,
+  [CAMPAIGN_CARD_ACTIONS.start]: onCampaignStart,
+  [CAMPAIGN_CARD_ACTIONS.broadcast]: onCampaignBroadcast,
+  [CAMPAIGN_CARD_ACTIONS.end]: onCampaignEnd,
 };
 
 /** Event types and their handlers (message work runs from the events queue, see jobs/events.ts). */

@@ -25,6 +25,7 @@ import { campaignChecklist } from "../src/services/views";
 import type { HandlerDeps } from "./deps";
 import { answerExport } from "./export-request";
 import { answerOrgSync } from "./org-sync";
+import { onFileMessage, onTemplateRequest, TEMPLATE_REQUEST } from "./file-receive";
 import { sendCardToPerson } from "./notify";
 import { answerMessage } from "./respond";
 
@@ -72,6 +73,9 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
     log.debug({ chat_id: msg.chatId }, "group message not addressed to the bot: no answer");
     return;
   }
+  // In private: a campaign file from an admin, or 下载模板 (handlers/file-receive.ts).
+  if (msg.chatType === "p2p" && msg.messageType === "file") return onFileMessage(msg, deps, log);
+  if (msg.chatType === "p2p" && TEMPLATE_REQUEST.test(questionText(msg))) return onTemplateRequest(msg, deps, log);
   const text = questionText(msg);
   const locale = questionLocale(text);
   const found = await askerContext(deps, msg);

@@ -78,7 +78,18 @@ const schema = z.object({
       },
     ),
   OUTBOUND_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(1000).optional().default(950),
+  ADMIN_OPEN_IDS: z
+    .string()
+    .optional()
+    .default("")
+    .refine((v) => splitIds(v).every((id) => /^ou_[0-9a-zA-Z_-]+$/.test(id)), {
+      message: "must be open_ids (ou_…) separated by commas or spaces",
+    }),
 });
+
+function splitIds(v: string): string[] {
+  return v.split(/[\s,，;；]+/).filter(Boolean);
+}
 
 /** Rules across variables, checked on the raw environment so they are reported with shape errors. */
 function crossFieldProblems(env: Record<string, string | undefined>): string[] {
@@ -126,6 +137,11 @@ export interface Config {
   readonly calendarFile?: string;
   /** Reminders and escalations go out only within these hours on working days. */
   readonly workingHours: { start: number; end: number };
+  /**
+   * Who may send a new campaign file to the bot in chat (open_ids). Empty: the app's owner (application
+   * info API). An existing campaign is administered by its own `admin` people.
+   */
+  readonly adminOpenIds: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -176,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       start: Number(e.WORKING_HOURS.split("-")[0]),
       end: Number(e.WORKING_HOURS.split("-")[1]),
     },
+    adminOpenIds: Object.freeze(splitIds(e.ADMIN_OPEN_IDS)),
   });
 }
 

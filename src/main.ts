@@ -134,6 +134,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
       outboundRatePerMinute: config.outboundRatePerMinute,
       calendar: WorkCalendar.fromFile(config.calendarFile, logger),
       workingHours: config.workingHours,
+      adminOpenIds: config.adminOpenIds,
       now,
       sandbox,
     },

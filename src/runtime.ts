@@ -56,6 +56,8 @@ export interface BotSettings {
   outboundRatePerMinute?: number;
   calendar?: WorkCalendar;
   workingHours?: { start: number; end: number };
+  /** ADMIN_OPEN_IDS (src/config.ts): who may send a new campaign file in chat. */
+  adminOpenIds?: readonly string[];
   /** Start the queue workers in this process (default true). */
   workers?: boolean;
   now?: () => Date;
@@ -122,6 +124,7 @@ export async function startBot(
     sweeps,
     exports: exportsQueue,
     lateWork: new Set(),
+    adminOpenIds: s.adminOpenIds ?? [],
   };
   // Exports read their data and render off this event loop, in a thread with a connection of its own.
   if (s.workers !== false) deps.exportThread = new ExportThread({ mongoUri: s.mongoUri, logger });

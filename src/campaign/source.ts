@@ -43,6 +43,12 @@ export async function openCampaignSource(path: string): Promise<OpenResult> {
       ],
     };
   }
+  return openCampaignBytes(bytes, path);
+}
+
+/** The same for a file's bytes (a file sent in chat); `name` is what errors call the file. */
+export async function openCampaignBytes(bytes: Buffer, name: string): Promise<OpenResult> {
+  const path = name;
   if (/\.xlsx$/i.test(path) || looksLikeXlsx(bytes)) {
     const read = await readCampaignWorkbook(bytes, path);
     if (!read.ok) return read;

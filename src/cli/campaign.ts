@@ -5,6 +5,7 @@ import { SweepQueue } from "../../jobs/sweeps";
 import { isIsoDate } from "../campaign/schema";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
+import { checkCampaignSource, endCampaign } from "../services/campaign-admin";
 import { importCampaign } from "../services/campaign-import";
 import { startCampaign } from "../services/campaign-start";
 import { recordIntents } from "../repositories/sent-cards";
@@ -36,14 +37,7 @@ export async function campaignImport(
   // `org: from: feishu`: the address book is read first; a missing scope stops here, nothing written.
   const org = source.org ? await orgForImport(s, source.org, o.out) : undefined;
   if (source.org && !org) return 1;
-  let parsed = source.check({ today: o.today, org });
-  if (!parsed.ok) {
-    // Re-importing a running campaign: due dates may have passed since it started; dates before the
-    // campaign's start are still refused.
-    const key = source.key;
-    const existing = key ? await s.models.Campaign.findOne({ key }, { startDate: 1 }).lean() : null;
-    if (existing && existing.startDate < o.today) parsed = source.check({ today: existing.startDate, org });
-  }
+  const parsed = await checkCampaignSource(s.models, source, o.today, org);
   if (!parsed.ok) {
     for (const e of parsed.errors) o.out.error(formatFileError(e));
     o.out.error(NOTHING_IMPORTED(parsed.errors.length));
@@ -238,11 +232,7 @@ export async function syncSchedules(s: CliServices, key: string, logger: Logger,
 
 /** `campaign end <key>`: no more reminders, escalations or broadcasts; answers stay. */
 export async function campaignEnd(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
-  const r = await s.models.Campaign.updateOne(
-    { key, status: { $ne: "ended" } },
-    { $set: { status: "ended", endedAt: new Date() } },
-  );
-  if (!r.matchedCount) {
+  if (!(await endCampaign({ models: s.models, now: () => new Date() }, key))) {
     out.error(
       `没有未结束的活动 "${key}"（查看：npm run cli -- campaign list） / no open campaign "${key}" (see: npm run cli -- campaign list)`,
     );

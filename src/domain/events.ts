@@ -20,6 +20,8 @@ export interface InboundMessage {
   mentions: Mention[];
   /** Thread root when the message is a reply. */
   rootId?: string;
+  /** A file message (`message_type: "file"`): its key and name, to download it from the message. */
+  file?: { fileKey: string; fileName: string };
 }
 
 export interface CardAction {

@@ -9,6 +9,7 @@ import { RedisTokenCache } from "./token-cache";
 import type {
   BotInfo,
   ChatMember,
+  DownloadedFile,
   FeishuApi,
   MessageContent,
   Receiver,
@@ -41,10 +42,17 @@ export function sdkDomain(domain: string): lark.Domain | string {
 
 /** Route the SDK's own logging into ours, quietly: we classify and log errors ourselves. */
 function sdkLogger(log: Logger) {
+  // Never throws: an error body may be a stream (circular), and a throwing logger would replace the
+  // SDK's error with its own.
+  const json = (m: unknown) => {
+    try {
+      return JSON.stringify(m);
+    } catch {
+      return String(m);
+    }
+  };
   const fmt = (msg: unknown[]) =>
-    msg
-      .map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m)))
-      .join(" ");
+    msg.map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : json(m))).join(" ");
   return {
     error: (...m: unknown[]) => log.debug({ sdk: "error" }, fmt(m)),
     warn: (...m: unknown[]) => log.debug({ sdk: "warn" }, fmt(m)),
@@ -56,7 +64,8 @@ function sdkLogger(log: Logger) {
 
 /** Every card leaves fitted to Feishu's limits (30 KB, 200 components): a refused card is no answer at all. */
 function encode(content: MessageContent): { msg_type: string; content: string } {
-  if ("card" in content) return { msg_type: "interactive", content: JSON.stringify(trimToLimits(content.card)) };
+  if ("card" in content)
+    return { msg_type: "interactive", content: JSON.stringify(trimToLimits(content.card)) };
   if ("fileKey" in content)
     return { msg_type: "file", content: JSON.stringify({ file_key: content.fileKey }) };
   return { msg_type: "text", content: JSON.stringify({ text: content.text }) };
@@ -255,4 +264,69 @@ export class FeishuClient implements FeishuApi {
   sendFile(to: Receiver, fileKey: string, opts: SendOptions = {}): Promise<SentMessage> {
     return this.send(to, { fileKey }, opts);
   }
+
+  async downloadMessageFile(messageId: string, fileKey: string, maxBytes: number): Promise<DownloadedFile> {
+    // The SDK answers a stream (errors too: their JSON body is a stream, read here to classify them).
+    const res = await this.withToken("message_resource.get", async () => {
+      try {
+        return await this.sdk.im.messageResource.get({
+          path: { message_id: messageId, file_key: fileKey },
+          params: { type: "file" },
+        });
+      } catch (e) {
+        throw await withStreamBody(e);
+      }
+    });
+    const stream = res.getReadableStream();
+    const declared = Number((res.headers as Record<string, unknown> | undefined)?.["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      stream.destroy();
+      return { tooLarge: true, size: declared };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stream) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        stream.destroy();
+        return { tooLarge: true, size };
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return { tooLarge: false, bytes: Buffer.concat(chunks) };
+  }
+
+  /**
+   * `GET /open-apis/application/v6/applications/:app_id?lang=zh_cn` → `data.app.owner.owner_id`.
+   * https://open.feishu.cn/document/server-docs/application-v6/application/get
+   */
+  async appOwner(): Promise<string | undefined> {
+    const res = await this.call(
+      "application.get",
+      () =>
+        this.sdk.request({
+          method: "GET",
+          url: `/open-apis/application/v6/applications/${encodeURIComponent(this.opts.appId)}`,
+          params: { lang: "zh_cn", user_id_type: "open_id" },
+        }) as Promise<ApiBody>,
+    );
+    const app = res.data?.app as { owner?: { owner_id?: unknown } } | undefined;
+    const id = app?.owner?.owner_id;
+    return typeof id === "string" && id ? id : undefined;
+  }
+}
+
+/** An axios error whose body is a stream (responseType "stream"): the body read back as JSON. */
+async function withStreamBody(e: unknown): Promise<unknown> {
+  const res = (e as { response?: { data?: unknown } } | undefined)?.response;
+  const body = res?.data as NodeJS.ReadableStream | undefined;
+  if (!res || !body || typeof (body as { on?: unknown }).on !== "function") return e;
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(Buffer.from(c as Buffer));
+    res.data = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+  } catch {
+    res.data = undefined;
+  }
+  return e;
 }

@@ -48,6 +48,9 @@ export interface BotInfo {
   name?: string;
 }
 
+/** A file a user sent, downloaded; or how big it said it was when over the cap (nothing more was read). */
+export type DownloadedFile = { tooLarge: false; bytes: Buffer } | { tooLarge: true; size: number };
+
 export interface FeishuApi {
   send(to: Receiver, content: MessageContent, opts?: SendOptions): Promise<SentMessage>;
   reply(
@@ -67,6 +70,13 @@ export interface FeishuApi {
   uploadFile(file: { name: string; type: UploadFileType; path: string }): Promise<string>;
   /** Send an uploaded file as a file message. */
   sendFile(to: Receiver, fileKey: string, opts?: SendOptions): Promise<SentMessage>;
+  /**
+   * The bytes of a file a user sent in a message (`im.messageResource.get`, type file). Over `maxBytes`
+   * (by its Content-Length, or while reading) the download stops and answers `tooLarge`.
+   */
+  downloadMessageFile(messageId: string, fileKey: string, maxBytes: number): Promise<DownloadedFile>;
+  /** The app's owner (open_id) from the application info API; undefined when it names none. */
+  appOwner(): Promise<string | undefined>;
   /** The bot's own identity (its open_id tells an @mention of the bot from others); fetched once, cached. */
   botInfo(): Promise<BotInfo>;
 }

@@ -341,6 +341,29 @@ const outboxSchema = new Schema(
 outboxSchema.index({ state: 1, queuedAt: 1 });
 outboxSchema.index({ campaignKey: 1, kind: 1, refId: 1 });
 
+/**
+ * A campaign file an admin sent in chat, checked and waiting for 确认导入 (issue 13 §2): the file's
+ * digest, the parsed campaign (JSON), who sent it, and until when the preview card holds. `state` moves
+ * once (pending → importing → imported, or → cancelled), so a second click imports nothing.
+ */
+const pendingImportSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    openId: { type: String, required: true },
+    campaignKey: { type: String, required: true },
+    fileName: { type: String },
+    fileHash: { type: String, required: true },
+    specJson: { type: String, required: true },
+    /** The campaign's specHash when the preview was made: another import since makes the card stale. */
+    baseHash: { type: String },
+    state: { type: String, enum: ["pending", "importing", "imported", "cancelled"], required: true },
+    expiresAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+pendingImportSchema.index({ openId: 1, createdAt: -1 });
+
 export type CampaignDoc = InferSchemaType<typeof campaignSchema>;
 export type UnitDoc = InferSchemaType<typeof unitSchema>;
 export type PersonDoc = InferSchemaType<typeof personSchema>;
@@ -370,6 +393,7 @@ export function createModels(conn: Connection) {
     Counter: conn.model("Counter", counterSchema),
     Notice: conn.model("Notice", noticeSchema),
     Outbox: conn.model("Outbox", outboxSchema),
+    PendingImport: conn.model("PendingImport", pendingImportSchema),
   };
 }
 

@@ -86,6 +86,16 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
       if (!r.success) throw fail(r.error);
       const m = r.data.message;
       let text = "";
+      let file: { fileKey: string; fileName: string } | undefined;
+      if (m.message_type === "file") {
+        try {
+          const c = JSON.parse(m.content) as { file_key?: unknown; file_name?: unknown };
+          if (typeof c.file_key === "string" && c.file_key)
+            file = { fileKey: c.file_key, fileName: typeof c.file_name === "string" ? c.file_name : "" };
+        } catch {
+          file = undefined;
+        }
+      }
       if (m.message_type === "text") {
         try {
           const c = JSON.parse(m.content) as { text?: unknown };
@@ -109,6 +119,7 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
           name: x.name ?? "",
         })),
         rootId: m.root_id || undefined,
+        ...(file ? { file } : {}),
       };
     }
     case "card.action.trigger": {

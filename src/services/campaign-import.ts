@@ -34,7 +34,7 @@ export function assignmentKey(item: string, target: "unit" | "person", key: stri
  * cannot be resolved are reported and stored without an open_id (they receive nothing until resolved).
  * Already-resolved people (same email/mobile as stored) are not looked up again.
  */
-async function resolveIdentities(
+export async function resolveIdentities(
   m: Models,
   spec: CampaignSpec,
   lookup: FeishuApi["lookupUsers"] | undefined,
@@ -88,6 +88,40 @@ async function resolveIdentities(
       });
   }
   return { openIds, unresolved };
+}
+
+export interface WantedAssignment {
+  itemKey: string;
+  target: "unit" | "person";
+  unitKey: string;
+  assigneeKey: string;
+  dueDate: string;
+}
+
+/** The assignments a spec asks for, by assignment key (one per item × unit and item × person). */
+export function wantedAssignments(spec: CampaignSpec): Map<string, WantedAssignment> {
+  const unitHead = new Map(spec.units.map((u) => [u.key, u.head]));
+  const personUnit = new Map(spec.people.map((p) => [p.key, p.unit]));
+  const wanted = new Map<string, WantedAssignment>();
+  for (const a of spec.assignments) {
+    for (const u of a.units)
+      wanted.set(assignmentKey(a.item, "unit", u), {
+        itemKey: a.item,
+        target: "unit",
+        unitKey: u,
+        assigneeKey: unitHead.get(u) ?? "",
+        dueDate: a.due,
+      });
+    for (const p of a.people)
+      wanted.set(assignmentKey(a.item, "person", p), {
+        itemKey: a.item,
+        target: "person",
+        unitKey: personUnit.get(p) ?? "",
+        assigneeKey: p,
+        dueDate: a.due,
+      });
+  }
+  return wanted;
 }
 
 /**
@@ -238,31 +272,8 @@ export async function importCampaign(
     });
   if (personOps.length) await m.Person.bulkWrite(personOps, { ordered: true });
 
-  const unitHead = new Map(spec.units.map((u) => [u.key, u.head]));
   const itemSection = new Map(items.map((it) => [it.key, it.sectionKey]));
-  const personUnit = new Map(spec.people.map((p) => [p.key, p.unit]));
-  const wanted = new Map<
-    string,
-    { itemKey: string; target: "unit" | "person"; unitKey: string; assigneeKey: string; dueDate: string }
-  >();
-  for (const a of spec.assignments) {
-    for (const u of a.units)
-      wanted.set(assignmentKey(a.item, "unit", u), {
-        itemKey: a.item,
-        target: "unit",
-        unitKey: u,
-        assigneeKey: unitHead.get(u) ?? "",
-        dueDate: a.due,
-      });
-    for (const p of a.people)
-      wanted.set(assignmentKey(a.item, "person", p), {
-        itemKey: a.item,
-        target: "person",
-        unitKey: personUnit.get(p) ?? "",
-        assigneeKey: p,
-        dueDate: a.due,
-      });
-  }
+  const wanted = wantedAssignments(spec);
   const before = new Map((await m.Assignment.find({ campaignKey: spec.key }).lean()).map((a) => [a.key, a]));
   let created = 0;
   let updated = 0;

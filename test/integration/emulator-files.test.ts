@@ -148,3 +148,59 @@ describe("a file a user sent", () => {
     expect(refused?.status).toBe(400);
   });
 });
+
+describe("a file a user sent, through FeishuClient; the app's owner", () => {
+  it("downloads within the cap, stops at the declared size over it, and classifies a wrong key", async () => {
+    const bytes = Buffer.alloc(4096, 7);
+    const d = await emu.sendUserMessage({
+      from: "ou_alice",
+      text: "",
+      messageId: "om_user_file_2",
+      file: { name: "活动.xlsx", data: bytes },
+    });
+    const got = await client.downloadMessageFile("om_user_file_2", d.fileKey!, 10_000);
+    expect(got.tooLarge === false && got.bytes.equals(bytes)).toBe(true);
+    expect(await client.downloadMessageFile("om_user_file_2", d.fileKey!, 4095)).toEqual({
+      tooLarge: true,
+      size: 4096,
+    });
+    const wrong = await uploadError(client.downloadMessageFile("om_user_file_2", "file_v3_nope", 10_000));
+    expect(wrong.code).toBe(234001);
+    expect(wrong.httpStatus).toBe(400);
+  });
+
+  it("answers 234001 for a file message's resource asked as an image", async () => {
+    const d = await emu.sendUserMessage({
+      from: "ou_alice",
+      text: "",
+      messageId: "om_user_file_3",
+      file: { name: "a.xlsx", data: Buffer.from("x") },
+    });
+    const sdk = new lark.Client({
+      ...APP,
+      domain: emu.url,
+      cache: new lark.DefaultCache(),
+      logger: { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} },
+    });
+    const status = await sdk.im.messageResource
+      .get({ path: { message_id: "om_user_file_3", file_key: d.fileKey! }, params: { type: "image" } })
+      .then(
+        () => 200,
+        (e: { response?: { status: number } }) => e.response?.status,
+      );
+    expect(status).toBe(400);
+  });
+
+  it("application info names the owner set in the emulator (the demo admin by default), or none", async () => {
+    expect(await client.appOwner()).toBe("ou_0a87a1503f6cce3aa6317040d2c01fb3");
+    emu.setAppOwner("ou_alice");
+    expect(await client.appOwner()).toBe("ou_alice");
+    emu.setAppOwner(undefined);
+    expect(await client.appOwner()).toBeUndefined();
+    const call = emu.calls
+      .filter((c) => c.path.startsWith("/open-apis/application/v6/applications/"))
+      .at(-1)!;
+    expect(call.path).toBe(`/open-apis/application/v6/applications/${APP.appId}`);
+    expect(call.query).toMatchObject({ lang: "zh_cn" });
+  });
+});

@@ -80,4 +80,16 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...full, FEISHU_DOMAIN: "lark" }).feishu.domain).toBe("lark");
     expect(loadConfig({ ...full, FEISHU_DOMAIN: undefined }).feishu.domain).toBe("feishu");
   });
+  it("reads ADMIN_OPEN_IDS as a list of open_ids (empty: the app's owner decides)", () => {
+    expect(loadConfig(full).adminOpenIds).toEqual([]);
+    expect(loadConfig({ ...full, ADMIN_OPEN_IDS: " ou_a1, ou_b2，ou_c3  ou_d4" }).adminOpenIds).toEqual([
+      "ou_a1",
+      "ou_b2",
+      "ou_c3",
+      "ou_d4",
+    ]);
+    expect(problems({ ...full, ADMIN_OPEN_IDS: "ou_a1, zhangsan" })).toEqual([
+      'ADMIN_OPEN_IDS must be open_ids (ou_…) separated by commas or spaces (got "ou_a1, zhangsan")',
+    ]);
+  });
 });

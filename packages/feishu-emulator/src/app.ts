@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { authenticate, handleToken } from "./auth";
+import { mountApplicationInfo } from "./application-info";
 import { mountBotInfo } from "./bot-info";
 import { handleChatGet, handleChatMembers } from "./chats";
 import { Codes } from "./codes";
@@ -60,6 +61,7 @@ export function buildApp(emu: FeishuEmulator, s: EmulatorState): express.Express
   );
   app.get("/open-apis/contact/v3/users/:user_id", (req, res) => handleUserGet(s, req, res));
   mountBotInfo(s, app);
+  mountApplicationInfo(s, app);
 
   app.use((req: Request, res: Response) => s.fail(req, res, Codes.notFound(req.method, s.pathOf(req))));
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -214,6 +214,11 @@ export class FeishuEmulator {
     if (n > 0) this.s.failures.push({ remaining: n, answer, match });
   }
 
+  /** The owner the application info API names (undefined: no owner). */
+  setAppOwner(openId: string | undefined): void {
+    this.s.appOwnerOpenId = openId;
+  }
+
   /** Change rate limits at run time. */
   setLimits(limits: Partial<EmulatorLimits>): void {
     Object.assign(this.s.limits, limits);

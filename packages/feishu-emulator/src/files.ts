@@ -92,6 +92,8 @@ export function handleResourceGet(s: EmulatorState, req: Request, res: Response)
   }
   const f = s.files.get(fileKey);
   if (!f) return s.fail(req, res, Codes.resourceInvalid());
+  // A file message's resource is of type file; asking for it as an image is a wrong request.
+  if (type !== "file") return s.fail(req, res, Codes.resourceInvalid());
   s.calls.push({
     seq: ++s.seq,
     method: req.method,
@@ -105,6 +107,7 @@ export function handleResourceGet(s: EmulatorState, req: Request, res: Response)
   });
   res.status(200);
   res.setHeader("content-type", "application/octet-stream");
+  res.setHeader("content-length", String(f.bytes.length));
   res.setHeader("content-disposition", `attachment; filename="${encodeURIComponent(f.file_name)}"`);
   res.end(f.bytes);
 }

@@ -4,6 +4,7 @@ import http from "node:http";
 import pino, { type Logger } from "pino";
 import { type ApiError, Codes } from "./codes";
 import { digestHex } from "./crypto";
+import { DEMO_USERS } from "./demo";
 import { SlidingWindow } from "./rate-limit";
 import { Conversation, Obj, SentEvent, asObj, clone } from "./shared";
 import {
@@ -59,6 +60,8 @@ export class EmulatorState {
   readonly deliveryTimeoutMs: number;
   readonly botOpenId: string;
   readonly botName: string;
+  /** The app's owner (application info API); `setAppOwner` changes it. */
+  appOwnerOpenId?: string;
   server?: http.Server;
   baseUrl = "";
   seq = 0;
@@ -100,6 +103,7 @@ export class EmulatorState {
     this.botOpenId = opts.botOpenId ?? `ou_${digestHex(`bot:${opts.appId}`)}`;
     this.botName = opts.botName ?? "Rectify Bot";
     this.scopes = new Set(opts.scopes ?? CONTACT_SCOPES);
+    this.appOwnerOpenId = "appOwnerOpenId" in opts ? opts.appOwnerOpenId : DEMO_USERS[0].open_id;
     this.appSecond = new SlidingWindow(1000, () => this.limits.appPerSecond);
     this.appMinute = new SlidingWindow(60_000, () => this.limits.appPerMinute);
     this.receiverLimit = new SlidingWindow(1000, () => this.limits.perReceiverPerSecond);

@@ -88,6 +88,8 @@ export interface EmulatorOptions {
   deliveryTimeoutMs?: number;
   /** The app's scopes (default: every one in CONTACT_SCOPES); contact calls mask fields or answer 99991672 by them. */
   scopes?: string[];
+  /** The app's owner in the application info API (default: the first demo user, the sandbox's admin). */
+  appOwnerOpenId?: string;
 }
 
 /** One HTTP request the bot made, as the emulator answered it. */
