@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import express, { type ErrorRequestHandler } from "express";
 import type { Logger } from "./logger";
 import { feishuEventsHandler, type FeishuRouteDeps } from "./server/feishu-route";
+import { CONSOLE_PATH, consoleRouter, type ConsoleDeps } from "./web/console/index";
 
 export interface HealthCheck {
   name: string;
@@ -11,6 +12,8 @@ export interface HealthCheck {
 export interface AppDeps extends FeishuRouteDeps {
   logger: Logger;
   health: HealthCheck[];
+  /** The web console (/console), when given. */
+  console?: ConsoleDeps;
 }
 
 /** The path Feishu posts events and card callbacks to. */
@@ -53,6 +56,7 @@ function expressApp(deps: AppDeps) {
     const ok = results.every(([, r]) => r === "ok");
     res.status(ok ? 200 : 503).json({ ok, checks: Object.fromEntries(results) });
   });
+  if (deps.console) app.use(CONSOLE_PATH, consoleRouter(deps.console));
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
   });

@@ -78,6 +78,12 @@ const schema = z.object({
       },
     ),
   OUTBOUND_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(1000).optional().default(950),
+  CONSOLE_SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: "must be at least 32 characters (e.g. openssl rand -hex 32)",
+  }),
+  CONSOLE_PUBLIC_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+    message: "must be the console's base URL, e.g. https://bot.example.gov.cn",
+  }),
 });
 
 /** Rules across variables, checked on the raw environment so they are reported with shape errors. */
@@ -126,6 +132,8 @@ export interface Config {
   readonly calendarFile?: string;
   /** Reminders and escalations go out only within these hours on working days. */
   readonly workingHours: { start: number; end: number };
+  /** The web console: cookie-signing secret (unset: random per process) and its public base URL. */
+  readonly console: { readonly sessionSecret?: string; readonly publicUrl?: string };
 }
 
 export class ConfigError extends Error {
@@ -176,6 +184,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       start: Number(e.WORKING_HOURS.split("-")[0]),
       end: Number(e.WORKING_HOURS.split("-")[1]),
     },
+    console: Object.freeze({
+      sessionSecret: e.CONSOLE_SESSION_SECRET,
+      publicUrl: e.CONSOLE_PUBLIC_URL?.replace(/\/$/, ""),
+    }),
   });
 }
 

@@ -132,10 +132,13 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
       calendar: WorkCalendar.fromFile(config.calendarFile, logger),
       workingHours: config.workingHours,
       now,
+      console: config.console,
     },
     logger,
   );
   cleanups.push(() => bot.stop());
+  if (!config.sandbox && !config.console.sessionSecret)
+    logger.warn("CONSOLE_SESSION_SECRET is not set: console sessions end when this process restarts");
   afterStart?.(`http://127.0.0.1:${bot.port}/feishu/events`);
   const removeRuntime = writeLocalRuntime(config.dataDir, {
     pid: process.pid,
@@ -145,7 +148,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
     ...(config.sandbox ? { sandbox: true } : {}),
   });
   cleanups.push(async () => removeRuntime());
-  started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz)`);
+  started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz, console at http://127.0.0.1:${bot.port}/console)`);
   console.log(`Started:\n${started.map((s) => `  - ${s}`).join("\n")}`);
   return bot;
 }

@@ -11,6 +11,7 @@ import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbo
 import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
 import { WorkCalendar } from "./calendar";
 import { createApp } from "./app";
+import { randomBytes } from "node:crypto";
 import { FeishuClient } from "./feishu/client";
 import type { FeishuApi } from "./feishu/types";
 import { startLongConnection, type LongConnection } from "./feishu/ws";
@@ -58,6 +59,8 @@ export interface BotSettings {
   /** Start the queue workers in this process (default true). */
   workers?: boolean;
   now?: () => Date;
+  /** The web console: its session secret (unset: a random one per process) and public URL. */
+  console?: { sessionSecret?: string; publicUrl?: string };
 }
 
 export interface RunningBot {
@@ -193,6 +196,21 @@ export async function startBot(
       { name: "mongodb", check: async () => void (await mongo.db?.admin().ping()) },
       { name: "redis", check: () => watch.health() },
     ],
+    console: {
+      models,
+      redis,
+      prefix: s.redisPrefix,
+      now,
+      timezone: s.timezone,
+      logger,
+      calendar,
+      outbound,
+      sweeps,
+      lookupUsers: (q) => feishu.lookupUsers(q),
+      login: { appId: s.feishu.appId, appSecret: s.feishu.appSecret, domain: s.feishu.domain },
+      sessionSecret: s.console?.sessionSecret ?? randomBytes(32).toString("hex"),
+      publicUrl: s.console?.publicUrl,
+    },
   });
   const server = http.createServer(app);
   // Feishu waits 3 s; keep-alive sockets from load generators must not pin the process on shutdown.

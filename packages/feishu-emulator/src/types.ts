@@ -62,6 +62,8 @@ export interface EmulatorOptions {
   botName?: string;
   /** How long a delivery waits for the bot's answer (3000 ms, Feishu's limit). */
   deliveryTimeoutMs?: number;
+  /** Web login: the redirect URIs registered in the app's security settings (unset = any http(s) URL). */
+  webLoginRedirectUris?: string[];
 }
 
 /** One HTTP request the bot made, as the emulator answered it. */
