@@ -45,7 +45,7 @@ function page(res: Response, status: number, title: string, body: string): void 
     .status(status)
     .type("html")
     .send(
-      `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${esc(title)}</title>` +
+      `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${esc(title)}</title>` +
         `<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:560px;margin:40px auto;color:#1f2329}` +
         `a.user{display:block;padding:12px 16px;margin:8px 0;border:1px solid #dee0e3;border-radius:8px;text-decoration:none;color:#1f2329}` +
         `a.user:hover{background:#f0f4ff}.note{color:#646a73;font-size:14px}.err{color:#d83931}</style></head>` +

@@ -220,7 +220,8 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     if (res.locals.session) return next();
     if (req.method !== "GET")
       return render(res, 401, "error", { title: "401", message: "请先登录。 / Sign in first." });
-    render(res, 401, "login", { next: safeNext(`${CONSOLE_PATH}${req.path === "/" ? "" : req.path}`) });
+    // A page opened without a session answers the sign-in page itself (200: nothing is wrong with the page).
+    render(res, 200, "login", { next: safeNext(`${CONSOLE_PATH}${req.path === "/" ? "" : req.path}`) });
   });
 
   const sess = (res: Response) => res.locals.session as Session;
