@@ -61,8 +61,13 @@ export class ConsoleClient {
 }
 
 /** Sign in as the emulator user with this open_id; returns the client holding the session cookie. */
-export async function signIn(t: TestBot, openId: string): Promise<ConsoleClient> {
-  const c = new ConsoleClient(t.bot.url);
+export function signIn(t: TestBot, openId: string): Promise<ConsoleClient> {
+  return signInAt(t.bot.url, openId);
+}
+
+/** The same against any running bot (bench/console.ts). */
+export async function signInAt(botUrl: string, openId: string): Promise<ConsoleClient> {
+  const c = new ConsoleClient(botUrl);
   const start = await c.fetch("/console/login");
   const authorize = new URL(start.headers.get("location")!);
   const pick = new URL(`${authorize.origin}${authorize.pathname}/pick`);

@@ -119,6 +119,7 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
     }),
   );
   r.use((_req, res, next) => {
+    res.locals.t0 = performance.now();
     res.setHeader("Cache-Control", "no-store");
     next();
   });
@@ -130,19 +131,17 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
   const render = (res: Response, status: number, view: string, data: Record<string, unknown>) => {
     const s = res.locals.session as Session | undefined;
     const loc: Loc = (res.locals.loc as Loc | undefined) ?? "zh";
-    res
-      .status(status)
-      .type("html")
-      .send(
-        eta.render(view, {
-          ...data,
-          ...helpers(loc, d.timezone),
-          loc,
-          session: s,
-          csrf: s?.csrf ?? "",
-          base: CONSOLE_PATH,
-        }),
-      );
+    const html = eta.render(view, {
+      ...data,
+      ...helpers(loc, d.timezone),
+      loc,
+      session: s,
+      csrf: s?.csrf ?? "",
+      base: CONSOLE_PATH,
+    });
+    // The server's time for the page (queries + template), for bench/console.ts and the browser's devtools.
+    res.setHeader("Server-Timing", `page;dur=${(performance.now() - (res.locals.t0 as number)).toFixed(1)}`);
+    res.status(status).type("html").send(html);
   };
 
   // Who is signed in; every POST must carry the session's CSRF token (forms: _csrf, scripts: x-csrf-token).
