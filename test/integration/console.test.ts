@@ -119,6 +119,15 @@ describe("console permissions (DESIGN.md §5)", () => {
     for (const u of spec.units) expect(ap.html).toContain(`data-key="${u.key}"`);
   });
 
+  it("pages are in the person's language: English for someone whose locale is en", async () => {
+    await t.bot.models.Person.updateOne({ campaignKey: KEY, key: "he_jing" }, { $set: { locale: "en" } });
+    const c = await as("he_jing");
+    const { html } = await c.get(`/console/c/${KEY}`);
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain("Due within 3 working days");
+    expect(html).not.toContain("已填报");
+  });
+
   it("a person outside the campaign is refused its pages", async () => {
     t.emu.addUser({ open_id: "ou_outsider", name: "外人" });
     const c = await signIn(t, "ou_outsider");
