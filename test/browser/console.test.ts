@@ -84,6 +84,8 @@ describe("the console in a browser", () => {
       if (late) expect(await row.getAttribute("data-light")).toBe("red");
     }
     await screenshot(page, "console-progress");
+    await page.click('nav.tabs a[href$="/lists"]');
+    await screenshot(page, "console-lists");
     expect(consoleErrors(page)).toEqual([]); // no CSP violation, no failed script
   });
 
@@ -111,6 +113,7 @@ describe("the console in a browser", () => {
     const m = await t.bot.models.Measure.findById(sentBack!.entityId).lean();
     await page.click(`#ledger a[href$="/measures/${m!.seq}"]`);
     await expect(page.locator('#history li[data-kind="send_back"]').count()).resolves.toBe(1);
+    await screenshot(page, "console-measure");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-ledger")]);
     expect(download.suggestedFilename()).toMatch(/^scjgs-sicha-2027-整改台账-\d{4}-\d{2}-\d{2}\.xlsx$/);

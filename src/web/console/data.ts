@@ -375,11 +375,13 @@ export async function measureHistory(d: PageDeps, a: CampaignAccess, seq: number
       ...audits.map((x) => x.byKey ?? ""),
     ],
   );
+  // Same-moment entries in the order they happen: proposed, started, progress notes, then the rest.
+  const rank: Record<string, number> = { create: 0, start: 1, progress: 2 };
   const events = [
     ...progressRows.map((p) => ({
       at: p.at ?? p.createdAt,
       kind: "progress",
-      text: p.note,
+      note: p.note,
       percent: p.percent ?? undefined,
       evidence: p.evidence ?? undefined,
       by: n.person.get(p.byKey) ?? p.byKey,
@@ -389,12 +391,17 @@ export async function measureHistory(d: PageDeps, a: CampaignAccess, seq: number
       .map((x) => ({
         at: x.at,
         kind: x.action,
-        text: [x.from, x.to].filter(Boolean).join(" → ") + (x.reason ? `：${x.reason}` : ""),
-        percent: undefined,
-        evidence: undefined,
+        // States for transitions, dates for extensions: the template words the states.
+        from: x.from ?? undefined,
+        to: x.to ?? undefined,
+        reason: x.reason ?? undefined,
         by: x.byKey ? (n.person.get(x.byKey) ?? x.byKey) : "",
       })),
-  ].sort((p, q) => new Date(p.at as Date).getTime() - new Date(q.at as Date).getTime());
+  ].sort(
+    (p, q) =>
+      new Date(p.at as Date).getTime() - new Date(q.at as Date).getTime() ||
+      (rank[p.kind] ?? 3) - (rank[q.kind] ?? 3),
+  );
   return {
     campaign: c,
     measure: {
