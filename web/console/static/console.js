@@ -1,3 +1,4 @@
+/* global document */
 // The console's only script (CSP: script-src 'self'): ledger filters apply as soon as one changes.
 document.addEventListener("DOMContentLoaded", () => {
   const filters = document.getElementById("filters");
