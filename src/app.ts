@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler } from "express";
 import type { Logger } from "./logger";
 import { feishuEventsHandler, type FeishuRouteDeps } from "./server/feishu-route";
 import { sandboxRouter, type SandboxWebDeps } from "./web/sandbox/routes";
+import { CONSOLE_PATH, consoleRouter, type ConsoleDeps } from "./web/console/index";
 
 export interface HealthCheck {
   name: string;
@@ -14,6 +15,8 @@ export interface AppDeps extends FeishuRouteDeps {
   health: HealthCheck[];
   /** Set only when the bot runs against the sandbox's emulator: serves /sandbox (404 otherwise). */
   sandbox?: SandboxWebDeps;
+  /** The web console (/console), when given. */
+  console?: ConsoleDeps;
 }
 
 /** The path Feishu posts events and card callbacks to. */
@@ -57,6 +60,7 @@ function expressApp(deps: AppDeps) {
     res.status(ok ? 200 : 503).json({ ok, checks: Object.fromEntries(results) });
   });
   if (deps.sandbox) app.use("/sandbox", sandboxRouter(deps.sandbox));
+  if (deps.console) app.use(CONSOLE_PATH, consoleRouter(deps.console));
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
   });

@@ -85,6 +85,12 @@ const schema = z.object({
     .refine((v) => splitIds(v).every((id) => /^ou_[0-9a-zA-Z_-]+$/.test(id)), {
       message: "must be open_ids (ou_…) separated by commas or spaces",
     }),
+  CONSOLE_SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: "must be at least 32 characters (e.g. openssl rand -hex 32)",
+  }),
+  CONSOLE_PUBLIC_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+    message: "must be the console's base URL, e.g. https://bot.example.gov.cn",
+  }),
 });
 
 function splitIds(v: string): string[] {
@@ -142,6 +148,8 @@ export interface Config {
    * info API). An existing campaign is administered by its own `admin` people.
    */
   readonly adminOpenIds: readonly string[];
+  /** The web console: cookie-signing secret (unset: random per process) and its public base URL. */
+  readonly console: { readonly sessionSecret?: string; readonly publicUrl?: string };
 }
 
 export class ConfigError extends Error {
@@ -193,6 +201,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       end: Number(e.WORKING_HOURS.split("-")[1]),
     },
     adminOpenIds: Object.freeze(splitIds(e.ADMIN_OPEN_IDS)),
+    console: Object.freeze({
+      sessionSecret: e.CONSOLE_SESSION_SECRET,
+      publicUrl: e.CONSOLE_PUBLIC_URL?.replace(/\/$/, ""),
+    }),
   });
 }
 

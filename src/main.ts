@@ -137,10 +137,13 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
       adminOpenIds: config.adminOpenIds,
       now,
       sandbox,
+      console: config.console,
     },
     logger,
   );
   cleanups.push(() => bot.stop());
+  if (!config.sandbox && !config.console.sessionSecret)
+    logger.warn("CONSOLE_SESSION_SECRET is not set: console sessions end when this process restarts");
   afterStart?.(`http://127.0.0.1:${bot.port}/feishu/events`);
   const removeRuntime = writeLocalRuntime(config.dataDir, {
     pid: process.pid,
@@ -151,6 +154,7 @@ async function start(config: Config, logger: Logger, cleanups: (() => Promise<vo
   });
   cleanups.push(async () => removeRuntime());
   started.push(`bot on port ${bot.port} (POST /feishu/events, GET /healthz, GET /readyz)`);
+  started.push(`the console: http://127.0.0.1:${bot.port}/console`);
   if (sandbox) started.push(`the sandbox in the browser: http://127.0.0.1:${bot.port}/sandbox`);
   console.log(`Started:\n${started.map((s) => `  - ${s}`).join("\n")}`);
   return bot;

@@ -12,6 +12,7 @@ import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
 import { WorkCalendar } from "./calendar";
 import { ExportThread } from "./exports/thread";
 import { createApp } from "./app";
+import { randomBytes } from "node:crypto";
 import { FeishuClient } from "./feishu/client";
 import type { FeishuApi } from "./feishu/types";
 import { startLongConnection, type LongConnection } from "./feishu/ws";
@@ -63,6 +64,8 @@ export interface BotSettings {
   now?: () => Date;
   /** The local sandbox: the emulator the bot runs against, for the /sandbox page. */
   sandbox?: { emulatorUrl: string };
+  /** The web console: its session secret (unset: a random one per process) and public URL. */
+  console?: { sessionSecret?: string; publicUrl?: string };
 }
 
 export interface RunningBot {
@@ -214,6 +217,21 @@ export async function startBot(
           },
         }
       : {}),
+    console: {
+      models,
+      redis,
+      prefix: s.redisPrefix,
+      now,
+      timezone: s.timezone,
+      logger,
+      calendar,
+      outbound,
+      sweeps,
+      lookupUsers: (q) => feishu.lookupUsers(q),
+      login: { appId: s.feishu.appId, appSecret: s.feishu.appSecret, domain: s.feishu.domain },
+      sessionSecret: s.console?.sessionSecret ?? randomBytes(32).toString("hex"),
+      publicUrl: s.console?.publicUrl,
+    },
   });
   const server = http.createServer(app);
   // Feishu waits 3 s; keep-alive sockets from load generators must not pin the process on shutdown.

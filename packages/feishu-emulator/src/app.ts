@@ -17,6 +17,7 @@ import { randomHex } from "./crypto";
 import { handleFileUpload, handleResourceGet } from "./files";
 import { handleCardUpdate, handleCreate, handlePatch, handleReply } from "./messages";
 import { TOKEN_PATH, asObj } from "./shared";
+import { mountWebLogin } from "./web-login";
 import type { FeishuEmulator } from "./emulator";
 import type { EmulatorState } from "./state";
 
@@ -38,6 +39,8 @@ export function buildApp(emu: FeishuEmulator, s: EmulatorState): express.Express
 
   app.use((req: Request, res: Response, next: NextFunction) => injectFailure(s, req, res, next));
   app.post(TOKEN_PATH, (req, res) => handleToken(s, req, res));
+  // Web app login (authorize page, code → user token, user info): no tenant token on these.
+  mountWebLogin(s, app);
   app.use("/open-apis", (req: Request, res: Response, next: NextFunction) => authenticate(s, req, res, next));
 
   app.post("/open-apis/im/v1/messages", (req, res) => handleCreate(s, req, res));

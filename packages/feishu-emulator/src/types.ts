@@ -90,6 +90,8 @@ export interface EmulatorOptions {
   scopes?: string[];
   /** The app's owner in the application info API (default: the first demo user, the sandbox's admin). */
   appOwnerOpenId?: string;
+  /** Web login: the redirect URIs registered in the app's security settings (unset = any http(s) URL). */
+  webLoginRedirectUris?: string[];
 }
 
 /** One HTTP request the bot made, as the emulator answered it. */
