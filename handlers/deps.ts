@@ -22,4 +22,6 @@ export interface HandlerDeps {
   sweeps: { runNow(job: SweepJob): Promise<void> };
   /** Build a ledger / report off the message path and send it to the asker (absent: not offered). */
   exports?: { add(job: ExportJob): Promise<void> };
+  /** Compute an answer's flags after its submission (jobs/flags.ts). */
+  flags?: { enqueue(job: { campaignKey: string; answer?: string }): Promise<void> };
 }

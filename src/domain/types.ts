@@ -3,6 +3,7 @@
  * Words follow DESIGN.md §2. Dates without a time are ISO `YYYY-MM-DD` strings in the
  * organisation's time zone; instants are `Date`.
  */
+import type { FlagsSpec } from "../flags/config";
 
 export type Role = "admin" | "leader" | "head" | "member";
 export type Locale = "zh" | "en";
@@ -107,4 +108,6 @@ export interface CampaignSpec {
   ledger?: { columns: { key: string; title?: string }[] };
   /** The self-inspection report's opening (`basis`) and signature (`organisation`). */
   report?: { basis?: string; organisation?: string };
+  /** The `flags:` section (形式主义 check); absent = the defaults, flags on. */
+  flags?: FlagsSpec;
 }

@@ -164,6 +164,7 @@ export async function importCampaign(
         remindBefore: spec.remindBefore,
         ledgerColumns: spec.ledger?.columns ?? [],
         report: { basis: spec.report?.basis, organisation: spec.report?.organisation },
+        flags: spec.flags ?? null,
       },
       $setOnInsert: { status: "draft" },
     },
