@@ -6,6 +6,8 @@ import type { Flag, FlagsSpec } from "../../src/flags/index";
 import { refreshCampaignFlags } from "../../src/flags/index";
 import { createModels, type Models } from "../../src/repositories/models";
 import { importCampaign } from "../../src/services/campaign-import";
+import { flagsRecompute } from "../../src/cli/flags";
+import { silentLogger } from "../../src/logger";
 import { mongoUriFor, uniqueName } from "../helpers/services";
 
 /**
@@ -182,5 +184,21 @@ describe("the engine reads the campaign's flags settings", () => {
     expect(await kinds(ids["cz:i1"])).toEqual([]);
     // Run again: nothing left to change.
     expect((await refreshCampaignFlags(d(), "k")).changed).toEqual([]);
+  });
+
+  it("npm run cli -- flags recompute <key>: stores them, says how many; an unknown key is refused", async () => {
+    const ids = await campaignWith();
+    const lines: string[] = [];
+    const out = { print: (x: string) => lines.push(x), error: (x: string) => lines.push(`E ${x}`) };
+    const s = { models, redisPrefix: "t", close: async () => {} };
+    expect(await flagsRecompute(s, "k", silentLogger, out)).toBe(0);
+    expect(lines[0]).toBe("疑似敷衍 / suspect answers: 2 of 3 answers flagged, 2 changed");
+    expect(lines[1]).toMatch(/^E 没有 Redis/);
+    expect(await kinds(ids["jy:i1"])).toEqual(["recycled"]);
+    lines.length = 0;
+    expect(await flagsRecompute(s, "k", silentLogger, out)).toBe(0);
+    expect(lines).toEqual(["疑似敷衍 / suspect answers: 2 of 3 answers flagged, 0 changed"]);
+    expect(await flagsRecompute(s, "nosuch", silentLogger, out)).toBe(1);
+    expect(lines.at(-1)).toContain("no such campaign: nosuch");
   });
 });
