@@ -7,7 +7,8 @@
  */
 import type { ServiceDeps } from "../services/context.js";
 import { flagOptionsOf, type FlagsSpec } from "./config.js";
-import { computeFlags, type Flag, type FlagAnswer, type FlagOptions } from "./engine.js";
+import type { Flag, FlagAnswer, FlagOptions } from "./engine.js";
+import { computeFlagsOffThread } from "./off-thread.js";
 
 export interface FlaggedAnswer {
   responseId: string;
@@ -90,7 +91,7 @@ export async function refreshCampaignFlags(
   if (config.enabled) {
     const units = new Set(loaded.answers.map((x) => x.answer.unitKey));
     const earlier = await earlierAnswers(d, campaignKey, units);
-    flags = computeFlags(
+    flags = await computeFlagsOffThread(
       loaded.answers.map((x) => x.answer),
       options ?? config.options,
       earlier,

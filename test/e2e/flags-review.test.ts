@@ -42,7 +42,7 @@ const ADMIN = "sun_zhiqiang";
 
 const PASSAGE =
   "我们对窗口单位办事流程进行了梳理，将群众办事需要提交的材料从原来的八项精简为三项，并在服务大厅设置了帮办代办专窗";
-const NARRATIVE = {
+const NARRATIVE: Record<string, string> = {
   [MEMBER_FIN]: `本科室对照检查要点逐条开展自查。${PASSAGE}。报销审核时限压缩到五个工作日。`,
   [MEMBER_HR]: `人事科组织全体人员逐条对照检查。${PASSAGE}，同时对来电投诉实行台账管理。`,
 };
