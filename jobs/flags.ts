@@ -68,6 +68,15 @@ export async function runFlagsJob(deps: HandlerDeps, job: FlagsJob) {
     sent += n.sent;
     patched += n.patched;
   }
+  // A resubmission: the reviewer's cards of the version before say a newer one exists.
+  const m = /^([0-9a-f]{24})-v(\d+)$/.exec(job.answer ?? "");
+  if (m && Number(m[2]) > 1) {
+    const prev = await deps.models.Response.findOne(
+      { assignmentId: m[1], version: Number(m[2]) - 1 },
+      { _id: 1 },
+    ).lean();
+    if (prev) patched += (await refreshFlagCards(deps, String(prev._id), { send: false })).patched;
+  }
   return { total: r.total, flagged: r.flagged.length, changed: r.changed.length, sent, patched };
 }
 

@@ -319,4 +319,31 @@ describe("退回 with the evidence prefilled", () => {
     await waitFor(() => !hasButton(headCard(), FLAG_ACTIONS.return), 10_000, "head's card patched");
     expect(text(headCard())).toContain("已退回");
   });
+
+  it("the member answers again in own words: no flags, the old card says a newer answer exists", async () => {
+    const v1 = await answerOf(MEMBER_FIN);
+    const { card: oldCard } = await reviewCardOf(HEAD_FIN, String(v1.r!._id));
+    const messageId = await cardMessage(t, {
+      kind: "selfcheck",
+      refId: String(v1.a._id),
+      personKey: MEMBER_FIN,
+    });
+    const d = await pressCard(t, openIdOf(MEMBER_FIN), messageId, SELF_CHECK_ACTIONS.submit, {
+      conclusion: "problems",
+      narrative: "财务科逐笔核对了2026年1至11月的报销单据共计368笔，发现3笔超期未审，已于12月1日前全部办结。",
+      evidence: "",
+      problems: "报销审核超期",
+    });
+    expect(d.toast?.type, JSON.stringify(d.toast)).toBe("success");
+    await waitFor(
+      async () => (await answerOf(MEMBER_FIN)).r?.version === 2 && (await answerOf(MEMBER_FIN)).r?.flaggedAt,
+      15_000,
+      "version 2 checked",
+    );
+    expect(await flagsOf(MEMBER_FIN)).toEqual([]);
+    await waitFor(() => text(oldCard()).includes("已有新版本"), 10_000, "old card patched");
+    expect(hasButton(oldCard(), FLAG_ACTIONS.return)).toBe(false);
+    const cards = await models().SentCard.countDocuments({ kind: "flags", personKey: HEAD_FIN });
+    expect(cards).toBe(1);
+  });
 });
