@@ -7,6 +7,7 @@
  */
 import { flagReviewCard, type FlagReviewState } from "../../cards/flags-review-card";
 import type { Card } from "../../cards/kit";
+import { PATCH_WINDOW_MS } from "../../handlers/notify";
 import { outboundUuid, type OutboundJob } from "../../jobs/outbound";
 import type { Locale } from "../domain/types";
 import { notFound } from "../errors";
@@ -14,8 +15,6 @@ import { toObjectId, type ServiceDeps } from "../services/context";
 import { describeFlag, returnReasonFor } from "./describe";
 import type { Flag } from "./engine";
 
-/** Feishu lets a message be updated for 14 days; an hour's margin for the queue. */
-const PATCH_WINDOW_MS = 14 * 86_400_000 - 3_600_000;
 const CARD_KIND = "flags";
 
 type UnitRow = { key: string; headKey?: string | null; leaderKey?: string | null };
