@@ -19,6 +19,11 @@ export function helpCard(opts: { locale: Locale; notUnderstood?: string }): Card
     tr(l, "- 「问题清单」：查摆出的问题", '- "list problems"'),
     tr(
       l,
+      "- 「哪些回答疑似敷衍」：疑似复制、套话为主、过于简短的自查回答，可一键退回（科室负责人、分管领导、管理员）",
+      '- "which answers look boilerplate": copy-paste, stock-phrase or too-short answers, with a one-click return (heads, leaders, admins)',
+    ),
+    tr(
+      l,
       "- 「导出台账」「生成自查报告」：整改台账（Excel）和自查报告草稿（Word），私信发给您（管理员、科室负责人、分管领导）",
       '- "export the ledger", "draft the report": the ledger (Excel) and a report draft (Word), sent to you privately (admins, heads, leaders)',
     ),

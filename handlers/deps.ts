@@ -35,4 +35,6 @@ export interface HandlerDeps {
   exportThread?: ExportThread;
   /** ADMIN_OPEN_IDS: who may send a new campaign file in chat (empty or absent: the app's owner). */
   adminOpenIds?: readonly string[];
+  /** Compute an answer's flags after its submission (jobs/flags.ts). */
+  flags?: { enqueue(job: { campaignKey: string; answer?: string }): Promise<void> };
 }

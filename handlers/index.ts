@@ -2,6 +2,7 @@ import { CAMPAIGN_CARD_ACTIONS } from "../cards/campaign-card";
 import { DIGEST_ACTIONS } from "../cards/digest-card";
 import { IMPORT_ACTIONS } from "../cards/import-cards";
 import { ESCALATION_ACTIONS } from "../cards/escalation-card";
+import { FLAG_ACTIONS } from "../cards/flags-review-card";
 import { MEASURE_ACTIONS } from "../cards/measure-card";
 import { ORG_SYNC_ACTIONS } from "../cards/org-sync-card";
 import { SELF_CHECK_ACTIONS } from "../cards/self-check-card";
@@ -13,6 +14,7 @@ import { errorToast, type CardActionHandler } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { onDigestOpen } from "./digest-open";
 import { onEscalationNudge } from "./escalation-nudge";
+import { onFlagsReturn } from "./flags-return";
 import {
   onCampaignBroadcast,
   onCampaignEnd,
@@ -61,6 +63,7 @@ export const CARD_ACTIONS: Record<string, CardActionHandler> = {
   [CAMPAIGN_CARD_ACTIONS.start]: onCampaignStart,
   [CAMPAIGN_CARD_ACTIONS.broadcast]: onCampaignBroadcast,
   [CAMPAIGN_CARD_ACTIONS.end]: onCampaignEnd,
+  [FLAG_ACTIONS.return]: onFlagsReturn,
 };
 
 /** Event types and their handlers (message work runs from the events queue, see jobs/events.ts). */

@@ -19,6 +19,7 @@ import {
   type Answer,
   type Asker,
 } from "../src/services/answers";
+import { answerSuspects } from "../src/flags/suspects";
 import type { Campaign } from "../src/services/context";
 import { manualSlot } from "../src/services/sweeps";
 import { campaignChecklist } from "../src/services/views";
@@ -160,6 +161,8 @@ async function route(
       return answerMeasureDetail(deps, a, q);
     case "problem_list":
       return answerProblems(deps, a, q);
+    case "suspect_answers":
+      return answerSuspects(deps, a, q);
     case "send_summary": {
       const en = a.locale === "en";
       if (!a.person?.roles.includes("admin")) {

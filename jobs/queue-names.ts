@@ -4,4 +4,5 @@ export const QUEUE = {
   events: "events",
   sweeps: "sweeps",
   exports: "exports",
+  flags: "flags",
 } as const;

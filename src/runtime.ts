@@ -7,6 +7,7 @@ import type { HandlerDeps } from "../handlers/deps";
 import { createEventSink } from "../handlers/index";
 import { createEventsWorker, EventsQueue } from "../jobs/events";
 import { createExportWorker, ExportQueue } from "../jobs/export";
+import { createFlagsWorker, FlagsQueue } from "../jobs/flags";
 import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbound";
 import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
 import { WorkCalendar } from "./calendar";
@@ -114,6 +115,7 @@ export async function startBot(
   const eventsQueue = new EventsQueue(redis, bullPrefix, logger);
   const sweeps = new SweepQueue(redis, bullPrefix, logger);
   const exportsQueue = new ExportQueue(redis, bullPrefix, logger);
+  const flagsQueue = new FlagsQueue(redis, bullPrefix, logger);
   const calendar = s.calendar ?? new WorkCalendar({ logger });
   const deps: HandlerDeps = {
     logger,
@@ -126,6 +128,7 @@ export async function startBot(
     workingHours: s.workingHours,
     sweeps,
     exports: exportsQueue,
+    flags: flagsQueue,
     lateWork: new Set(),
     adminOpenIds: s.adminOpenIds ?? [],
   };
@@ -163,6 +166,7 @@ export async function startBot(
     workers.push(createEventsWorker(redis, bullPrefix, deps));
     workers.push(createSweepWorker(redis, bullPrefix, deps));
     workers.push(createExportWorker(redis, bullPrefix, deps));
+    workers.push(createFlagsWorker(redis, bullPrefix, deps));
   }
   // Schedulers follow the campaigns in the database (idempotent; every process may do it).
   await sweeps.syncAll(models);
@@ -282,7 +286,13 @@ export async function startBot(
       }
       // Workers finish their active jobs before closing.
       await Promise.all([outboundWorker?.close(), ...workers.map((w) => w.close())]);
-      await Promise.all([outbound.close(), eventsQueue.close(), sweeps.close(), exportsQueue.close()]);
+      await Promise.all([
+        outbound.close(),
+        eventsQueue.close(),
+        sweeps.close(),
+        exportsQueue.close(),
+        flagsQueue.close(),
+      ]);
       await deps.exportThread?.close();
       await redis.quit().catch(() => redis.disconnect());
       await dedupRedis.quit().catch(() => dedupRedis.disconnect());

@@ -27,6 +27,7 @@ import {
   checklistSchema,
   dateSchema,
   escalationSchema,
+  flagsSchema,
   keySchema,
   ledgerSchema,
   orgSchema,
@@ -111,6 +112,7 @@ export class CampaignChecker {
     const remindBefore = this.remindBefore();
     const ledger = root.ledger === undefined ? undefined : this.ledger();
     const report = root.report === undefined ? undefined : c.field(["report"], reportSchema, root.report);
+    const flags = root.flags === undefined ? undefined : this.flags(index);
 
     this.organisationWarnings(units, people, escalation, reviewer);
 
@@ -133,6 +135,7 @@ export class CampaignChecker {
       ...(ledger ? { ledger } : {}),
       ...(report && (report.basis || report.organisation) ? { report } : {}),
       ...(org ? { org } : {}),
+      ...(flags ? { flags } : {}),
     };
     return { ok: true, spec, warnings: byLine(c.warnings) };
   }
@@ -356,6 +359,31 @@ export class CampaignChecker {
     if (root.remind_before === undefined) return [...DEFAULT_REMIND_BEFORE];
     const raw = c.field(["remind_before"], remindBeforeSchema, root.remind_before);
     return raw ? [...new Set(raw)].sort((a, b) => b - a) : undefined;
+  }
+
+  /** `flags:` — thresholds of the 形式主义 check; `min_chars` per item must name the checklist's items. */
+  flags(index: ChecklistIndex | undefined): CampaignSpec["flags"] {
+    const { c, root } = this;
+    const raw = c.field(["flags"], flagsSchema, root.flags);
+    if (!raw) return undefined;
+    const spec: NonNullable<CampaignSpec["flags"]> = { enabled: raw.enabled ?? true };
+    if (raw.recycled_share !== undefined) spec.recycledShare = raw.recycled_share;
+    if (raw.passage_chars !== undefined) spec.passageChars = raw.passage_chars;
+    if (raw.checklist_share !== undefined) spec.checklistShare = raw.checklist_share;
+    if (raw.stock_share !== undefined) spec.stockShare = raw.stock_share;
+    if (typeof raw.min_chars === "number") spec.minChars = raw.min_chars;
+    else if (raw.min_chars) {
+      const byItem: Record<string, number> = {};
+      for (const [k, n] of Object.entries(raw.min_chars)) {
+        if (k === "default") spec.minChars = n;
+        else if (index && !index.items.includes(k))
+          c.error(["flags", "min_chars", k], bi(`清单中没有事项 ${k}`, `the checklist has no item "${k}"`));
+        else byItem[k] = n;
+      }
+      if (Object.keys(byItem).length) spec.minCharsByItem = byItem;
+    }
+    if (raw.stock_phrases?.length) spec.stockPhrases = [...new Set(raw.stock_phrases)];
+    return spec;
   }
 
   ledger(): CampaignSpec["ledger"] {

@@ -296,6 +296,33 @@ export const reportSchema = z.strictObject({
   organisation: text.optional(),
 });
 
+/** A share written 0.5 or "50%". */
+const share = z.preprocess(
+  (v) => (typeof v === "string" && /^\s*\d+(?:\.\d+)?\s*%\s*$/.test(v) ? Number.parseFloat(v) / 100 : v),
+  z
+    .number({
+      error: "必须是 0 到 1 之间的比例，如 0.5 或 50% / must be a share between 0 and 1, e.g. 0.5 or 50%",
+    })
+    .gt(0, { error: "必须大于 0 / must be more than 0" })
+    .max(1, { error: "不能超过 1（100%） / must be at most 1 (100%)" }),
+);
+const chars = z
+  .int({ error: "必须是字数（整数） / must be a number of characters (a whole number)" })
+  .min(0, { error: "不能为负数 / must not be negative" })
+  .max(1000, { error: "最多 1000 字 / must be at most 1000 characters" });
+
+/** The `flags:` section (形式主义 check, docs/flags.md): thresholds, extra set phrases, on/off. */
+export const flagsSchema = z.strictObject({
+  enabled: z.boolean({ error: "须为 true 或 false / must be true or false" }).optional(),
+  recycled_share: share.optional(),
+  passage_chars: chars.optional(),
+  checklist_share: share.optional(),
+  stock_share: share.optional(),
+  /** A number (every item), or `{ default: 30, <item key>: 80 }`. */
+  min_chars: z.union([chars, z.record(z.string(), chars)]).optional(),
+  stock_phrases: z.preprocess(toList, z.array(text)).optional(),
+});
+
 export const reviewerSchema = z.enum(REVIEWERS);
 export const keySchema = key;
 export const textSchema = text;
@@ -331,6 +358,7 @@ export const TOP_LEVEL_KEYS = [
   "ledger",
   "report",
   "org",
+  "flags",
 ] as const;
 
 /** Every field name the format knows, for "did you mean" hints on unknown fields. */
@@ -350,4 +378,5 @@ export const KNOWN_FIELDS: readonly string[] = [
   ...Object.keys(ledgerSchema.shape),
   ...Object.keys(reportSchema.shape),
   ...Object.keys(orgSchema.shape),
+  ...Object.keys(flagsSchema.shape),
 ];

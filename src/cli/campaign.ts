@@ -196,7 +196,7 @@ export async function campaignReturn(
 }
 
 /** The outbound queue with its outbox: every send gets its intent record before it is queued. */
-function outboundFor(
+export function outboundFor(
   s: CliServices,
   redis: NonNullable<CliServices["redis"]>,
   logger: Logger,

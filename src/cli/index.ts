@@ -22,6 +22,7 @@ import {
 import { campaignSyncOrg } from "./org";
 import { connect } from "./connect";
 import { EXPORT_HELP, exportCommand } from "./export";
+import { flagsRecompute } from "./flags";
 
 const HELP = `npm run cli -- <command>
 
@@ -37,6 +38,7 @@ const HELP = `npm run cli -- <command>
                                          send a submitted answer back to its assignee
   campaign end <key>                     end it: no more reminders, escalations, broadcasts
   summary send <key>                     send the progress broadcast to its group chats now
+  flags recompute <key>                  compute and store the 疑似敷衍 flags of every current answer
 ${EXPORT_HELP}
   leave set <key> <person> <from> <to>   no reminders to a person while on leave
                                          (person: key, or a name only one person has)
@@ -111,6 +113,15 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     return runIntentCli(text, { stdin: process.stdin, stdout: process.stdout }, dict);
+  }
+
+  if (cmd === "flags" && sub === "recompute" && rest[0]) {
+    const s = await connect(config, logger);
+    try {
+      return await flagsRecompute(s, rest[0], logger, out);
+    } finally {
+      await s.close();
+    }
   }
 
   if (cmd === "summary" && sub === "send" && rest[0]) {

@@ -3,6 +3,7 @@
  * Words follow DESIGN.md §2. Dates without a time are ISO `YYYY-MM-DD` strings in the
  * organisation's time zone; instants are `Date`.
  */
+import type { FlagsSpec } from "../flags/config";
 
 export type Role = "admin" | "leader" | "head" | "member";
 export type Locale = "zh" | "en";
@@ -109,4 +110,6 @@ export interface CampaignSpec {
   report?: { basis?: string; organisation?: string };
   /** The organisation comes from Feishu's address book (`org: from: feishu`): what to fetch on re-sync. */
   org?: { departments: string[]; includeChildren: boolean };
+  /** The `flags:` section (形式主义 check); absent = the defaults, flags on. */
+  flags?: FlagsSpec;
 }

@@ -21,8 +21,28 @@ function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…`;
 }
 
-/** One line of evidence for one flag. `nameOf` turns an answer into words (unit · item). */
-export function describeFlag(f: Flag, nameOf?: (f: Extract<Flag, { kind: "recycled" }>) => string): string {
+/** The short name of a flag kind in one language (疑似复制 / recycled). */
+export function flagName(kind: FlagKind, locale: "zh" | "en" = "zh"): string {
+  const [zh, en] = FLAG_LABELS[kind].split(" (");
+  return locale === "en" ? en!.replace(/\)$/, "") : zh!;
+}
+
+const RELATION_EN = {
+  other_unit: "another unit's",
+  same_unit: "another item's of the same unit",
+  earlier_campaign: "this unit's earlier campaign's",
+} as const;
+
+/**
+ * One line of evidence for one flag, plain text (the caller escapes it). `nameOf` turns the overlapped
+ * answer into words (unit · item). Chinese by default; `locale: "en"` for English readers.
+ */
+export function describeFlag(
+  f: Flag,
+  nameOf?: (f: Extract<Flag, { kind: "recycled" }>) => string,
+  locale: "zh" | "en" = "zh",
+): string {
+  if (locale === "en") return describeFlagEn(f, nameOf);
   switch (f.kind) {
     case "recycled":
       return (
@@ -37,6 +57,24 @@ export function describeFlag(f: Flag, nameOf?: (f: Extract<Flag, { kind: "recycl
       return `${FLAG_LABELS.short}：${f.chars} 字，此事项至少 ${f.min} 字`;
     case "no_problems":
       return `${FLAG_LABELS.no_problems}：本单位 ${f.items} 个事项均填“无问题”`;
+  }
+}
+
+function describeFlagEn(f: Flag, nameOf?: (f: Extract<Flag, { kind: "recycled" }>) => string): string {
+  switch (f.kind) {
+    case "recycled":
+      return (
+        `Recycled: ${pct(f.share)} is the same as ${RELATION_EN[f.relation]} answer` +
+        `${nameOf ? ` (${nameOf(f)})` : ""}; shared passage: "${clip(f.passage, 60)}"`
+      );
+    case "checklist":
+      return `Copied from the checklist: ${pct(f.share)} is the item's title and checkpoints`;
+    case "stock":
+      return `Stock phrasing: ${pct(f.share)} set phrases (${f.phrases.slice(0, 4).join(", ")}), no numbers, dates or names`;
+    case "short":
+      return `Too short: ${f.chars} characters, this item needs at least ${f.min}`;
+    case "no_problems":
+      return `No problems anywhere: the unit answered "no problems" on all ${f.items} items`;
   }
 }
 

@@ -43,6 +43,8 @@ export interface FlagOptions {
   stockPhrases: readonly string[];
   /** Too short below this many characters (raised by 10 per checkpoint of the item). */
   minChars: number;
+  /** Per item key: too short below this many characters (instead of `minChars` and the checkpoint rule). */
+  minCharsByItem: Readonly<Record<string, number>>;
   /** No problems anywhere: a unit whose every answer (at least this many) says compliant. */
   noProblemsMinItems: number;
 }
@@ -54,6 +56,7 @@ export const DEFAULT_FLAG_OPTIONS: FlagOptions = {
   stockThreshold: 0.3,
   stockPhrases: [],
   minChars: 30,
+  minCharsByItem: {},
   noProblemsMinItems: 3,
 };
 
@@ -398,7 +401,8 @@ function singleAnswerFlags(d: Doc, opt: FlagOptions, phrases: readonly string[])
   if (stock.share >= opt.stockThreshold && !hasConcreteFacts(a.narrative)) {
     flags.push({ kind: "stock", share: round2(stock.share), phrases: stock.found.slice(0, 8) });
   }
-  const min = Math.max(opt.minChars, 10 * (a.checkpoints?.length ?? 0));
+  const own = Object.hasOwn(opt.minCharsByItem, a.itemKey) ? opt.minCharsByItem[a.itemKey] : undefined;
+  const min = own ?? Math.max(opt.minChars, 10 * (a.checkpoints?.length ?? 0));
   if (d.n.text.length < min) flags.push({ kind: "short", chars: d.n.text.length, min });
   return flags;
 }

@@ -6,7 +6,9 @@
  * here is logged by the caller, not shown to the person who answered.
  */
 import type { ServiceDeps } from "../services/context.js";
-import { computeFlags, type Flag, type FlagAnswer, type FlagOptions } from "./engine.js";
+import { flagOptionsOf, type FlagsSpec } from "./config.js";
+import type { Flag, FlagAnswer, FlagOptions } from "./engine.js";
+import { computeFlagsOffThread } from "./off-thread.js";
 
 export interface FlaggedAnswer {
   responseId: string;
@@ -55,41 +57,71 @@ async function answersOf(d: ServiceDeps, campaignKey: string) {
   return { answers: out };
 }
 
+export interface FlagRefresh {
+  flagged: FlaggedAnswer[];
+  total: number;
+  /** Answers whose stored flags changed in this run (with their new flags, possibly none). */
+  changed: FlaggedAnswer[];
+  /** False when the campaign file turned flags off (`flags.enabled: false`): every stored flag cleared. */
+  enabled: boolean;
+}
+
 /**
- * Recompute and store the flags of every current answer of the campaign; returns the flagged ones
- * and how many answers were checked.
+ * Recompute the flags of every current answer of the campaign and store those that changed (so a run
+ * after one submission writes the new answer and the answers it overlaps, and nothing else). Options
+ * come from the campaign file's `flags:` section unless given. Returns the flagged answers, how many
+ * were checked and which changed. Safe to run again: a second run changes nothing.
  * 10,000 answers take a few seconds (bench/flags.ts), so this runs off the callback path.
  */
 export async function refreshCampaignFlags(
   d: ServiceDeps,
   campaignKey: string,
-  options: Partial<FlagOptions> = {},
-): Promise<{ flagged: FlaggedAnswer[]; total: number }> {
+  options?: Partial<FlagOptions>,
+): Promise<FlagRefresh> {
+  const c = await d.models.Campaign.findOne({ key: campaignKey }, { flags: 1 }).lean();
+  const config = flagOptionsOf(c?.flags as Partial<FlagsSpec> | undefined);
   const loaded = await answersOf(d, campaignKey);
-  if (!loaded) return { flagged: [], total: 0 };
-  const units = new Set(loaded.answers.map((x) => x.answer.unitKey));
-  const earlier = await earlierAnswers(d, campaignKey, units);
-  const flags = computeFlags(
-    loaded.answers.map((x) => x.answer),
-    options,
-    earlier,
-  );
+  if (!loaded) return { flagged: [], total: 0, changed: [], enabled: config.enabled };
+  const stored = await d.models.Response.find(
+    { _id: { $in: loaded.answers.map((x) => x.answer.id) } },
+    { flags: 1, flaggedAt: 1 },
+  ).lean();
+  const before = new Map(stored.map((r) => [String(r._id), r]));
+  let flags = new Map<string, Flag[]>();
+  if (config.enabled) {
+    const units = new Set(loaded.answers.map((x) => x.answer.unitKey));
+    const earlier = await earlierAnswers(d, campaignKey, units);
+    flags = await computeFlagsOffThread(
+      loaded.answers.map((x) => x.answer),
+      options ?? config.options,
+      earlier,
+    );
+  }
   const now = d.now();
-  const out: FlaggedAnswer[] = [];
+  const out: FlagRefresh = {
+    flagged: [],
+    total: loaded.answers.length,
+    changed: [],
+    enabled: config.enabled,
+  };
   for (const x of loaded.answers) {
     const list = flags.get(x.answer.id) ?? [];
-    await d.models.Response.updateOne({ _id: x.answer.id }, { $set: { flags: list, flaggedAt: now } });
-    if (list.length)
-      out.push({
-        responseId: x.answer.id,
-        assignmentId: x.assignmentId,
-        unitKey: x.answer.unitKey,
-        itemKey: x.answer.itemKey,
-        assigneeKey: x.assigneeKey,
-        flags: list,
-      });
+    const row: FlaggedAnswer = {
+      responseId: x.answer.id,
+      assignmentId: x.assignmentId,
+      unitKey: x.answer.unitKey,
+      itemKey: x.answer.itemKey,
+      assigneeKey: x.assigneeKey,
+      flags: list,
+    };
+    const old = before.get(x.answer.id);
+    if (!old?.flaggedAt || JSON.stringify(old.flags ?? []) !== JSON.stringify(list)) {
+      await d.models.Response.updateOne({ _id: x.answer.id }, { $set: { flags: list, flaggedAt: now } });
+      if (old?.flaggedAt || list.length) out.changed.push(row);
+    }
+    if (list.length) out.flagged.push(row);
   }
-  return { flagged: out, total: loaded.answers.length };
+  return out;
 }
 
 /** The same units' latest answers in other campaigns that started earlier. */

@@ -168,6 +168,34 @@ export const CUES = {
     ],
     ["problems", "issues", "findings", "problem (?:list|log|ledger|register)"],
   ),
+  /** 疑似敷衍 (issue 15): answers flagged as copy-paste, stock phrasing, too short… */
+  suspect: cue(
+    [
+      "敷衍",
+      "走过场",
+      "应付了事",
+      "形式主义的?(?:回答|答复|自查|填报|材料|内容)",
+      "(?:回答|答复|自查|填报|材料)[^，。]{0,4}形式主义",
+      "套话",
+      "照抄",
+      "抄袭",
+      "雷同",
+      "复制粘贴",
+      "千篇一律",
+      "(?:回答|答复|内容|材料)(?:重复|相同|一样)",
+    ],
+    [
+      "copy ?paste[sd]?",
+      "copied answers?",
+      "boilerplate",
+      "suspect answers?",
+      "suspicious answers?",
+      "flagged answers?",
+      "recycled answers?",
+      "going through the motions",
+      "box ?ticking",
+    ],
+  ),
   /** Phrases with 问题 that are not about the problem list; masked before the problems cue. */
   notProblems: cue(
     ["没有?问题", "没啥问题", "不是问题", "有一?个问题", "问一?个问题", "一个问题", "请问"],

@@ -107,6 +107,7 @@ function decide(f: Facts): Intent {
     if (has(CUES.aboutSending) || has(CUES.reportWhen)) return "unknown";
   }
   if (has(CUES.advice)) return "unknown";
+  if (has(CUES.suspect)) return "suspect_answers";
   if (f.measureId !== undefined) return "measure_detail";
 
   const notFilled = has(CUES.notFilled);

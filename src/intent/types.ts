@@ -9,6 +9,8 @@ export type Intent =
   | "item_status"
   | "measure_detail"
   | "problem_list"
+  // Issue 15: answers flagged as going through the motions (疑似敷衍), for their reviewers.
+  | "suspect_answers"
   | "help"
   | "unknown"
   // Admin commands: kept apart from the question intents and matched only on explicit command wording.

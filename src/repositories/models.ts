@@ -55,6 +55,8 @@ const campaignSchema = new Schema(
     ledgerColumns: { type: [{ key: String, title: String, _id: false }], default: [] },
     /** The report's opening and signature from the campaign file (`report.basis`, `report.organisation`). */
     report: { basis: String, organisation: String },
+    /** The campaign file's `flags:` section (src/flags/config.ts `FlagsSpec`); absent = defaults. */
+    flags: { type: Schema.Types.Mixed },
     /** sha256 of the normalised spec last imported: re-importing the same file changes nothing. */
     specHash: { type: String },
     startedAt: { type: Date },

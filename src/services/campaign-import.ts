@@ -203,6 +203,7 @@ export async function importCampaign(
         ledgerColumns: spec.ledger?.columns ?? [],
         report: { basis: spec.report?.basis, organisation: spec.report?.organisation },
         ...(spec.org ? { org: spec.org } : {}),
+        flags: spec.flags ?? null,
       },
       ...(spec.org ? {} : { $unset: { org: "" } }),
       $setOnInsert: { status: "draft" },

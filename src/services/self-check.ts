@@ -111,6 +111,7 @@ export async function submitSelfCheck(
   if (Number(input.rev) !== a.rev) {
     if (a.state !== "submitted") throw stale();
     const done = await completeSubmission(d, a, op);
+    void d.flags?.enqueue({ campaignKey: a.campaignKey, answer: `${String(a._id)}-v${a.responseVersion}` });
     if (!done.changed) throw ALREADY();
     return { assignment: a, version: a.responseVersion, problemIds: done.problemIds };
   }
@@ -153,6 +154,7 @@ export async function submitSelfCheck(
   }
   updated = updated as Assignment;
   const done = await completeSubmission(d, updated, op, a.state);
+  void d.flags?.enqueue({ campaignKey: a.campaignKey, answer: `${String(a._id)}-v${version}` });
   return { assignment: updated, version, problemIds: done.problemIds };
 }
 
@@ -293,7 +295,24 @@ export async function amendSelfCheck(
   return a;
 }
 
-/** An admin returns a submitted answer with a reason: the assignee gets the editable card back. */
+/**
+ * Who may return an answer: an admin, or the head or leader in charge of the answer's unit (a 疑似敷衍
+ * answer's reviewers); nobody their own answer.
+ */
+export function mayReturnAnswer(
+  op: Pick<Person, "key" | "roles">,
+  a: { unitKey: string; assigneeKey: string },
+  unit: { headKey?: string | null; leaderKey?: string | null } | null | undefined,
+): boolean {
+  if (op.key === a.assigneeKey) return false;
+  if (isAdmin(op)) return true;
+  return Boolean(unit && (unit.headKey === op.key || unit.leaderKey === op.key));
+}
+
+/**
+ * An admin, or the unit's head or leader in charge, returns a submitted answer with a reason: the
+ * assignee gets the editable card back (the caller sends it).
+ */
 export async function returnSelfCheck(
   d: ServiceDeps,
   input: { assignmentId: unknown; reason: string; by: Person | { admin: "cli" } },
@@ -301,8 +320,12 @@ export async function returnSelfCheck(
   const a = await loadAssignment(d, input.assignmentId);
   await loadCampaign(d, a.campaignKey, { mustBeOpen: true });
   const by = "key" in input.by ? input.by : null;
-  if (by && !isAdmin(by))
-    throw forbidden("只有牵头科室（管理员）可以退回。", "Only an admin can return an answer.");
+  const unit = by ? await d.models.Unit.findOne({ campaignKey: a.campaignKey, key: a.unitKey }).lean() : null;
+  if (by && !mayReturnAnswer(by, a, unit))
+    throw forbidden(
+      "只有本单位负责人、分管领导或牵头科室（管理员）可以退回，且不能退回本人的回答。",
+      "Only the unit's head, its leader in charge or an admin can return an answer, and not their own.",
+    );
   const reason = input.reason.trim();
   if (!reason) throw invalid("请填写退回原因。", "Give a reason.");
   if (charCount(reason) > LIMITS.reason)

@@ -313,7 +313,7 @@ describe("invalid campaign files", () => {
       [4, '未知模板 "jgzf-9-9-9"（可用：jgzf-6-6-2） / unknown template "jgzf-9-9-9" (known: jgzf-6-6-2)'],
       [
         5,
-        '未知字段 "reviwer"（可用字段：key、title、timezone、start、end、template、checklist、units、people、assignments、chats、schedules、escalation、reviewer、remind_before、ledger、report、org）（是不是 "reviewer"？） / unknown field "reviwer" (did you mean "reviewer"?)',
+        '未知字段 "reviwer"（可用字段：key、title、timezone、start、end、template、checklist、units、people、assignments、chats、schedules、escalation、reviewer、remind_before、ledger、report、org、flags）（是不是 "reviewer"？） / unknown field "reviwer" (did you mean "reviewer"?)',
       ],
       [6, '"remind_before" entry 2 必须是 0 或更多个工作日 / must be 0 or more working days'],
       [

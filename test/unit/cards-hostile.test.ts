@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { itemStatusCard, measureListCard, pendingCard, problemListCard } from "../../cards/answer-cards";
 import { digestCard } from "../../cards/digest-card";
 import { escalationCard } from "../../cards/escalation-card";
+import { suspectCountsCard, suspectListCard } from "../../cards/flags-list-card";
+import { flagReviewCard } from "../../cards/flags-review-card";
 import { helpCard } from "../../cards/help-card";
 import { card, cardBytes, esc, escLine, md, trimToLimits, type Card, type Locale } from "../../cards/kit";
 import { measureCard } from "../../cards/measure-card";
@@ -266,6 +268,63 @@ const builders: [string, (l: Locale) => Card][] = [
         today: TODAY,
         withOpenButtons: true,
         emptyText: H,
+      }),
+  ],
+  ...(["open", "returned"] as const).map(
+    (state) =>
+      [
+        `flagReviewCard ${state}`,
+        (l: Locale) =>
+          flagReviewCard({
+            v: {
+              responseId: "r1",
+              campaignTitle: HL,
+              unitName: H,
+              itemTitle: HL,
+              answererName: H,
+              version: 2,
+              conclusion: "compliant",
+              narrative: HL.repeat(3),
+              lines: many(8, () => HL),
+              reason: HL,
+              state,
+              returnReason: HL,
+            },
+            locale: l,
+            notice: HL,
+          }),
+      ] as [string, (l: Locale) => Card],
+  ),
+  [
+    "suspectListCard",
+    (l) =>
+      suspectListCard({
+        v: {
+          campaignTitle: HL,
+          scope: HL,
+          checked: 500,
+          lines: many(200, (i) => ({
+            responseId: `r${i}`,
+            unitName: H,
+            itemTitle: HL,
+            answererName: H,
+            kinds: [H, H],
+            evidence: HL,
+            reason: HL,
+            canReturn: i % 2 === 0,
+          })),
+          hidden: many(50, () => ({ unitName: H, n: 3 })),
+        },
+        locale: l,
+        emptyText: H,
+      }),
+  ],
+  [
+    "suspectCountsCard",
+    (l) =>
+      suspectCountsCard({
+        v: { campaignTitle: HL, scope: HL, units: many(200, () => ({ unitName: H, n: 2, checked: 9 })) },
+        locale: l,
       }),
   ],
   ["helpCard", (l) => helpCard({ locale: l, notUnderstood: HL })],

@@ -30,6 +30,7 @@ const INTENTS = [
   "item_status",
   "measure_detail",
   "problem_list",
+  "suspect_answers",
   "help",
   "send_summary",
 ];

@@ -1,0 +1,80 @@
+/**
+ * The flag engine off the bot's event loop: a campaign's flags take up to a few seconds of CPU for
+ * 10,000 answers (bench/flags.ts), which in the main thread would hold up every card callback
+ * meanwhile. From `OFF_THREAD_MIN` answers the engine runs in a worker thread (one per run, like the
+ * export renderer, src/exports/render.ts); below, in the calling thread (milliseconds). If a worker
+ * cannot start, it runs here, with a log line.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../logger";
+import type { ComputeJob } from "./compute-worker";
+import { computeFlags, type Flag, type FlagAnswer, type FlagOptions } from "./engine";
+
+/** Answers (own and earlier campaigns') from which a worker thread is worth its start-up time. */
+export const OFF_THREAD_MIN = 1000;
+
+/** How many runs used a worker thread and how many ran in the calling thread (for tests, logs). */
+export const computeCounts = { worker: 0, inThread: 0 };
+
+function workerUrl(): URL {
+  const self = import.meta.url;
+  return new URL(self.endsWith(".ts") ? "./compute-thread.mjs" : "./compute-worker.js", self);
+}
+
+class WorkerStartError extends Error {}
+
+function inWorker(job: ComputeJob): Promise<Map<string, Flag[]>> {
+  return new Promise((resolve, reject) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl(), { workerData: job, execArgv: [] });
+    } catch (e) {
+      reject(new WorkerStartError(e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    let ready = false;
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      f();
+    };
+    worker.on("message", (m: { ready?: true; ok?: [string, Flag[]][]; error?: string }) => {
+      if (m.ready) return void (ready = true);
+      settle(() => (m.ok ? resolve(new Map(m.ok)) : reject(new Error(m.error ?? "flags worker failed"))));
+    });
+    worker.once("error", (e) => settle(() => reject(ready ? e : new WorkerStartError(e.message))));
+    worker.once("exit", (code) =>
+      settle(() =>
+        reject(
+          ready
+            ? new Error(`flags worker exited with code ${code}`)
+            : new WorkerStartError(`exited with code ${code} before it started`),
+        ),
+      ),
+    );
+  });
+}
+
+/** `computeFlags` for many answers in a worker thread; the same result as in the calling thread. */
+export async function computeFlagsOffThread(
+  answers: FlagAnswer[],
+  options: Partial<FlagOptions>,
+  sources: FlagAnswer[],
+  opts: { log?: Logger; min?: number } = {},
+): Promise<Map<string, Flag[]>> {
+  if (answers.length + sources.length < (opts.min ?? OFF_THREAD_MIN)) {
+    computeCounts.inThread++;
+    return computeFlags(answers, options, sources);
+  }
+  try {
+    const r = await inWorker({ answers, options, sources });
+    computeCounts.worker++;
+    return r;
+  } catch (e) {
+    if (!(e instanceof WorkerStartError)) throw e;
+    opts.log?.warn({ err: e.message }, "flags worker could not start; computing in the main thread");
+    computeCounts.inThread++;
+    return computeFlags(answers, options, sources);
+  }
+}
