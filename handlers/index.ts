@@ -1,5 +1,6 @@
 import { DIGEST_ACTIONS } from "../cards/digest-card";
 import { ESCALATION_ACTIONS } from "../cards/escalation-card";
+import { FOLLOW_UP_ACTIONS } from "../cards/follow-up-card";
 import { MEASURE_ACTIONS } from "../cards/measure-card";
 import { SELF_CHECK_ACTIONS } from "../cards/self-check-card";
 import type { BotAddedToChat, CardAction, CardAnswer, InboundMessage } from "../src/domain/events";
@@ -10,6 +11,7 @@ import { errorToast, type CardActionHandler } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { onDigestOpen } from "./digest-open";
 import { onEscalationNudge } from "./escalation-nudge";
+import { onFollowUpHolds, onFollowUpRelapsed } from "./follow-up-answer";
 import {
   onExtensionGrant,
   onExtensionRefuse,
@@ -41,6 +43,8 @@ export const CARD_ACTIONS: Record<string, CardActionHandler> = {
   [MEASURE_ACTIONS.refuseExt]: onExtensionRefuse,
   [DIGEST_ACTIONS.open]: onDigestOpen,
   [ESCALATION_ACTIONS.nudge]: onEscalationNudge,
+  [FOLLOW_UP_ACTIONS.holds]: onFollowUpHolds,
+  [FOLLOW_UP_ACTIONS.relapsed]: onFollowUpRelapsed,
 };
 
 /** Event types and their handlers (message work runs from the events queue, see jobs/events.ts). */
