@@ -58,7 +58,8 @@ export interface MeasureView {
 }
 
 export interface DigestLine {
-  kind: "assignment" | "measure";
+  /** "follow-up": a 回头看 awaiting the person's answer (due = its answer-by day). */
+  kind: "assignment" | "measure" | "follow-up";
   id: string;
   title: string;
   dueDate: string;

@@ -9,7 +9,6 @@ import { outboundUuid, type OutboundJob } from "../../jobs/outbound";
 import type { WorkCalendar } from "../calendar";
 import { AppError, forbidden, invalid, isDuplicateKey, stale } from "../errors";
 import { formatDateTime, todayIn } from "../time";
-import { localeOf } from "./cards";
 import {
   audit,
   charCount,
@@ -206,7 +205,8 @@ async function buildCard(
   viewer: Person | null,
   notice?: string,
 ): Promise<Card> {
-  const locale = localeOf(viewer);
+  // Not localeOf from ./cards: that module lists follow-ups in digests and imports this one.
+  const locale = viewer?.locale === "en" ? "en" : "zh";
   const keys = [m.ownerKey, m.reviewerKey, m.closedByKey, m.followUp?.byKey].filter((k): k is string =>
     Boolean(k),
   );

@@ -81,6 +81,18 @@ export async function runReminderSweep(d: SweepDeps, campaignKey: string): Promi
       personKey: m.ownerKey,
       dueDate: m.dueDate,
     })),
+    // A 回头看 awaiting an answer is on both its owner and its reviewer until either answers.
+    ...(await awaitingFollowUps(d, campaignKey)).flatMap((m) =>
+      m.followUp?.answerBy
+        ? [...new Set([m.ownerKey, m.reviewerKey].filter((k): k is string => Boolean(k)))].map((k) => ({
+            kind: "follow-up" as const,
+            id: String(m._id),
+            title: followUpTitle(m),
+            personKey: k,
+            dueDate: m.followUp!.answerBy!,
+          }))
+        : [],
+    ),
   ];
   const byKey = new Map(people.map((p) => [p.key, p]));
   const { plans, skipped } = planReminders({

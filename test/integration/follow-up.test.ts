@@ -12,7 +12,12 @@ import type { CampaignSpec } from "../../src/domain/types";
 import { exportLedger, exportReport } from "../../src/exports/index";
 import { importCampaign } from "../../src/services/campaign-import";
 import { computeSummary } from "../../src/services/summary";
-import { runEscalationSweep, runFollowUpSweep, type SweepDeps } from "../../src/services/sweeps";
+import {
+  runEscalationSweep,
+  runFollowUpSweep,
+  runReminderSweep,
+  type SweepDeps,
+} from "../../src/services/sweeps";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { text } from "../helpers/cards";
 import { expectValid } from "../helpers/card-checks";
@@ -341,8 +346,22 @@ describe("回头看", () => {
       const cards = await t.bot.models.SentCard.find({ kind: "escalation", personKey }).lean();
       return cards
         .map((c) => text(t.emu.message(c.messageId)?.card ?? {}))
-        .filter((x) => x.includes("【回头看】") && x.includes(`#${silent.seq}`));
+        .filter((x) => named(silent).test(x));
     };
+    // The day before it is due, the reminder digests of both owner and reviewer name it, and only it.
+    moveTo(cal.addWorkingDays(answerBy, -1));
+    await runReminderSweep(deps(), spec.key);
+    for (const k of ["bai_lu", "director"]) {
+      const msg = await waitFor(
+        () => cardMessage(t, { kind: "reminder", personKey: k }).catch(() => ""),
+        5000,
+        `${k}'s reminder`,
+      );
+      const digest = text(t.emu.message(msg)!.card);
+      expect(digest).toMatch(named(silent));
+      expect(digest).not.toContain(holds.content);
+      expect(digest).not.toContain(relapsed.content);
+    }
     moveTo(answerBy); // the last day to answer: not overdue yet
     await runEscalationSweep(deps(), spec.key);
     await new Promise((res) => setTimeout(res, 300));
@@ -360,7 +379,7 @@ describe("回头看", () => {
     // The answered ones never escalate.
     const all = await t.bot.models.SentCard.find({ kind: "escalation" }).lean();
     const texts = all.map((c) => text(t.emu.message(c.messageId)?.card ?? {})).join("\n");
-    expect(texts).not.toContain(`#${holds.seq} ${holds.content}`);
+    expect(texts).not.toContain(holds.content);
     // Answering stops it.
     const ownerCard = await cardMessage(t, { kind: "follow-up", refId: id, personKey: "bai_lu" });
     const d = await click("bai_lu", ownerCard, FOLLOW_UP_ACTIONS.holds, {
@@ -377,6 +396,11 @@ describe("回头看", () => {
     expect((await computeSummary(deps(), spec.key)).followUps).toEqual({ due: 0, done: 3, relapsed: 1 });
   });
 });
+
+/** A card line naming the follow-up of a measure ("#" is escaped in card markdown). */
+function named(m: { seq: number; content: string }): RegExp {
+  return new RegExp(`【回头看】(?:#|&#35;)${m.seq} ${m.content}`);
+}
 
 /** The ledger sheet's header row: the first with a 序号 cell. */
 function findHeader(ws: ExcelJS.Worksheet): number {
