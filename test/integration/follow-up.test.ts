@@ -7,6 +7,7 @@ import { FOLLOW_UP_ACTIONS, FOLLOW_UP_FIELDS } from "../../cards/follow-up-card"
 import { MEASURE_ACTIONS, MEASURE_FIELDS } from "../../cards/measure-card";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
 import { runSweep } from "../../jobs/sweeps";
+import { campaignStatus } from "../../src/cli/campaign";
 import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
 import type { CampaignSpec } from "../../src/domain/types";
 import { exportLedger, exportReport } from "../../src/exports/index";
@@ -15,6 +16,7 @@ import { computeSummary } from "../../src/services/summary";
 import {
   runEscalationSweep,
   runFollowUpSweep,
+  runBroadcast,
   runReminderSweep,
   type SweepDeps,
 } from "../../src/services/sweeps";
@@ -394,6 +396,35 @@ describe("回头看", () => {
       `#${silent.seq} ${silent.content}`,
     );
     expect((await computeSummary(deps(), spec.key)).followUps).toEqual({ due: 0, done: 3, relapsed: 1 });
+  });
+
+  it("campaign status and the progress broadcast show the follow-ups due, done and relapsed", async () => {
+    const lines: string[] = [];
+    const code = await campaignStatus(
+      { models: t.bot.models, redisPrefix: "t", close: async () => {} },
+      spec.key,
+      {
+        print: (x) => lines.push(x),
+        error: (x) => lines.push(x),
+      },
+    );
+    expect(code).toBe(0);
+    expect(lines).toContain(
+      "follow-ups (回头看, 30 working days after closure): 0 due, 3 done (2 holds, 1 relapsed)",
+    );
+    t.emu.addChat({
+      chat_id: spec.chats[0]!.chatId,
+      name: "所务群",
+      members: users.map((u) => u.open_id),
+      botIsMember: true,
+    });
+    await runBroadcast(deps(), spec.key, "follow-up-slot");
+    const [msg] = await waitFor(
+      () => t.emu.messagesTo(spec.chats[0]!.chatId).length > 0 && t.emu.messagesTo(spec.chats[0]!.chatId),
+      10_000,
+      "broadcast",
+    );
+    expect(text(msg!.card)).toMatch(/回头看：待回复 \*\*0\*\*.*已完成 \*\*3\*\*.*反弹 .*1.* 项/);
   });
 });
 
