@@ -3,6 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DIGEST_ACTIONS } from "../../cards/digest-card";
+import { ESCALATION_ACTIONS } from "../../cards/escalation-card";
 import { FOLLOW_UP_ACTIONS, FOLLOW_UP_FIELDS } from "../../cards/follow-up-card";
 import { MEASURE_ACTIONS, MEASURE_FIELDS } from "../../cards/measure-card";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
@@ -21,7 +23,7 @@ import {
   type SweepDeps,
 } from "../../src/services/sweeps";
 import { startTestBot, type TestBot } from "../helpers/bot";
-import { text } from "../helpers/cards";
+import { buttons, text } from "../helpers/cards";
 import { expectValid } from "../helpers/card-checks";
 import {
   CAMPAIGN_NOW,
@@ -382,6 +384,40 @@ describe("回头看", () => {
     const all = await t.bot.models.SentCard.find({ kind: "escalation" }).lean();
     const texts = all.map((c) => text(t.emu.message(c.messageId)?.card ?? {})).join("\n");
     expect(texts).not.toContain(holds.content);
+    // The head's 催办 sends the owner the follow-up card again (once a day); 打开 sends it to the asker.
+    const headCard = await cardMessage(t, { kind: "escalation", personKey: "song_yu" });
+    const nudge = buttons(t.emu.message(headCard)!.card).find(
+      (b) => b.value.action === ESCALATION_ACTIONS.nudge && b.value.kind === "follow-up",
+    )!;
+    expect(nudge.value.id).toBe(id);
+    const before = (await followUpCards(id)).length;
+    const n1 = await t.emu.clickCard({
+      operator: openIdOf("song_yu"),
+      messageId: headCard,
+      tag: "button",
+      value: nudge.value,
+    });
+    expect(n1.toast?.type, JSON.stringify(n1.toast)).toBe("success");
+    const n2 = await t.emu.clickCard({
+      operator: openIdOf("song_yu"),
+      messageId: headCard,
+      tag: "button",
+      value: nudge.value,
+    });
+    expect(n2.toast?.content).toContain("已经催办");
+    await waitFor(async () => (await followUpCards(id)).length === before + 1, 5000, "nudged follow-up card");
+    const nudged = await cardMessage(t, { kind: "follow-up", refId: id, personKey: "bai_lu" });
+    expect(text(t.emu.message(nudged)!.card)).toContain("宋宇 催办");
+    const open = buttons(t.emu.message(headCard)!.card).find(
+      (b) => b.value.action === DIGEST_ACTIONS.open && b.value.kind === "follow-up",
+    )!;
+    const o = await t.emu.clickCard({
+      operator: openIdOf("song_yu"),
+      messageId: headCard,
+      tag: "button",
+      value: open.value,
+    });
+    expect(o.toast?.type).toBe("error"); // the head is neither owner nor reviewer
     // Answering stops it.
     const ownerCard = await cardMessage(t, { kind: "follow-up", refId: id, personKey: "bai_lu" });
     const d = await click("bai_lu", ownerCard, FOLLOW_UP_ACTIONS.holds, {
