@@ -63,6 +63,7 @@ export function digestCard(input: DigestCardInput): Card {
 }
 
 function kindLabel(l: Locale, k: DigestLine["kind"]): string {
+  if (k === "follow-up") return tr(l, "【回头看】", "[Follow-up] ");
   return k === "assignment" ? tr(l, "【自查】", "[Self-check] ") : tr(l, "【整改】", "[Measure] ");
 }
 

@@ -60,6 +60,7 @@ export function escalationCard(input: EscalationCardInput): Card {
 }
 
 function kindLabel(l: Locale, k: EscalationItem["kind"]): string {
+  if (k === "follow-up") return tr(l, "【回头看】", "[Follow-up] ");
   return k === "assignment" ? tr(l, "【自查】", "[Self-check] ") : tr(l, "【整改】", "[Measure] ");
 }
 

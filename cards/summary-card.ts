@@ -145,6 +145,11 @@ function build(input: SummaryCardInput, L: Level): Card {
           `**${tr(l, "总体进度", "Overall")}**`,
           `${tr(l, "自查填报：", "Self-checks submitted: ")}**${fraction(l, a.done, a.total)}**${sep(l)}${tr(l, "逾期 ", "overdue ")}${redCount(a.overdue)}`,
           `${tr(l, "整改措施：已销号 ", "Measures closed: ")}**${fraction(l, m.closed, m.total)}**${sep(l)}${tr(l, "逾期 ", "overdue ")}${redCount(m.overdue)}`,
+          ...(s.followUps
+            ? [
+                `${tr(l, "回头看：待回复 ", "Follow-ups: awaiting answer ")}**${s.followUps.due}**${sep(l)}${tr(l, "已完成 ", "done ")}**${s.followUps.done}**${sep(l)}${tr(l, "反弹 ", "relapsed ")}${redCount(s.followUps.relapsed)}${tr(l, " 项", "")}`,
+              ]
+            : []),
         ].join("\n"),
       ),
     );

@@ -58,7 +58,8 @@ export interface MeasureView {
 }
 
 export interface DigestLine {
-  kind: "assignment" | "measure";
+  /** "follow-up": a 回头看 awaiting the person's answer (due = its answer-by day). */
+  kind: "assignment" | "measure" | "follow-up";
   id: string;
   title: string;
   dueDate: string;
@@ -98,10 +99,12 @@ export interface SummaryView {
   }[];
   /** Measures closed since the last broadcast; absent in a chat answer, which shows no such section. */
   newlyClosed?: { seq: number; content: string; ownerName: string; unitName: string }[];
+  /** 回头看: sent and awaiting an answer, answered, of those relapsed; absent when off or none yet. */
+  followUps?: { due: number; done: number; relapsed: number };
 }
 
 export interface EscalationItem {
-  kind: "assignment" | "measure";
+  kind: "assignment" | "measure" | "follow-up";
   id: string;
   title: string;
   ownerName: string;

@@ -7,6 +7,7 @@ import { loadMeasure } from "../src/services/measures";
 import { loadAssignment } from "../src/services/self-check";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
+import { onFollowUpOpen } from "./follow-up-open";
 import { sendCardToPerson } from "./notify";
 
 /**
@@ -15,6 +16,7 @@ import { sendCardToPerson } from "./notify";
  */
 export async function onDigestOpen(action: CardAction, deps: HandlerDeps, log: Logger): Promise<CardAnswer> {
   const id = String(action.value.id ?? "");
+  if (action.value.kind === "follow-up") return onFollowUpOpen(action, deps, log);
   const kind = action.value.kind === "measure" ? "measure" : "assignment";
   return guarded(
     action,

@@ -9,6 +9,7 @@ import { loadMeasure } from "../src/services/measures";
 import { loadAssignment } from "../src/services/self-check";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
+import { onFollowUpNudge } from "./follow-up-open";
 
 /**
  * `es.nudge` (催办) on an escalation card: remind the owner now, at most once a day per item. Only the
@@ -20,6 +21,7 @@ export async function onEscalationNudge(
   log: Logger,
 ): Promise<CardAnswer> {
   const id = String(action.value.id ?? "");
+  if (action.value.kind === "follow-up") return onFollowUpNudge(action, deps, log);
   const kind = action.value.kind === "measure" ? "measure" : "assignment";
   return guarded(
     action,

@@ -3,6 +3,7 @@ import { DIGEST_ACTIONS } from "../cards/digest-card";
 import { IMPORT_ACTIONS } from "../cards/import-cards";
 import { ESCALATION_ACTIONS } from "../cards/escalation-card";
 import { FLAG_ACTIONS } from "../cards/flags-review-card";
+import { FOLLOW_UP_ACTIONS } from "../cards/follow-up-card";
 import { MEASURE_ACTIONS } from "../cards/measure-card";
 import { ORG_SYNC_ACTIONS } from "../cards/org-sync-card";
 import { SELF_CHECK_ACTIONS } from "../cards/self-check-card";
@@ -23,6 +24,7 @@ import {
   onImportConfirm,
   onTemplateDownload,
 } from "./file-actions";
+import { onFollowUpHolds, onFollowUpRelapsed } from "./follow-up-answer";
 import {
   onExtensionGrant,
   onExtensionRefuse,
@@ -64,6 +66,8 @@ export const CARD_ACTIONS: Record<string, CardActionHandler> = {
   [CAMPAIGN_CARD_ACTIONS.broadcast]: onCampaignBroadcast,
   [CAMPAIGN_CARD_ACTIONS.end]: onCampaignEnd,
   [FLAG_ACTIONS.return]: onFlagsReturn,
+  [FOLLOW_UP_ACTIONS.holds]: onFollowUpHolds,
+  [FOLLOW_UP_ACTIONS.relapsed]: onFollowUpRelapsed,
 };
 
 /** Event types and their handlers (message work runs from the events queue, see jobs/events.ts). */

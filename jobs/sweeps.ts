@@ -5,6 +5,7 @@ import type { Models } from "../src/repositories/models";
 import {
   runBroadcast,
   runEscalationSweep,
+  runFollowUpSweep,
   runLeadersDigest,
   runReminderSweep,
   type SweepDeps,
@@ -17,7 +18,7 @@ import { QUEUE } from "./queue-names";
  * produces one job per tick however many processes run, and the sweeps themselves record every notice,
  * so nothing is sent twice. Re-importing updates the schedulers; ending a campaign removes them.
  */
-export type SweepKind = "reminder" | "escalation" | "broadcast" | "leaders-digest";
+export type SweepKind = "reminder" | "escalation" | "broadcast" | "leaders-digest" | "follow-up";
 
 export interface SweepJob {
   kind: SweepKind;
@@ -32,6 +33,8 @@ const SCHEDULE_FIELD: Record<SweepKind, "reminderSweep" | "escalationSweep" | "b
     escalation: "escalationSweep",
     broadcast: "broadcast",
     "leaders-digest": "leadersDigest",
+    // 回头看 cards go out on the reminders' schedule (working-day mornings).
+    "follow-up": "reminderSweep",
   };
 
 export const SWEEP_KINDS = Object.keys(SCHEDULE_FIELD) as SweepKind[];
@@ -117,6 +120,8 @@ export async function runSweep(d: SweepDeps, job: SweepJob, slot: string): Promi
       return runBroadcast(d, job.campaignKey, job.slot ?? slot);
     case "leaders-digest":
       return runLeadersDigest(d, job.campaignKey, job.slot ?? slot);
+    case "follow-up":
+      return runFollowUpSweep(d, job.campaignKey);
   }
 }
 

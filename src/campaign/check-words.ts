@@ -98,6 +98,7 @@ export function fieldsAt(path: Path): readonly string[] {
   if (head === "chats" && depth === 2) return ["chat_id", "name"];
   if (head === "escalation" && depth === 2) return ["to", "after"];
   if (head === "schedules" && depth === 1) return keys(schedulesSchema.shape);
+  if (head === "follow_up" && depth === 1) return ["after_days"];
   if (head === "checklist") {
     if (depth === 1) return keys(checklistSchema.shape);
     if (depth === 3) return keys(sectionSchema.shape);

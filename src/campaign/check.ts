@@ -28,6 +28,7 @@ import {
   dateSchema,
   escalationSchema,
   flagsSchema,
+  followUpSchema,
   keySchema,
   ledgerSchema,
   orgSchema,
@@ -110,6 +111,8 @@ export class CampaignChecker {
     const reviewer =
       root.reviewer === undefined ? DEFAULT_REVIEWER : c.field(["reviewer"], reviewerSchema, root.reviewer);
     const remindBefore = this.remindBefore();
+    const followUp =
+      root.follow_up === undefined ? undefined : c.field(["follow_up"], followUpSchema, root.follow_up);
     const ledger = root.ledger === undefined ? undefined : this.ledger();
     const report = root.report === undefined ? undefined : c.field(["report"], reportSchema, root.report);
     const flags = root.flags === undefined ? undefined : this.flags(index);
@@ -132,6 +135,7 @@ export class CampaignChecker {
       escalation: escalation!,
       reviewer: reviewer!,
       remindBefore: remindBefore!,
+      ...(followUp ? { followUp: { afterDays: followUp.after_days } } : {}),
       ...(ledger ? { ledger } : {}),
       ...(report && (report.basis || report.organisation) ? { report } : {}),
       ...(org ? { org } : {}),

@@ -225,6 +225,14 @@ export const remindBeforeSchema = z.preprocess(
   ),
 );
 
+/** 回头看: working days after a measure is closed that it is checked again (0 = off). */
+export const followUpSchema = z.strictObject({
+  after_days: z
+    .int()
+    .min(0, { error: AFTER_RULE })
+    .max(250, { error: "最多 250 个工作日 / must be at most 250 working days" }),
+});
+
 export const timezoneSchema = z.string().refine(isTimeZone, {
   error: '必须是 IANA 时区名，如 Asia/Shanghai / must be an IANA time zone such as "Asia/Shanghai"',
 });
@@ -254,6 +262,7 @@ export const LEDGER_COLUMN_KEYS = [
   "evidence",
   "closure",
   "remarks",
+  "follow_up",
 ] as const;
 
 /** A ledger column: its key alone, or `{ key, title }` for the higher authority's own header text. */
@@ -355,6 +364,7 @@ export const TOP_LEVEL_KEYS = [
   "escalation",
   "reviewer",
   "remind_before",
+  "follow_up",
   "ledger",
   "report",
   "org",
@@ -379,4 +389,5 @@ export const KNOWN_FIELDS: readonly string[] = [
   ...Object.keys(reportSchema.shape),
   ...Object.keys(orgSchema.shape),
   ...Object.keys(flagsSchema.shape),
+  ...Object.keys(followUpSchema.shape),
 ];

@@ -88,6 +88,12 @@ export const SETTINGS: readonly SettingDef[] = [
     hint: "到期前几个工作日提醒，如 3、1（默认）",
   },
   {
+    label: "回头看天数",
+    path: ["follow_up", "after_days"],
+    kind: "text",
+    hint: "整改措施销号后几个工作日回头看，默认 30；填 0 不开展回头看",
+  },
+  {
     label: "逾期督办",
     path: ["escalation"],
     kind: "list",

@@ -96,6 +96,8 @@ export class WorkbookReader {
       if (s.path[0] === "chats") value = (value as string[]).map(chatEntry);
       if (s.path[0] === "escalation") value = (value as string[]).map(ladderStep);
       if (s.path[0] === "reviewer") value = LADDER_WORDS[value as string] ?? value;
+      if (s.path[0] === "follow_up" && typeof value === "string" && /^\d+$/.test(value))
+        value = Number(value);
       if (s.path[0] === "remind_before")
         value = (value as unknown[]).map((x) => (typeof x === "string" && /^\d+$/.test(x) ? Number(x) : x));
       setPath(this.raw, s.path, value);

@@ -10,6 +10,7 @@ import { importCampaign } from "../services/campaign-import";
 import { startCampaign } from "../services/campaign-start";
 import { recordIntents } from "../repositories/sent-cards";
 import { returnSelfCheck } from "../services/self-check";
+import { followUpCounts, followUpDays } from "../services/follow-up";
 import { todayIn } from "../time";
 import type { CliServices } from "./connect";
 import { applyWithNotices, orgDiffForImport, orgForImport, printOrgDiff } from "./org";
@@ -153,6 +154,11 @@ export async function campaignStatus(s: CliServices, key: string, out: Out): Pro
   out.print(
     `measures: ${measures.length} (open ${by("open")}, in progress ${by("in_progress")}, closure requested ${by("closure_requested")}, closed ${by("closed")}), ${overdueM} overdue`,
   );
+  const fu = await followUpCounts({ models: s.models, now: () => new Date() }, c);
+  if (fu)
+    out.print(
+      `follow-ups (回头看, ${followUpDays(c)} working days after closure): ${fu.due} due, ${fu.done} done (${fu.holds} holds, ${fu.relapsed} relapsed)`,
+    );
   await printSuspectAnswers(s, key, units, out);
   for (const p of people.filter((x) => !x.openId)) out.print(`  not resolved: ${p.key} (${p.name})`);
   for (const p of people.filter((x) => x.undeliverable?.at))

@@ -104,6 +104,8 @@ export interface CampaignSpec {
   reviewer: "head" | "leader";
   /** Reminder offsets in working days before the due date. */
   remindBefore: number[];
+  /** 回头看: working days after a closure that a measure is checked again (absent: 30; 0 = off). */
+  followUp?: { afterDays: number };
   /** The ledger's columns when the higher authority prescribes its own (key, optional header text). */
   ledger?: { columns: { key: string; title?: string }[] };
   /** The self-inspection report's opening (`basis`) and signature (`organisation`). */

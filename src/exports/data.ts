@@ -69,6 +69,10 @@ export interface ExportMeasure {
   evidence: string[];
   sendBacks: { reason: string; at: Date; byKey?: string }[];
   extensions: { from?: string; to?: string; at: Date; granted: boolean; reason?: string }[];
+  /** 回头看 of a closed measure (issue 15): due, and once answered its result. */
+  followUp?: { dueDate?: string; result?: string; at?: Date; note?: string; relapseSeq?: number };
+  /** The measure this one reopens after a relapse. */
+  relapseOfSeq?: number;
 }
 
 /** Ledger filters; a unit or section by key or name, a state by key or office word. */
@@ -320,6 +324,18 @@ export async function loadExportData(
               reason:
                 as.filter((r) => r.action === "request_extension" && r.at <= a.at).pop()?.reason ?? undefined,
             })),
+          ...(m.followUp?.sentAt
+            ? {
+                followUp: {
+                  dueDate: m.followUp.dueDate ?? undefined,
+                  result: m.followUp.result ?? undefined,
+                  at: m.followUp.at ?? undefined,
+                  note: m.followUp.note ?? undefined,
+                  relapseSeq: m.followUp.relapseSeq ?? undefined,
+                },
+              }
+            : {}),
+          ...(m.relapseOf?.seq ? { relapseOfSeq: m.relapseOf.seq } : {}),
         };
       }),
     },

@@ -40,6 +40,8 @@ export interface StatRow {
   measures: number;
   closed: number;
   overdue: number;
+  /** Closed measures whose 回头看 found a relapse. */
+  relapsed: number;
   /** closed / measures, 0 when there are no measures. */
   rate: number;
 }
@@ -78,7 +80,11 @@ const COLUMNS: Record<ColumnKey, { zh: string; en: string; width: number; kind?:
   evidence: { zh: "佐证材料", en: "Evidence", width: 24 },
   closure: { zh: "销号情况", en: "Closure", width: 20 },
   remarks: { zh: "备注", en: "Remarks", width: 30 },
+  follow_up: { zh: "回头看", en: "Follow-up", width: 24 },
 };
+
+/** Columns offered in `ledger.columns` but not in the default set (the default ledger has them in 备注). */
+const OPTIONAL_COLUMNS: readonly ColumnKey[] = ["follow_up"];
 
 export interface LedgerViewInput {
   data: ExportData;
@@ -93,7 +99,10 @@ export function ledgerColumns(data: ExportData, lang: Lang): LedgerColumn[] {
     ? data.campaign.ledgerColumns.filter((c): c is { key: ColumnKey; title?: string } =>
         (LEDGER_COLUMN_KEYS as readonly string[]).includes(c.key),
       )
-    : LEDGER_COLUMN_KEYS.map((key) => ({ key, title: undefined }));
+    : LEDGER_COLUMN_KEYS.filter((key) => !OPTIONAL_COLUMNS.includes(key)).map((key) => ({
+        key,
+        title: undefined,
+      }));
   return chosen.map((c) => {
     const def = COLUMNS[c.key];
     const title = c.title ?? def[lang];
@@ -154,6 +163,7 @@ export function ledgerView(input: LedgerViewInput): LedgerModel {
           evidence: m.evidence.map(plainText).join("\n") || undefined,
           closure: closure(m, name, dateOf, lang),
           remarks: remarks(m, dateOf, lang) || undefined,
+          follow_up: followUpText(m, dateOf, lang),
         },
       },
     });
@@ -277,7 +287,41 @@ function remarks(m: ExportMeasure, dateOf: (d: Date) => string, lang: Lang): str
         ? `${dateOf(s.at)} 销号申请被退回：${plainText(s.reason)}`
         : `${dateOf(s.at)} closure sent back: ${plainText(s.reason)}`,
     );
+  if (m.relapseOfSeq !== undefined)
+    out.push(
+      zh
+        ? `回头看反弹，重新整改（原措施#${m.relapseOfSeq}）`
+        : `Reopens measure #${m.relapseOfSeq} (relapsed)`,
+    );
+  const fu = followUpText(m, dateOf, lang);
+  if (fu) out.push(fu);
   return out.join("\n");
+}
+
+/** 回头看: its result and date once answered, else when it was due; undefined when none was sent. */
+function followUpText(m: ExportMeasure, dateOf: (d: Date) => string, lang: Lang): string | undefined {
+  const f = m.followUp;
+  if (!f) return undefined;
+  const zh = lang === "zh";
+  if (!f.result)
+    return zh
+      ? `回头看：待回复（${f.dueDate ?? ""}起）`
+      : `Follow-up: awaiting an answer (since ${f.dueDate ?? ""})`;
+  const on = f.at ? dateOf(f.at) : "";
+  const note = f.note ? plainText(f.note) : "";
+  if (f.result === "holds")
+    return zh
+      ? `回头看 ${on}：巩固${note ? `（${note}）` : ""}`
+      : `Follow-up ${on}: holds${note ? ` (${note})` : ""}`;
+  const again =
+    f.relapseSeq !== undefined
+      ? zh
+        ? `，已重新整改（措施#${f.relapseSeq}）`
+        : `; reopened as #${f.relapseSeq}`
+      : "";
+  return zh
+    ? `回头看 ${on}：反弹${note ? `（${note}）` : ""}${again}`
+    : `Follow-up ${on}: relapsed${note ? ` (${note})` : ""}${again}`;
 }
 
 /** A coverage cell with a 疑似敷衍 note when the answer there has flags. */
@@ -348,6 +392,7 @@ function stats(data: ExportData, lang: Lang): LedgerModel["stats"] {
     measures: 0,
     closed: 0,
     overdue: 0,
+    relapsed: 0,
     rate: 0,
   });
   const bySection = new Map(data.campaign.sections.map((s) => [s.key, empty(s.code)]));
@@ -365,13 +410,14 @@ function stats(data: ExportData, lang: Lang): LedgerModel["stats"] {
       r.measures++;
       if (s === "closed") r.closed++;
       if (s === "overdue") r.overdue++;
+      if (m.followUp?.result === "relapsed") r.relapsed++;
     }
   }
   const rate = (r: StatRow) => ({ ...r, rate: r.measures ? r.closed / r.measures : 0 });
   return {
     header: zh
-      ? ["", "问题数", "整改措施数", "已完成", "逾期", "完成率"]
-      : ["", "Problems", "Measures", "Completed", "Overdue", "Completion rate"],
+      ? ["", "问题数", "整改措施数", "已完成", "逾期", "完成率", "回头看反弹"]
+      : ["", "Problems", "Measures", "Completed", "Overdue", "Completion rate", "Relapsed at follow-up"],
     bySection: [...bySection.values()].map(rate),
     byUnit: [...byUnit.values()].map(rate),
     total: rate(total),

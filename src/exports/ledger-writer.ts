@@ -151,7 +151,7 @@ export async function writeLedger(model: LedgerModel, outPath: string): Promise<
   const table = (label: string, rows: typeof st.byUnit) => {
     header(ss.addRow([label, ...st.header.slice(1)]));
     for (const r of [...rows, st.total]) {
-      const row = ss.addRow([r.name, r.problems, r.measures, r.closed, r.overdue, r.rate]);
+      const row = ss.addRow([r.name, r.problems, r.measures, r.closed, r.overdue, r.rate, r.relapsed]);
       row.eachCell({ includeEmpty: true }, (cell, n) => {
         const bold = r === st.total;
         cell.style = style(`s:${bold}:${n === 1 ? "name" : n === 6 ? "rate" : "n"}`, () => ({

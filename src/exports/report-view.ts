@@ -29,6 +29,8 @@ export interface ReportStats {
   measures: number;
   closed: number;
   rate: string;
+  /** 回头看 (issue 15): follow-ups sent, answered 巩固, answered 反弹; absent when none was sent. */
+  followUp?: { checked: number; holds: number; relapsed: number };
 }
 
 export interface ReportModel {
@@ -143,17 +145,33 @@ export function reportView(data: ExportData): ReportModel {
     });
   });
 
+  const followed = measures.filter((m) => m.followUp);
   const stats: ReportStats = {
     problems: problems.length,
     measures: measures.length,
     closed,
     rate: percent(closed, measures.length),
+    ...(followed.length
+      ? {
+          followUp: {
+            checked: followed.length,
+            holds: followed.filter((m) => m.followUp?.result === "holds").length,
+            relapsed: followed.filter((m) => m.followUp?.result === "relapsed").length,
+          },
+        }
+      : {}),
   };
+  const fu = stats.followUp;
+  const pending = fu ? fu.checked - fu.holds - fu.relapsed : 0;
   blocks.push({
     kind: "body",
     text:
       `截至${zhDate(data.today)}，共查找问题${stats.problems}个，制定整改措施${stats.measures}项，` +
-      `已完成${stats.closed}项，完成率${stats.rate}。`,
+      `已完成${stats.closed}项，完成率${stats.rate}。` +
+      (fu
+        ? `已销号措施开展回头看${fu.checked}项，整改成效巩固${fu.holds}项，反弹${fu.relapsed}项` +
+          `${fu.relapsed ? "（已重新制定整改措施）" : ""}${pending ? `，待回复${pending}项` : ""}。`
+        : ""),
   });
   blocks.push({ kind: "signature", text: c.organisation ?? "" });
   blocks.push({ kind: "date", text: chineseDate(data.today) });

@@ -51,6 +51,8 @@ const campaignSchema = new Schema(
     escalation: { type: [{ afterWorkingDays: Number, to: String, _id: false }], default: [] },
     reviewer: { type: String, enum: ["head", "leader"], default: "head" },
     remindBefore: { type: [Number], default: [3, 1] },
+    /** 回头看 (campaign file `follow_up.after_days`): working days after a closure; 0 = off. */
+    followUp: { afterDays: { type: Number, default: 30 } },
     /** The ledger's columns from the campaign file (`ledger.columns`); empty = the default set. */
     ledgerColumns: { type: [{ key: String, title: String, _id: false }], default: [] },
     /** The report's opening and signature from the campaign file (`report.basis`, `report.organisation`). */
@@ -219,6 +221,23 @@ const measureSchema = new Schema(
      * same atomic update as the state: a retry after a failure re-derives and completes them.
      */
     lastOp: { type: Schema.Types.Mixed },
+    /**
+     * 回头看 of a closed measure (src/services/follow-up.ts): due on `dueDate`, sent `sentAt` (the answer
+     * is expected by `answerBy`, then it escalates), answered once with `result` by `byKey`.
+     */
+    followUp: {
+      dueDate: String,
+      sentAt: Date,
+      answerBy: String,
+      result: { type: String, enum: ["holds", "relapsed"] },
+      byKey: String,
+      note: String,
+      at: Date,
+      relapseMeasureId: Schema.Types.ObjectId,
+      relapseSeq: Number,
+    },
+    /** Set on a measure that reopens a relapsed one (回头看 反弹). */
+    relapseOf: { measureId: Schema.Types.ObjectId, seq: Number },
   },
   opts,
 );

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { CampaignSpec, PersonSpec } from "../domain/types";
 import type { FeishuApi } from "../feishu/types";
 import type { Models } from "../repositories/models";
+import { DEFAULT_FOLLOW_UP_DAYS } from "./follow-up";
 
 export interface Unresolved {
   personKey: string;
@@ -200,6 +201,7 @@ export async function importCampaign(
         escalation: spec.escalation,
         reviewer: spec.reviewer,
         remindBefore: spec.remindBefore,
+        followUp: { afterDays: spec.followUp?.afterDays ?? DEFAULT_FOLLOW_UP_DAYS },
         ledgerColumns: spec.ledger?.columns ?? [],
         report: { basis: spec.report?.basis, organisation: spec.report?.organisation },
         ...(spec.org ? { org: spec.org } : {}),

@@ -5,6 +5,7 @@ import { selfCheckCard } from "../../cards/self-check-card";
 import type { DigestLine, ResponseView } from "../../cards/view-types";
 import { MEASURE_DONE, type Locale } from "../domain/types";
 import { loadCampaign, today, type Person, type ServiceDeps } from "./context";
+import { awaitingFollowUps, followUpTitle } from "./follow-up";
 import { loadMeasure } from "./measures";
 import { loadAssignment, type Assignment } from "./self-check";
 import { assignmentView, measureView, responseView } from "./views";
@@ -107,6 +108,14 @@ export async function digestLinesFor(
       title: `#${m.seq} ${m.content}`,
       dueDate: m.dueDate,
     })),
+    ...(await awaitingFollowUps(d, campaignKey))
+      .filter((m) => m.followUp?.answerBy && (m.ownerKey === personKey || m.reviewerKey === personKey))
+      .map((m) => ({
+        kind: "follow-up" as const,
+        id: String(m._id),
+        title: followUpTitle(m),
+        dueDate: m.followUp!.answerBy!,
+      })),
   ];
 }
 

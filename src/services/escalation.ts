@@ -8,7 +8,8 @@ import type { EscalationStep } from "../domain/types";
  * answered, closed or no longer overdue are simply not in the input: escalation stops by itself. Pure.
  */
 export interface OverdueItem {
-  kind: "assignment" | "measure";
+  /** "follow-up": a 回头看 not answered in time (due = its answer-by day). */
+  kind: "assignment" | "measure" | "follow-up";
   id: string;
   title: string;
   ownerKey: string;

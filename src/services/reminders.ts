@@ -19,7 +19,7 @@ export interface ReminderPerson {
 }
 
 export interface ReminderItem {
-  kind: "assignment" | "measure";
+  kind: "assignment" | "measure" | "follow-up";
   id: string;
   title: string;
   personKey: string;

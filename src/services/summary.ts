@@ -2,6 +2,7 @@ import type { SummaryView } from "../../cards/view-types";
 import { MEASURE_DONE } from "../domain/types";
 import { daysBetween, formatDateTime, todayIn } from "../time";
 import { loadCampaign, type ServiceDeps } from "./context";
+import { followUpCounts } from "./follow-up";
 
 /**
  * The numbers of a progress broadcast, straight from the database at this moment: answered assignments,
@@ -29,7 +30,7 @@ export async function computeSummary(
     ...(opts.unitKeys ? { unitKey: { $in: opts.unitKeys } } : {}),
     ...(sections ? { itemKey: { $in: itemKeys } } : {}),
   };
-  const [units, aCounts, mCounts, overdueList, closedList] = await Promise.all([
+  const [units, aCounts, mCounts, overdueList, closedList, fu] = await Promise.all([
     d.models.Unit.find(
       { campaignKey, ...(opts.unitKeys ? { key: { $in: opts.unitKeys } } : {}) },
       { key: 1, name: 1 },
@@ -66,6 +67,7 @@ export async function computeSummary(
           .sort({ seq: 1 })
           .limit(500)
           .lean(),
+    sections ? undefined : followUpCounts(d, c, opts.unitKeys),
   ]);
   // Names only for the rows a card can show (most overdue first; the rest are counted, not listed).
   overdueList.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.seq - b.seq);
@@ -132,6 +134,7 @@ export async function computeSummary(
       ownerName: name.get(m.ownerKey) ?? m.ownerKey,
       unitName: unitName.get(m.unitKey) ?? m.unitKey,
     })),
+    ...(fu ? { followUps: { due: fu.due, done: fu.done, relapsed: fu.relapsed } } : {}),
   };
 }
 

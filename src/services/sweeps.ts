@@ -11,6 +11,7 @@ import { formatDateTime, todayIn } from "../time";
 import { localeOf } from "./cards";
 import { loadCampaign, type ServiceDeps } from "./context";
 import { planEscalations, type OverdueItem } from "./escalation";
+import { awaitingFollowUps, followUpTitle, sendDueFollowUps } from "./follow-up";
 import { planReminders, quietHoursDelay, type ReminderItem } from "./reminders";
 import { computeSummary } from "./summary";
 
@@ -80,6 +81,18 @@ export async function runReminderSweep(d: SweepDeps, campaignKey: string): Promi
       personKey: m.ownerKey,
       dueDate: m.dueDate,
     })),
+    // A 回头看 awaiting an answer is on both its owner and its reviewer until either answers.
+    ...(await awaitingFollowUps(d, campaignKey)).flatMap((m) =>
+      m.followUp?.answerBy
+        ? [...new Set([m.ownerKey, m.reviewerKey].filter((k): k is string => Boolean(k)))].map((k) => ({
+            kind: "follow-up" as const,
+            id: String(m._id),
+            title: followUpTitle(m),
+            personKey: k,
+            dueDate: m.followUp!.answerBy!,
+          }))
+        : [],
+    ),
   ];
   const byKey = new Map(people.map((p) => [p.key, p]));
   const { plans, skipped } = planReminders({
@@ -150,6 +163,17 @@ export async function runEscalationSweep(d: SweepDeps, campaignKey: string): Pro
       unitKey: m.unitKey,
       dueDate: m.dueDate,
     })),
+    // A follow-up not answered by its answer-by day is overdue work of the measure's owner.
+    ...(await awaitingFollowUps(d, campaignKey))
+      .filter((m) => m.followUp?.answerBy)
+      .map((m) => ({
+        kind: "follow-up" as const,
+        id: String(m._id),
+        title: followUpTitle(m),
+        ownerKey: m.ownerKey,
+        unitKey: m.unitKey,
+        dueDate: m.followUp!.answerBy!,
+      })),
   ];
   const plan = planEscalations({
     today,
@@ -225,6 +249,15 @@ export async function runEscalationSweep(d: SweepDeps, campaignKey: string): Pro
   }
   d.logger.info({ campaign: campaignKey, today, sent, skipped }, "escalation sweep");
   return { sent, skipped };
+}
+
+/** 回头看: the follow-up cards of closed measures now due (src/services/follow-up.ts). */
+export async function runFollowUpSweep(d: SweepDeps, campaignKey: string): Promise<SweepResult> {
+  const c = await loadCampaign(d, campaignKey);
+  const delayMs = quietHoursDelay(d.now(), c.timezone, d.calendar, d.workingHours);
+  const r = await sendDueFollowUps(d, campaignKey, delayMs);
+  d.logger.info({ campaign: campaignKey, ...r, delayMs }, "follow-up sweep");
+  return r;
 }
 
 /** The progress broadcast to every group chat of the campaign; `slot` names this broadcast (its uuid). */

@@ -193,6 +193,9 @@ const AUDIT_TEXT: Record<string, [string, string]> = {
   refuse_extension: ["不同意延期", "extension refused"],
   start: ["开始整改", "work started"],
   withdraw: ["措施撤回", "withdrawn"],
+  follow_up_sent: ["回头看已发起，请回复至", "follow-up sent, answer by"],
+  follow_up_holds: ["回头看：巩固", "follow-up: holds"],
+  follow_up_relapsed: ["回头看：反弹，已重新整改", "follow-up: relapsed, reopened"],
 };
 
 function auditText(
@@ -203,7 +206,8 @@ function auditText(
 ): string {
   const [zh, en] = AUDIT_TEXT[action] ?? [action, action];
   const base = locale === "en" ? en : zh;
-  const extra = [to && action.includes("extension") ? to : undefined, reason].filter(Boolean).join("，");
+  const withTo = action.includes("extension") || action === "follow_up_sent";
+  const extra = [to && withTo ? to : undefined, reason].filter(Boolean).join("，");
   return extra ? `${base}（${extra}）` : base;
 }
 

@@ -313,7 +313,7 @@ describe("invalid campaign files", () => {
       [4, '未知模板 "jgzf-9-9-9"（可用：jgzf-6-6-2） / unknown template "jgzf-9-9-9" (known: jgzf-6-6-2)'],
       [
         5,
-        '未知字段 "reviwer"（可用字段：key、title、timezone、start、end、template、checklist、units、people、assignments、chats、schedules、escalation、reviewer、remind_before、ledger、report、org、flags）（是不是 "reviewer"？） / unknown field "reviwer" (did you mean "reviewer"?)',
+        '未知字段 "reviwer"（可用字段：key、title、timezone、start、end、template、checklist、units、people、assignments、chats、schedules、escalation、reviewer、remind_before、follow_up、ledger、report、org、flags）（是不是 "reviewer"？） / unknown field "reviwer" (did you mean "reviewer"?)',
       ],
       [6, '"remind_before" entry 2 必须是 0 或更多个工作日 / must be 0 or more working days'],
       [
@@ -574,6 +574,17 @@ describe("parseCampaignFile", () => {
     ]);
     expect(s.reviewer).toBe("leader");
     expect(s.remindBefore).toEqual([5, 3, 1]);
+  });
+
+  it("reads follow_up.after_days (回头看): absent is the default, 0 turns it off, bad values are errors", () => {
+    expect(spec(parse(MINIMAL)).followUp).toBeUndefined(); // stored as 30 at import
+    expect(spec(parse(MINIMAL + "follow_up: { after_days: 0 }\n")).followUp).toEqual({ afterDays: 0 });
+    expect(spec(parse(MINIMAL + "follow_up:\n  after_days: 20\n")).followUp).toEqual({ afterDays: 20 });
+    const bad = messages(MINIMAL + "follow_up: { after_days: -1 }\n");
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toContain("必须是 0 或更多个工作日");
+    expect(messages(MINIMAL + "follow_up: { after_day: 20 }\n")[0]).toContain('"after_days"');
+    expect(messages(MINIMAL + "follow_up: { after_days: 300 }\n")[0]).toContain("250");
   });
 
   it("checks chats, escalation steps, reviewer and the time zone", () => {

@@ -140,6 +140,18 @@ describe("campaign template workbook", () => {
     150_000,
   );
 
+  it("reads 回头看天数 as follow_up.after_days, a number or text; a bad one is an error on its row", async () => {
+    const { wb } = await bureauWorkbook();
+    setSetting(wb, "回头看天数", 0);
+    expect(spec(await check(wb)).followUp).toEqual({ afterDays: 0 });
+    setSetting(wb, "回头看天数", "20");
+    expect(spec(await check(wb)).followUp).toEqual({ afterDays: 20 });
+    const row = setSetting(wb, "回头看天数", "三十");
+    const e = errors(await check(wb));
+    expect(e).toHaveLength(1);
+    expect(e[0]!.line).toBe(row);
+  });
+
   it("reads a 清单 whose sections are heading rows above their items", async () => {
     const { wb } = await bureauWorkbook();
     const checklist = wb.getWorksheet("清单")!;
