@@ -44,6 +44,13 @@ beforeAll(async () => {
   for (const u of users) t.emu.addUser(u);
   openIdOf = (key) => users[spec.people.findIndex((p) => p.key === key)].open_id;
   ADMIN = openIdOf("sun_zhiqiang");
+  for (const c of spec.chats)
+    t.emu.addChat({
+      chat_id: c.chatId,
+      name: c.name ?? c.chatId,
+      members: users.map((u) => u.open_id),
+      botIsMember: true,
+    });
   t.emu.setAppOwner(ADMIN);
 }, 60_000);
 afterAll(async () => {
@@ -190,6 +197,12 @@ describe("an admin runs the bureau's campaign from chat", () => {
     // Everything is sent: no 启动 (or 补发) is offered any more.
     expect(hasButton(t.emu.message(preview.message_id)!.card, CAMPAIGN_CARD_ACTIONS.start)).toBe(false);
     expect(hasButton(t.emu.message(preview.message_id)!.card, CAMPAIGN_CARD_ACTIONS.broadcast)).toBe(true);
+    // 发送进度通报: the broadcast goes to the campaign's group chats.
+    const group = spec.chats[0].chatId;
+    expect(cardsIn(group)).toHaveLength(0);
+    const sent = await press(ADMIN, preview.message_id, CAMPAIGN_CARD_ACTIONS.broadcast);
+    expect(["success", "info"]).toContain(sent.toast?.type);
+    await waitFor(() => cardsIn(group).length > 0, 30_000, "the progress broadcast");
   }, 90_000);
 
   it("a re-import shows what would change first, and keeps the answers already given", async () => {
