@@ -149,6 +149,10 @@ export async function preparePendingImport(
   ]);
   const id = crypto.randomBytes(12).toString("hex");
   const now = d.now();
+  // Previews long past their expiry are of no use (the audit log keeps what was imported).
+  await d.models.PendingImport.deleteMany({
+    expiresAt: { $lt: new Date(now.getTime() - 7 * 24 * 3600 * 1000) },
+  });
   await d.models.PendingImport.create({
     _id: id,
     openId: o.openId,

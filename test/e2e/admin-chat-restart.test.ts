@@ -49,7 +49,7 @@ async function sendFile(from: string, data: Buffer): Promise<SentMessage> {
     messageId: `om_restart_${++seq}`,
     file: { name: "局.xlsx", data },
   });
-  return (await waitFor(() => cardsIn(chat).length > before && cardsIn(chat), 15_000, "answer"))[before];
+  return (await waitFor(() => cardsIn(chat).length > before && cardsIn(chat), 30_000, "answer"))[before];
 }
 
 it("ADMIN_OPEN_IDS decides who may bring a new campaign; 确认导入 works after a restart, once", async () => {
@@ -85,8 +85,14 @@ it("ADMIN_OPEN_IDS decides who may bring a new campaign; 确认导入 works afte
     tag: "button",
     value: b.value,
   });
-  expect(ok.toast?.type).toBe("success");
-  expect(await second.models.Person.countDocuments({ campaignKey: "wlj-jgzf-2027" })).toBe(14);
+  // "success", or "正在处理" when the import ran past the callback's budget (a loaded machine).
+  expect(["success", "info"]).toContain(ok.toast?.type);
+  const bot = second;
+  await waitFor(
+    async () => (await bot.models.Person.countDocuments({ campaignKey: "wlj-jgzf-2027" })) === 14,
+    30_000,
+    "the import",
+  );
   const cancel = button(preview.card, IMPORT_ACTIONS.cancel);
   const late = await t.emu.clickCard({
     operator: LI,
