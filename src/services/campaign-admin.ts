@@ -6,6 +6,7 @@
  */
 import crypto from "node:crypto";
 import type { FileError, ParseOptions, ParseResult } from "../campaign/file";
+import { fetchFeishuOrg, orgProblemText, type FeishuOrg } from "../campaign/org-feishu";
 import { openCampaignBytes, type CampaignSource } from "../campaign/source";
 import type { CampaignSpec } from "../domain/types";
 import { AppError } from "../errors";
@@ -31,7 +32,7 @@ export const PENDING_IMPORT_TTL_MS = 24 * 3600 * 1000;
 export const CAMPAIGN_FILE_TYPES = /\.(xlsx|ya?ml|json)$/i;
 
 export interface AdminDeps extends ServiceDeps {
-  feishu: Pick<FeishuApi, "appOwner" | "lookupUsers">;
+  feishu: Pick<FeishuApi, "appOwner" | "lookupUsers"> & Partial<Pick<FeishuApi, "contact">>;
   /** ADMIN_OPEN_IDS; empty or absent: the app's owner. */
   adminOpenIds?: readonly string[];
   logger: Logger;
@@ -119,7 +120,19 @@ export async function checkCampaignBytes(
 ): Promise<FileCheck> {
   const opened = await openCampaignBytes(bytes, name);
   if (!opened.ok) return opened;
-  const parsed = await checkCampaignSource(d.models, opened.source, todayIn(d.timezone, d.now()));
+  // `org: from: feishu`: the organisation is read from the address book first; a missing scope or an
+  // unknown department is the file's error (naming the scope to add), and nothing is written.
+  let org: FeishuOrg | undefined;
+  if (opened.source.org) {
+    const f = await fetchFeishuOrg(d.feishu.contact, opened.source.org);
+    if (!f.ok) {
+      const t = orgProblemText(f.problem);
+      d.logger.warn({ problem: f.problem.kind, file: name }, "campaign file: address book not read");
+      return { ok: false, errors: [{ file: name, line: 0, message: `${t.zh} / ${t.en}` }] };
+    }
+    org = f.org;
+  }
+  const parsed = await checkCampaignSource(d.models, opened.source, todayIn(d.timezone, d.now()), org);
   if (!parsed.ok) return parsed;
   const fileHash = crypto.createHash("sha256").update(bytes).digest("hex");
   return { ok: true, spec: parsed.spec, warnings: parsed.warnings, fileHash };

@@ -117,6 +117,49 @@ async function say(openId: string, textIn: string): Promise<SentMessage> {
   return cards[cards.length - 1];
 }
 
+describe("a campaign file with org: from feishu sent to the bot in chat", () => {
+  async function sendYaml(from: string, key: string): Promise<SentMessage> {
+    const chat = t.emu.p2pChatId(from);
+    const before = t.emu.messagesTo(chat).filter((m) => m.msg_type === "interactive").length;
+    const d = await t.emu.sendUserMessage({
+      from,
+      text: "",
+      messageId: `om_org_file_${++seq}`,
+      file: { name: `${key}.yaml`, data: Buffer.from(yaml(key)) },
+    });
+    expect(d.status).toBe(200);
+    const cards = await waitFor(
+      () => {
+        const c = t.emu.messagesTo(chat).filter((m) => m.msg_type === "interactive");
+        return c.length > before && c;
+      },
+      30_000,
+      `answer to ${key}.yaml`,
+    );
+    return cards[before];
+  }
+
+  it("is read from the address book for the preview; a missing scope is named and nothing is kept", async () => {
+    t.emu.setAppOwner(adminUser.open_id);
+    const m = t.bot.models;
+    t.emu.setScopes(CONTACT_SCOPES.filter((s) => s !== "contact:user.base:readonly"));
+    try {
+      const before = { ...(await dbCounts()), pending: await m.PendingImport.countDocuments({}) };
+      const refused = await sendYaml(adminUser.open_id, "org-chat-noscope");
+      expect(text(refused.card)).toContain("contact:user.base:readonly");
+      expect(text(refused.card)).toContain("什么都没有导入");
+      expect({ ...(await dbCounts()), pending: await m.PendingImport.countDocuments({}) }).toEqual(before);
+    } finally {
+      t.emu.setScopes([...CONTACT_SCOPES]);
+    }
+    const preview = await sendYaml(adminUser.open_id, "org-chat-2027");
+    // Every department of the tree is a unit, its members people (the file adds nobody new).
+    expect(text(preview.card)).toContain(`单位 **${tree.departments.length}** 个`);
+    expect(text(preview.card)).toContain(`人员 **${tree.users.length}** 人`);
+    expect(await m.Campaign.exists({ key: "org-chat-2027" })).toBeNull();
+  }, 60_000);
+});
+
 describe("org: from: feishu", () => {
   it("imports the 300-person tree: everyone a person in their department's unit, the leader its head", async () => {
     t.emu.reset();
