@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CampaignSpec } from "../../src/domain/types";
 import { importAndStart, loadSpec, openIdIn, startClockedBot } from "../helpers/campaign";
@@ -180,6 +181,42 @@ describe("console pages and actions", () => {
     expect(done.status).toBe(303);
     const next = await admin.get(done.headers.get("location")!);
     expect(next.html).toContain("进度通报已排队");
+  });
+
+  it("an admin imports a campaign file: checked, previewed, imported on 确认导入; a forged upload is refused", async () => {
+    const admin = await as("li_xinran");
+    const form = await admin.get("/console/import");
+    const token = ConsoleClient.csrfOf(form.html);
+    const yaml = (await readFile("examples/bureau.yaml", "utf8")).replace(
+      /^key: .*$/m,
+      "key: console-import-ok",
+    );
+    const upload = (fields: Record<string, string>) => {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries(fields)) fd.set(k, v);
+      fd.set("file", new Blob([yaml], { type: "application/yaml" }), "bureau-copy.yaml");
+      return admin.fetch("/console/import", { method: "POST", body: fd });
+    };
+    const forged = await upload({});
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("CSRF");
+    const checked = await upload({ _csrf: token });
+    const preview = await checked.text();
+    expect(checked.status).toBe(200);
+    expect(preview).toContain("console-import-ok");
+    expect(await t.bot.models.Campaign.countDocuments({ key: "console-import-ok" })).toBe(0);
+    const id = /name="upload" value="([0-9a-f]+)"/.exec(preview)![1];
+    const done = await admin.post("/console/import/confirm", { _csrf: token, upload: id });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toContain("/console/c/console-import-ok");
+    expect(await t.bot.models.Unit.countDocuments({ campaignKey: "console-import-ok" })).toBe(
+      spec.units.length,
+    );
+    // The held upload is used up: confirming twice imports nothing more and says so.
+    expect((await admin.post("/console/import/confirm", { _csrf: token, upload: id })).status).toBe(410);
+    // A member may not import at all.
+    const member = await as("wang_chen");
+    expect((await member.get("/console/import")).res.status).toBe(403);
   });
 
   it("导出台账 downloads a real xlsx, scoped to the person's units", async () => {
