@@ -12,6 +12,7 @@ import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbo
 import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
 import { WorkCalendar } from "./calendar";
 import { ExportThread } from "./exports/thread";
+import { isSomeAdmin, mayAdminister } from "./services/campaign-admin";
 import { createApp } from "./app";
 import { randomBytes } from "node:crypto";
 import { FeishuClient } from "./feishu/client";
@@ -235,6 +236,7 @@ export async function startBot(
       login: { appId: s.feishu.appId, appSecret: s.feishu.appSecret, domain: s.feishu.domain },
       sessionSecret: s.console?.sessionSecret ?? randomBytes(32).toString("hex"),
       publicUrl: s.console?.publicUrl,
+      mayImport: (openId, key) => (key ? mayAdminister(deps, openId, key) : isSomeAdmin(deps, openId)),
     },
   });
   const server = http.createServer(app);

@@ -65,8 +65,9 @@ export async function bootstrapAdmins(d: AdminDeps): Promise<string[]> {
 }
 
 /**
- * May this person run the campaign `key` from chat? An existing campaign: its `admin` people (by
- * open_id); one with no admin reachable in Feishu yet, and a new key: the bootstrap admins.
+ * May this person run the campaign `key` (chat, console)? An existing campaign: its `admin` people (by
+ * open_id); one with no admin reachable in Feishu yet: the bootstrap admins; a new key: an admin of any
+ * campaign or a bootstrap admin.
  */
 export async function mayAdminister(d: AdminDeps, openId: string, key: string): Promise<boolean> {
   if (!openId) return false;
@@ -77,8 +78,10 @@ export async function mayAdminister(d: AdminDeps, openId: string, key: string): 
       { openId: 1 },
     ).lean();
     if (admins.length) return admins.some((p) => p.openId === openId);
+    return (await bootstrapAdmins(d)).includes(openId);
   }
-  return (await bootstrapAdmins(d)).includes(openId);
+  // A new campaign: an admin of any campaign, or a bootstrap admin.
+  return isSomeAdmin(d, openId);
 }
 
 /** Is this person an admin of anything (a campaign's admin, or a bootstrap admin)? */

@@ -228,6 +228,12 @@ describe("an admin runs the bureau's campaign from chat", () => {
       },
     });
     expect(answered.toast?.type).toBe("success");
+    // The answer's flags are computed after the submit (jobs/flags.ts): let that finish first.
+    await waitFor(
+      async () => (await t.bot.models.Response.findOne({ campaignKey: spec.key }).lean())?.flaggedAt,
+      15_000,
+      "flags computed",
+    );
     const responses = await t.bot.models.Response.find({ campaignKey: spec.key }).lean();
     expect(responses).toHaveLength(1);
 

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { DEMO_USERS } from "@rectify-bot/feishu-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CampaignSpec } from "../../src/domain/types";
 import { importAndStart, loadSpec, openIdIn, startClockedBot } from "../helpers/campaign";
@@ -217,6 +218,24 @@ describe("console pages and actions", () => {
     // A member may not import at all.
     const member = await as("wang_chen");
     expect((await member.get("/console/import")).res.status).toBe(403);
+  });
+
+  it("before any campaign names them, the app's owner (or ADMIN_OPEN_IDS) may import, as in chat", async () => {
+    // The emulator's app owner is its first demo user (no ADMIN_OPEN_IDS in the test bot): no campaign
+    // names them, yet they may bring in the first one, from the console as from chat.
+    const owner = DEMO_USERS[0];
+    t.emu.addUser(owner);
+    expect(await t.bot.models.Person.exists({ openId: owner.open_id })).toBeNull();
+    const c = await signIn(t, owner.open_id);
+    const home = await c.get("/console/");
+    expect(home.html).toContain("/console/import");
+    expect((await c.get("/console/import")).res.status).toBe(200);
+    // Someone else in Feishu who is neither is refused.
+    const other = "ou_5b1f0c3e9d2a4f6b8c7d1e0f2a3b4c5d";
+    t.emu.addUser({ open_id: other, name: "路人甲" });
+    const o = await signIn(t, other);
+    expect((await o.get("/console/")).html).not.toContain("/console/import");
+    expect((await o.get("/console/import")).res.status).toBe(403);
   });
 
   it("导出台账 downloads a real xlsx, scoped to the person's units", async () => {

@@ -48,6 +48,12 @@ export interface ConsoleDeps extends ActionDeps, PageDeps {
   sessionSecret: string;
   /** The console's public base URL (for redirect_uri); unset: taken from the request's host. */
   publicUrl?: string;
+  /**
+   * Who may import (the same rule as a file sent in chat, src/services/campaign-admin.ts): with a key,
+   * may this person (re-)import that campaign; without, are they an admin of anything (a campaign's
+   * admin, ADMIN_OPEN_IDS, or the app's owner). Absent: a campaign's admin people only.
+   */
+  mayImport?: (openId: string, key?: string) => Promise<boolean>;
 }
 
 export const CONSOLE_PATH = "/console";
@@ -236,6 +242,8 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
       res.locals.loc = a.locale;
       rows.push({ ...c, admin: a.admin, counts: await campaignCounts(d, a, c.timezone) });
     }
+    // A bootstrap admin (ADMIN_OPEN_IDS / the app's owner) may bring in the first campaign.
+    if (!admin && d.mayImport) admin = await d.mayImport(s.openId);
     render(res, 200, "campaigns", { rows, admin });
   });
 
@@ -382,6 +390,21 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
   // Import: upload → check (errors in place) → preview with 确认导入 → import.
   const importAdmin = async (res: Response, key?: string) => {
     const s = sess(res);
+    if (d.mayImport) {
+      if (await d.mayImport(s.openId)) {
+        if (!key || (await d.mayImport(s.openId, key))) return;
+        throw new AppError(
+          "forbidden",
+          "您不是这个活动的管理员，不能重新导入。",
+          "You are not an admin of this campaign.",
+        );
+      }
+      throw new AppError(
+        "forbidden",
+        "只有管理员可以导入活动文件。",
+        "Only an admin may import a campaign file.",
+      );
+    }
     const people = await d.models.Person.find(
       { openId: s.openId, roles: "admin" },
       { campaignKey: 1 },
