@@ -87,10 +87,10 @@ export function followUpCard(input: FollowUpCardInput): Card {
     `${lbl(l, "检查项", "Item")}${escLine(f.itemTitle, 60)}`,
     `${lbl(l, "科室", "Unit")}${escLine(f.unitName, 40)}${sep(l)}${lbl(l, "责任人", "Owner")}${escLine(f.ownerName, 20)}${f.reviewerName ? `${sep(l)}${lbl(l, "审核人", "Reviewer")}${escLine(f.reviewerName, 20)}` : ""}`,
   ];
-  if (!answered && f.answerBy)
-    facts.push(
-      `${lbl(l, "请于", "Answer by")}${late ? `<font color='red'>${escLine(f.answerBy, 20)}</font>` : escLine(f.answerBy, 20)}${tr(l, " 前回复", "")}`,
-    );
+  if (!answered && f.answerBy) {
+    const by = late ? `<font color='red'>${escLine(f.answerBy, 20)}</font>` : escLine(f.answerBy, 20);
+    facts.push(tr(l, `请于 ${by} 前回复`, `Answer by: ${by}`));
+  }
   elements.push(md(facts.join("\n")));
 
   if (answered) {
@@ -160,14 +160,16 @@ export function followUpCard(input: FollowUpCardInput): Card {
   }
 
   const title = tr(l, `回头看 · 整改措施#${f.seq}`, `Follow-up · Measure #${f.seq}`);
+  const summary = !f.result
+    ? tr(l, `回头看：措施#${f.seq} 整改成效是否巩固？`, `Follow-up: does measure #${f.seq} hold?`)
+    : f.result === "holds"
+      ? tr(l, `回头看：措施#${f.seq} 巩固`, `Follow-up: measure #${f.seq} holds`)
+      : tr(l, `回头看：措施#${f.seq} 反弹`, `Follow-up: measure #${f.seq} relapsed`);
   return card({
     title: clip(title, 100),
     subtitle: clip(`${f.unitName} · ${f.itemTitle}`, 60),
     template,
-    summary: clip(
-      tr(l, `回头看：措施#${f.seq} 整改成效是否巩固？`, `Follow-up: does measure #${f.seq} hold?`),
-      60,
-    ),
+    summary: clip(summary, 60),
     elements,
   });
 }

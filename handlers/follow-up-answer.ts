@@ -1,6 +1,6 @@
 import type { CardAction, CardAnswer } from "../src/domain/events";
 import type { Logger } from "../src/logger";
-import { measureCardFor } from "../src/services/cards";
+import { localeOf, measureCardFor } from "../src/services/cards";
 import {
   answerFollowUp,
   followUpCardFor,
@@ -38,7 +38,6 @@ function handler(result: FollowUpResult) {
           form: action.formValue,
         });
         const m = r.measure;
-        const word = followUpResultWord(result, l);
         const zh =
           result === "holds"
             ? `已记录回头看结果：巩固`
@@ -47,30 +46,38 @@ function handler(result: FollowUpResult) {
           result === "holds"
             ? "Follow-up recorded: holds"
             : `Follow-up recorded: relapsed; measure #${r.relapse?.seq ?? ""} created and sent to its owner`;
-        if (r.recorded) {
-          await patchOthers(deps, m, action.messageId, `${r.operator.name}：回头看 ${word}`);
-          if (r.relapse) {
-            const owner = await deps.models.Person.findOne({
-              campaignKey: m.campaignKey,
-              key: r.relapse.ownerKey,
-            }).lean();
-            const rid = String(r.relapse._id);
-            if (owner)
-              await sendCardToPerson(
-                deps,
-                owner,
-                await measureCardFor(deps, rid, owner, {
-                  notice: `回头看反弹，重新整改（原措施#${m.seq}）`,
-                }),
-                ["measure-new", rid],
-                { kind: "measure", refId: rid },
-              );
-          }
+        if (r.recorded)
+          await patchOthers(deps, m, action.messageId, (en) =>
+            en
+              ? `${r.operator.name}: follow-up ${followUpResultWord(result, "en")}`
+              : `${r.operator.name}：回头看 ${followUpResultWord(result, "zh")}`,
+          );
+        if (r.relapse) {
+          // Always: its uuid makes a repeat a no-op, and a retry after a failure before the send completes it.
+          const owner = await deps.models.Person.findOne({
+            campaignKey: m.campaignKey,
+            key: r.relapse.ownerKey,
+          }).lean();
+          const rid = String(r.relapse._id);
+          if (owner)
+            await sendCardToPerson(
+              deps,
+              owner,
+              await measureCardFor(deps, rid, owner, {
+                notice:
+                  localeOf(owner) === "en"
+                    ? `Relapsed at follow-up: reopened (was measure #${m.seq})`
+                    : `回头看反弹，重新整改（原措施#${m.seq}）`,
+              }),
+              ["measure-new", rid],
+              { kind: "measure", refId: rid },
+            );
+        }
+        if (r.recorded)
           log.info(
             { measure: id, result, relapse: r.relapse ? String(r.relapse._id) : undefined },
             "follow-up answered",
           );
-        }
         return {
           toast: toast("success", zh, en, l),
           card: await followUpCardFor(deps, id, r.operator, l === "en" ? en : zh),
@@ -86,7 +93,7 @@ async function patchOthers(
   deps: HandlerDeps,
   m: { _id: unknown; campaignKey: string },
   pressed: string | undefined,
-  notice: string,
+  notice: (en: boolean) => string,
 ): Promise<void> {
   const id = String(m._id);
   const now = deps.now().getTime();
@@ -99,7 +106,7 @@ async function patchOthers(
     if (!s.personKey || s.messageId === pressed) continue;
     if (now - new Date(s.sentAt).getTime() >= PATCH_WINDOW_MS) continue;
     const person = await deps.models.Person.findOne({ campaignKey: m.campaignKey, key: s.personKey }).lean();
-    const card = await followUpCardFor(deps, id, person, notice);
+    const card = await followUpCardFor(deps, id, person, notice(localeOf(person) === "en"));
     await deps.outbound.enqueue({ op: "patch", messageId: s.messageId, card, seq: now });
   }
 }

@@ -1,6 +1,7 @@
 import type { CardAction, CardAnswer } from "../src/domain/events";
 import { forbidden } from "../src/errors";
 import type { Logger } from "../src/logger";
+import { localeOf } from "../src/services/cards";
 import { loadCampaign, operatorIn, today } from "../src/services/context";
 import { followUpCardFor } from "../src/services/follow-up";
 import { loadMeasure } from "../src/services/measures";
@@ -81,7 +82,14 @@ export async function onFollowUpNudge(
         (await sendCardToPerson(
           deps,
           owner,
-          await followUpCardFor(deps, id, owner, `${op.name} 催办：请回复回头看`),
+          await followUpCardFor(
+            deps,
+            id,
+            owner,
+            localeOf(owner) === "en"
+              ? `Nudge from ${op.name}: please answer this follow-up`
+              : `${op.name} 催办：请回复回头看`,
+          ),
           ["nudge", "follow-up", id, day],
           { kind: "follow-up", refId: id },
         ));

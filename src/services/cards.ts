@@ -108,8 +108,8 @@ export async function digestLinesFor(
       title: `#${m.seq} ${m.content}`,
       dueDate: m.dueDate,
     })),
-    ...(await awaitingFollowUps(d, campaignKey))
-      .filter((m) => m.followUp?.answerBy && (m.ownerKey === personKey || m.reviewerKey === personKey))
+    ...(await awaitingFollowUps(d, campaignKey, personKey))
+      .filter((m) => m.followUp?.answerBy)
       .map((m) => ({
         kind: "follow-up" as const,
         id: String(m._id),

@@ -147,13 +147,18 @@ export async function sendDueFollowUps(
   return { sent, skipped };
 }
 
-/** Follow-ups sent and not answered: overdue work once their answer-by day has passed. */
-export async function awaitingFollowUps(d: ServiceDeps, campaignKey: string): Promise<Measure[]> {
+/** Follow-ups sent and not answered (one person's: as owner or reviewer); overdue after their answer-by day. */
+export async function awaitingFollowUps(
+  d: ServiceDeps,
+  campaignKey: string,
+  personKey?: string,
+): Promise<Measure[]> {
   return (await d.models.Measure.find({
     campaignKey,
     state: "closed",
     "followUp.sentAt": { $exists: true },
     "followUp.result": { $exists: false },
+    ...(personKey ? { $or: [{ ownerKey: personKey }, { reviewerKey: personKey }] } : {}),
   }).lean()) as Measure[];
 }
 

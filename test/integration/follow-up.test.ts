@@ -14,6 +14,7 @@ import type { EmulatorUser } from "@rectify-bot/feishu-emulator";
 import type { CampaignSpec } from "../../src/domain/types";
 import { exportLedger, exportReport } from "../../src/exports/index";
 import { importCampaign } from "../../src/services/campaign-import";
+import { digestLinesFor } from "../../src/services/cards";
 import { computeSummary } from "../../src/services/summary";
 import {
   runEscalationSweep,
@@ -366,6 +367,16 @@ describe("回头看", () => {
       expect(digest).not.toContain(holds.content);
       expect(digest).not.toContain(relapsed.content);
     }
+    // And on their to-do list (我的待办), nobody else's.
+    for (const k of ["bai_lu", "director"])
+      expect(
+        (await digestLinesFor(t.bot.deps, spec.key, k))
+          .filter((x) => x.kind === "follow-up")
+          .map((x) => x.id),
+      ).toEqual([id]);
+    expect((await digestLinesFor(t.bot.deps, spec.key, "song_yu")).some((x) => x.kind === "follow-up")).toBe(
+      false,
+    );
     moveTo(answerBy); // the last day to answer: not overdue yet
     await runEscalationSweep(deps(), spec.key);
     await new Promise((res) => setTimeout(res, 300));
