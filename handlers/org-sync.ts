@@ -80,6 +80,23 @@ async function plan(deps: HandlerDeps, campaignKey: string, log: Logger): Promis
 /** The chat command: a preview card, or why not. */
 export async function answerOrgSync(deps: HandlerDeps, a: Asker, log: Logger): Promise<Answer> {
   if (!a.person?.roles.includes("admin")) return { card: notAllowed(a.locale) };
+  // Who left and who moved is not for a group chat.
+  if (a.group)
+    return {
+      card: card({
+        title: tr(a.locale, "请私聊发送", "Ask in private"),
+        template: "grey",
+        elements: [
+          md(
+            tr(
+              a.locale,
+              "同步通讯录会列出离职、调动人员，请在与机器人的私聊中发送“同步通讯录”。",
+              "The sync lists who left and moved: send “同步通讯录” to the bot in private.",
+            ),
+          ),
+        ],
+      }),
+    };
   const r = await plan(deps, a.campaign.key, log);
   if (!r.ok) return { card: problemCard(a.locale, r.problem) };
   return { card: orgSyncPreviewCard(r.diff, a.locale, a.campaign.title) };

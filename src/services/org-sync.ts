@@ -320,6 +320,10 @@ export async function applyOrgDiff(d: ApplyDeps, diff: OrgDiff, by?: Person | nu
       key: `${tag}:add:${p.key}`,
     });
   }
+  // Heads of new units have the role (their person may be new too).
+  for (const u of diff.addedUnits)
+    if (u.headKey)
+      await m.Person.updateOne({ campaignKey, key: u.headKey }, { $addToSet: { roles: "head" } });
   for (const p of diff.moved) {
     await m.Person.updateOne({ campaignKey, key: p.key }, { $set: { unitKey: p.toUnit } });
     // Cards not answered yet follow the new unit; what was answered stays where it was answered.

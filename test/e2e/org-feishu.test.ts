@@ -111,7 +111,7 @@ async function say(openId: string, textIn: string): Promise<SentMessage> {
       const c = t.emu.messagesTo(chat).filter((m) => m.msg_type === "interactive");
       return c.length > before && c;
     },
-    15_000,
+    30_000,
     `answer to ${textIn}`,
   );
   return cards[cards.length - 1];
@@ -216,7 +216,7 @@ describe("org: from: feishu", () => {
     expect(errors.join("\n")).toContain("什么都没有导入");
     expect(await dbCounts()).toEqual(before);
     t.emu.setScopes([...CONTACT_SCOPES]);
-  }, 30_000);
+  }, 60_000);
 
   it("同步通讯录 without the department scope: a card naming it, nothing changed", async () => {
     // Questions in chat are about a started campaign.
@@ -231,12 +231,12 @@ describe("org: from: feishu", () => {
     } finally {
       t.emu.setScopes([...CONTACT_SCOPES]);
     }
-  }, 30_000);
+  }, 60_000);
 
   it("同步通讯录 by someone who is not an admin: refused", async () => {
     const answer = await say(plain.open_id, "同步通讯录");
     expect(text(answer.card)).toContain("只有牵头科室（管理员）可以同步通讯录");
-  }, 30_000);
+  }, 60_000);
 
   it("a moved and a left person: shown first, then applied; answers kept, open measures to the head", async () => {
     const m = t.bot.models;
@@ -283,12 +283,20 @@ describe("org: from: feishu", () => {
 
     t.emu.updateUser(leaver.open_id, { departed: true });
     t.emu.updateUser(mover.open_id, { department_ids: [market.open_department_id] });
+    const newcomer = {
+      open_id: "ou_0000000000000000000000000000beef",
+      name: "新来的",
+      mobile: "+8613700000001",
+      department_ids: [market.open_department_id],
+    };
+    t.emu.addUser(newcomer);
 
     const preview = await say(adminUser.open_id, "同步通讯录");
     const shown = text(preview.card);
     expect(shown).toContain("离职");
     expect(shown).toContain(leaver.name);
     expect(shown).toContain(`${mover.name}：${office.name} → ${market.name}`);
+    expect(shown).toContain(`新来的（${market.name}）`);
     // Shown, not applied.
     expect((await m.Person.findOne({ campaignKey: KEY, openId: mover.open_id }).lean())!.unitKey).toBe(
       office.open_department_id,
@@ -335,6 +343,8 @@ describe("org: from: feishu", () => {
       assigneeKey: moved.key,
     }).lean();
     expect(movedCard!.unitKey).toBe(market.open_department_id);
+    const added = await m.Person.findOne({ campaignKey: KEY, openId: newcomer.open_id }).lean();
+    expect(added).toMatchObject({ unitKey: market.open_department_id, source: "feishu", roles: ["member"] });
     // Audited.
     const actions = (await m.AuditEntry.find({ campaignKey: KEY, action: /^org\.|^reassign$/ }).lean()).map(
       (a) => `${a.action}:${a.entityId}`,
