@@ -23,5 +23,5 @@ export interface HandlerDeps {
   /** Build a ledger / report off the message path and send it to the asker (absent: not offered). */
   exports?: { add(job: ExportJob): Promise<void> };
   /** Compute an answer's flags after its submission (jobs/flags.ts). */
-  flags?: { enqueue(job: { campaignKey: string; answer?: string }): Promise<void> };
+  flags?: { enqueue(job: { campaignKey: string; answer?: string; at?: string }): Promise<void> };
 }
