@@ -36,5 +36,5 @@ export interface HandlerDeps {
   /** ADMIN_OPEN_IDS: who may send a new campaign file in chat (empty or absent: the app's owner). */
   adminOpenIds?: readonly string[];
   /** Compute an answer's flags after its submission (jobs/flags.ts). */
-  flags?: { enqueue(job: { campaignKey: string; answer?: string }): Promise<void> };
+  flags?: { enqueue(job: { campaignKey: string; answer?: string; at?: string }): Promise<void> };
 }

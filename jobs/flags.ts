@@ -12,13 +12,21 @@ import { QUEUE } from "./queue-names";
  * units' answers in earlier campaigns), stores those that changed — the new answer's and those of the
  * answers it overlaps, since a recycled pair flags both — and brings the reviewers' cards up to date.
  * Idempotent (a rerun changes nothing and the cards' uuids repeat), retried with backoff; the submit
- * itself only adds the job and never waits for it.
+ * itself only adds the job and never waits for it. Submissions within `FLAGS_WINDOW_MS` share a job.
  */
 export interface FlagsJob {
   campaignKey: string;
-  /** The answer version that was submitted, `<assignment id>-v<version>` (the job id). */
+  /** The answer version that was submitted, `<assignment id>-v<version>` (for the log). */
   answer?: string;
+  /** When it was submitted (the bot's clock, ISO): resubmissions since then get their old cards updated. */
+  at?: string;
 }
+
+/**
+ * Submissions of one campaign within this window share one job, run just after the window closes
+ * (a burst of 200 submissions is a handful of recomputes, not 200).
+ */
+export const FLAGS_WINDOW_MS = 1000;
 
 export class FlagsQueue {
   readonly queue: Queue<FlagsJob>;
@@ -41,13 +49,18 @@ export class FlagsQueue {
   }
 
   /**
-   * One job per answer version (a repeated enqueue of the same version is the same job). Never throws:
-   * flags must not fail a submission; a lost job is made good by the next one of the campaign or by
-   * `flags recompute`.
+   * The campaign's job of the current window (a second submission in the window is the same job).
+   * Never throws: flags must not fail a submission; a lost job is made good by the next one of the
+   * campaign or by `flags recompute`.
    */
   async enqueue(job: FlagsJob): Promise<void> {
+    const now = Date.now();
+    const slot = Math.floor(now / FLAGS_WINDOW_MS);
     try {
-      await this.queue.add("refresh", job, { jobId: job.answer ? `flags-${job.answer}` : undefined });
+      await this.queue.add("refresh", job, {
+        jobId: `flags-${job.campaignKey}-${slot}`,
+        delay: (slot + 1) * FLAGS_WINDOW_MS - now + 50,
+      });
     } catch (e) {
       this.logger.warn({ err: e instanceof Error ? e.message : String(e), ...job }, "flags job not queued");
     }
@@ -68,14 +81,26 @@ export async function runFlagsJob(deps: HandlerDeps, job: FlagsJob) {
     sent += n.sent;
     patched += n.patched;
   }
-  // A resubmission: the reviewer's cards of the version before say a newer one exists.
-  const m = /^([0-9a-f]{24})-v(\d+)$/.exec(job.answer ?? "");
-  if (m && Number(m[2]) > 1) {
-    const prev = await deps.models.Response.findOne(
-      { assignmentId: m[1], version: Number(m[2]) - 1 },
-      { _id: 1 },
+  // Resubmissions since the job's first submission: the reviewer's cards of the version before say a
+  // newer answer exists (5 s of slack for the window and clock steps).
+  if (job.at) {
+    const since = new Date(Date.parse(job.at) - 5000);
+    const again = await deps.models.Assignment.find(
+      {
+        campaignKey: job.campaignKey,
+        state: "submitted",
+        responseVersion: { $gt: 1 },
+        submittedAt: { $gte: since },
+      },
+      { responseVersion: 1 },
     ).lean();
-    if (prev) patched += (await refreshFlagCards(deps, String(prev._id), { send: false })).patched;
+    for (const a of again) {
+      const prev = await deps.models.Response.findOne(
+        { assignmentId: a._id, version: a.responseVersion - 1 },
+        { _id: 1 },
+      ).lean();
+      if (prev) patched += (await refreshFlagCards(deps, String(prev._id), { send: false })).patched;
+    }
   }
   return { total: r.total, flagged: r.flagged.length, changed: r.changed.length, sent, patched };
 }

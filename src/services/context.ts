@@ -8,7 +8,7 @@ export interface ServiceDeps {
   models: Models;
   now: () => Date;
   /** Flags computed off the submit (jobs/flags.ts); absent: computed by `campaign status` / the CLI. */
-  flags?: { enqueue(job: { campaignKey: string; answer?: string }): Promise<void> };
+  flags?: { enqueue(job: { campaignKey: string; answer?: string; at?: string }): Promise<void> };
 }
 
 export function toObjectId(id: unknown): string | undefined {

@@ -111,7 +111,11 @@ export async function submitSelfCheck(
   if (Number(input.rev) !== a.rev) {
     if (a.state !== "submitted") throw stale();
     const done = await completeSubmission(d, a, op);
-    void d.flags?.enqueue({ campaignKey: a.campaignKey, answer: `${String(a._id)}-v${a.responseVersion}` });
+    void d.flags?.enqueue({
+      campaignKey: a.campaignKey,
+      answer: `${String(a._id)}-v${a.responseVersion}`,
+      at: d.now().toISOString(),
+    });
     if (!done.changed) throw ALREADY();
     return { assignment: a, version: a.responseVersion, problemIds: done.problemIds };
   }
@@ -154,7 +158,11 @@ export async function submitSelfCheck(
   }
   updated = updated as Assignment;
   const done = await completeSubmission(d, updated, op, a.state);
-  void d.flags?.enqueue({ campaignKey: a.campaignKey, answer: `${String(a._id)}-v${version}` });
+  void d.flags?.enqueue({
+    campaignKey: a.campaignKey,
+    answer: `${String(a._id)}-v${version}`,
+    at: d.now().toISOString(),
+  });
   return { assignment: updated, version, problemIds: done.problemIds };
 }
 

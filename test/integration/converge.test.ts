@@ -15,6 +15,7 @@ import {
   sendBack,
 } from "../../src/services/measures";
 import { amendSelfCheck, returnSelfCheck, submitSelfCheck } from "../../src/services/self-check";
+import type { FlagsQueue } from "../../jobs/flags";
 import type { Measure } from "../../src/services/views";
 import type { TestBot } from "../helpers/bot";
 import { SELF_CHECK_ACTIONS } from "../../cards/self-check-card";
@@ -454,6 +455,19 @@ describe("measure transitions converge", () => {
   }
 });
 
+/** The flags job a submission queues (jobs/flags.ts) has run: no write of it is still to come. */
+async function flagsSettled() {
+  const q = (t.bot.deps.flags as FlagsQueue).queue;
+  await waitFor(
+    async () => {
+      const c = await q.getJobCounts("active", "waiting", "delayed");
+      return c.active + c.waiting + c.delayed === 0;
+    },
+    10_000,
+    "flags job done",
+  );
+}
+
 describe("through the card callbacks", () => {
   const press = (personKey: string, messageId: string, action: string, form: Record<string, unknown>) =>
     pressCard(t, openIdOf(personKey), messageId, action, form);
@@ -467,6 +481,7 @@ describe("through the card callbacks", () => {
     });
     const submitted = await press(a.assigneeKey, messageId, SELF_CHECK_ACTIONS.submit, answer(PROBLEMS));
     expect(submitted.toast?.type).toBe("success");
+    await flagsSettled(); // the flags job's writes must not be counted (or failed) as the proposal's
     const [p] = await liveProblems(a._id);
     const form = (content: string) => ({
       problem: String(p._id),
