@@ -208,6 +208,7 @@ async function readFileMessage(msg: InboundMessage, deps: HandlerDeps, log: Logg
     openId: msg.senderOpenId,
     fileName: name,
     fileHash: checked.fileHash,
+    orgOpenIds: checked.orgOpenIds,
   });
   lg.info(
     { campaign: checked.spec.key, pending: preview.id, existing: preview.diff.existing },

@@ -377,6 +377,8 @@ const pendingImportSchema = new Schema(
     specJson: { type: String, required: true },
     /** The campaign's specHash when the preview was made: another import since makes the card stale. */
     baseHash: { type: String },
+    /** `org: from: feishu`: the open_ids read from the address book (their people are marked as such). */
+    orgOpenIds: { type: [String], default: undefined },
     state: { type: String, enum: ["pending", "importing", "imported", "cancelled"], required: true },
     expiresAt: { type: Date, required: true },
     createdAt: { type: Date, required: true },

@@ -113,7 +113,7 @@ export async function checkCampaignSource(
 
 export type FileCheck =
   | { ok: false; errors: FileError[] }
-  | { ok: true; spec: CampaignSpec; warnings: FileError[]; fileHash: string };
+  | { ok: true; spec: CampaignSpec; warnings: FileError[]; fileHash: string; orgOpenIds?: string[] };
 
 /** A file an admin sent, read and checked (nothing written). */
 export async function checkCampaignBytes(
@@ -138,7 +138,8 @@ export async function checkCampaignBytes(
   const parsed = await checkCampaignSource(d.models, opened.source, todayIn(d.timezone, d.now()), org);
   if (!parsed.ok) return parsed;
   const fileHash = crypto.createHash("sha256").update(bytes).digest("hex");
-  return { ok: true, spec: parsed.spec, warnings: parsed.warnings, fileHash };
+  const orgOpenIds = org ? org.people.map((p) => String(p.open_id)) : undefined;
+  return { ok: true, spec: parsed.spec, warnings: parsed.warnings, fileHash, ...(org ? { orgOpenIds } : {}) };
 }
 
 export interface ImportPreview {
@@ -156,7 +157,7 @@ export interface ImportPreview {
 export async function preparePendingImport(
   d: AdminDeps,
   spec: CampaignSpec,
-  o: { openId: string; fileName: string; fileHash: string },
+  o: { openId: string; fileName: string; fileHash: string; orgOpenIds?: string[] },
 ): Promise<ImportPreview> {
   const existing = await d.models.Campaign.findOne({ key: spec.key }, { specHash: 1 }).lean();
   const [diff, ids] = await Promise.all([
@@ -177,6 +178,7 @@ export async function preparePendingImport(
     fileHash: o.fileHash,
     specJson: JSON.stringify(spec),
     baseHash: existing?.specHash ?? undefined,
+    ...(o.orgOpenIds ? { orgOpenIds: o.orgOpenIds } : {}),
     state: "pending",
     expiresAt: new Date(now.getTime() + PENDING_IMPORT_TTL_MS),
     createdAt: now,
@@ -236,7 +238,10 @@ export async function confirmPendingImport(
         "预览之后活动已被另一次导入更新，为避免覆盖，本次没有导入。请重新发送文件查看最新变化。",
         "The campaign was updated by another import since this preview; nothing was imported. Send the file again to see the changes now.",
       );
-    const report = await importCampaign(d.models, spec, { lookupUsers: (q) => d.feishu.lookupUsers(q) });
+    const report = await importCampaign(d.models, spec, {
+      lookupUsers: (q) => d.feishu.lookupUsers(q),
+      ...(p.orgOpenIds?.length ? { orgOpenIds: new Set(p.orgOpenIds) } : {}),
+    });
     await d.models.PendingImport.updateOne({ _id: id }, { $set: { state: "imported" } });
     await audit(d, {
       campaignKey: spec.key,

@@ -17,6 +17,7 @@ import { silentLogger } from "../../src/logger";
 import { startCampaign } from "../../src/services/campaign-start";
 import type { TestBot } from "../helpers/bot";
 import { startClockedBot } from "../helpers/campaign";
+import { IMPORT_ACTIONS } from "../../cards/import-cards";
 import { button, text } from "../helpers/cards";
 import { waitFor } from "../helpers/services";
 
@@ -157,6 +158,19 @@ describe("a campaign file with org: from feishu sent to the bot in chat", () => 
     expect(text(preview.card)).toContain(`单位 **${tree.departments.length}** 个`);
     expect(text(preview.card)).toContain(`人员 **${tree.users.length}** 人`);
     expect(await m.Campaign.exists({ key: "org-chat-2027" })).toBeNull();
+    // 确认导入: the address book's people are stored as such (a later 同步通讯录 can mark them left).
+    const b = button(preview.card, IMPORT_ACTIONS.confirm);
+    await t.emu.clickCard({
+      operator: adminUser.open_id,
+      messageId: preview.message_id,
+      tag: "button",
+      name: b.name,
+      value: b.value,
+    });
+    await waitFor(() => m.Campaign.exists({ key: "org-chat-2027" }), 30_000, "imported");
+    const stored = await m.Person.find({ campaignKey: "org-chat-2027" }, { key: 1, source: 1 }).lean();
+    expect(stored).toHaveLength(tree.users.length);
+    expect(stored.filter((p) => p.source === "feishu")).toHaveLength(tree.users.length);
   }, 60_000);
 });
 
