@@ -1,11 +1,14 @@
 import type { SweepQueue } from "../jobs/sweeps";
 import type { Models } from "./repositories/models";
 
-/** The sweeps `sandbox sweep` and the page's 现在执行提醒/巡检 run: reminders, then escalations (overdue lists). */
-export const SANDBOX_SWEEPS = ["reminder", "escalation"] as const;
+/**
+ * The sweeps `sandbox sweep` and the page's 现在执行提醒/巡检 run: reminders, then escalations (overdue
+ * lists), then 回头看 follow-ups of measures closed long enough ago.
+ */
+export const SANDBOX_SWEEPS = ["reminder", "escalation", "follow-up"] as const;
 
 /**
- * Queue the reminder and escalation sweeps of every active campaign now, for the running bot's sweep
+ * Queue the reminder, escalation and follow-up sweeps of every active campaign now, for the running bot's sweep
  * worker: it runs them on the sandbox clock and records every notice, so a second run sends nothing
  * twice. Answers the campaigns queued.
  */

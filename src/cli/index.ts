@@ -46,7 +46,7 @@ ${EXPORT_HELP}
   intent ["question"]                    how the bot reads a question (stdin: one per line)
   sandbox play <key>                     local sandbox only: play three weeks of the campaign
   sandbox clock [+3d|+1w|+2h|reset]      local sandbox only: show or move the sandbox clock
-  sandbox sweep                          local sandbox only: run the reminder/escalation sweeps now
+  sandbox sweep                          local sandbox only: run the reminder/escalation/follow-up sweeps now
 `;
 
 const out: Out = { print: (s) => console.log(s), error: (s) => console.error(s) };

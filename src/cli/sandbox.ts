@@ -51,7 +51,7 @@ export async function sandboxClock(s: CliServices, arg: string | undefined, out:
   return 0;
 }
 
-/** Queue the reminder and escalation sweeps of every active campaign for the running sandbox bot. */
+/** Queue the reminder, escalation and follow-up sweeps of every active campaign for the running sandbox bot. */
 export async function sandboxSweep(s: CliServices, logger: Logger, out: Out): Promise<number> {
   if (!s.redis) {
     out.error(
@@ -69,7 +69,7 @@ export async function sandboxSweep(s: CliServices, logger: Logger, out: Out): Pr
       return 1;
     }
     out.print(
-      `提醒和巡检已排队，由运行中的沙箱按沙箱时间执行 / reminder and escalation sweeps queued (run by the sandbox on its clock): ${keys.join(", ")}`,
+      `提醒、巡检和回头看已排队，由运行中的沙箱按沙箱时间执行 / reminder, escalation and follow-up sweeps queued (run by the sandbox on its clock): ${keys.join(", ")}`,
     );
     return 0;
   } finally {

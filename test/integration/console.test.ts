@@ -238,6 +238,37 @@ describe("console pages and actions", () => {
     expect((await o.get("/console/import")).res.status).toBe(403);
   });
 
+  it("疑似敷衍: reviewers see flagged answers of their units with the evidence; a member is refused", async () => {
+    const m = t.bot.models;
+    const a = await m.Assignment.findOne({ campaignKey: KEY, state: "pending", unitKey: "office" }).lean();
+    await m.Response.create({
+      campaignKey: KEY,
+      assignmentId: a!._id,
+      version: 1,
+      conclusion: "compliant",
+      narrative: "进一步加强，认真落实。",
+      problems: [],
+      byKey: a!.assigneeKey,
+      flags: [
+        { kind: "short", chars: 10, min: 40 },
+        { kind: "stock", share: 0.8, phrases: ["进一步加强", "认真落实"] },
+      ],
+      flaggedAt: new Date(),
+    });
+    await m.Assignment.updateOne({ _id: a!._id }, { $set: { state: "submitted", responseVersion: 1 } });
+    const admin = await as("li_xinran");
+    const page = await admin.get(`/console/c/${KEY}/suspects`);
+    expect(page.res.status).toBe(200);
+    expect(page.html).toContain("此事项至少 40 字");
+    expect(page.html).toContain("进一步加强、认真落实");
+    const item = spec.checklist.sections.flatMap((x) => x.items).find((i) => i.key === a!.itemKey)!;
+    expect(page.html).toContain(item.title);
+    // A member has no such tab and is refused the page.
+    const member = await as("wang_chen");
+    expect((await member.get(`/console/c/${KEY}`)).html).not.toContain("/suspects");
+    expect((await member.get(`/console/c/${KEY}/suspects`)).res.status).toBe(403);
+  });
+
   it("导出台账 downloads a real xlsx, scoped to the person's units", async () => {
     const head = await as("zheng_haiyan");
     const res = await head.fetch(`/console/c/${KEY}/export/ledger`);

@@ -36,6 +36,7 @@ import {
 import { authorizeUrl, LoginError, signInWithCode, type LoginApp } from "./feishu-login";
 import { parseMultipart } from "./multipart";
 import { safeNext, sameToken, SessionStore, type Session } from "./session";
+import { suspectAnswers } from "./suspects";
 
 /**
  * /console: the organising office's web console, server-rendered (web/console/*.eta), signed in with
@@ -271,6 +272,10 @@ export function consoleRouter(d: ConsoleDeps): express.Router {
   r.get(
     "/c/:key/pending",
     withAccess(async (_req, res, a) => render(res, 200, "pending", { ...(await notAnswered(d, a)), a })),
+  );
+  r.get(
+    "/c/:key/suspects",
+    withAccess(async (_req, res, a) => render(res, 200, "suspects", { ...(await suspectAnswers(d, a)), a })),
   );
   r.get(
     "/c/:key/units/:unit",
