@@ -18,13 +18,15 @@ const asked = new Map<number, (days: Record<string, number>) => void>();
 
 /**
  * An export is background work and the bot's callbacks come first: on Linux this thread alone (the nice
- * value is per thread there) takes the lowest CPU priority, so on a busy machine the bot's thread and the
- * store's get the cores and the export waits. Elsewhere, or if not allowed, it keeps normal priority.
+ * value is per thread there) runs at nice 10, a tenth of the CPU weight of a normal thread, so on a busy
+ * machine the bot's thread and the store's get the cores first. Not 19: on a machine shared with other
+ * work an export must still finish. Elsewhere, or if not allowed, it keeps normal priority.
  */
+const NICE = 10;
 function lowerPriority() {
   try {
     const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (tid > 0) os.setPriority(tid, 19);
+    if (tid > 0) os.setPriority(tid, NICE);
   } catch {
     // not Linux: the thread runs at normal priority
   }

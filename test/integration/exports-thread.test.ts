@@ -72,7 +72,7 @@ describe("the export thread builds what the calling thread builds", () => {
     expect(there.summary).toMatch(/整改措施 \d+ 项/);
     expect(content(there.path)).toEqual(content(here.path));
     expect(thread.starts).toBe(1);
-  }, 60_000);
+  }, 120_000);
 
   it("a failed export reaches the asker with its zh / en text; the next export works", async () => {
     const viaThread = { ...db.deps(), exportThread: thread };
