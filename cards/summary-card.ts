@@ -228,12 +228,14 @@ function build(input: SummaryCardInput, L: Level): Card {
               pct: Math.round((unitCompletion(s.units[i]) ?? 0) * 100),
             })),
           },
-          xField: "unit",
-          yField: "pct",
+          // Horizontal bars: a unit's Chinese name reads on one line, every name shown, none hidden.
+          direction: "horizontal",
+          xField: "pct",
+          yField: "unit",
           label: { visible: true },
           axes: [
-            { orient: "left", min: 0, max: 100 },
-            { orient: "bottom", label: { autoRotate: true } },
+            { orient: "bottom", min: 0, max: 100 },
+            { orient: "left", sampling: false, label: { autoHide: false } },
           ],
         },
       });
