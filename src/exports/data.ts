@@ -101,6 +101,21 @@ const WITHDRAWN = "withdrawn";
  * milliseconds and serves the bot's other queries in between (the embedded store has one event loop).
  */
 const BATCH = 500;
+
+const bySeq = <T extends { seq: number }>(rows: T[]): T[] => rows.sort((a, b) => a.seq - b.seq);
+
+/** Assignments by unit × item: how many, how many answered (folded from a group by state). */
+function foldCoverage(rows: { _id: { u: string; i: string; s: string }; n: number }[]) {
+  const out = new Map<string, { _id: { u: string; i: string }; total: number; answered: number }>();
+  for (const r of rows) {
+    const k = `${r._id.u}\u0000${r._id.i}`;
+    const c = out.get(k) ?? { _id: { u: r._id.u, i: r._id.i }, total: 0, answered: 0 };
+    c.total += r.n;
+    if (r._id.s === "submitted") c.answered += r.n;
+    out.set(k, c);
+  }
+  return [...out.values()];
+}
 const isWithdrawn = (x: { state?: unknown; withdrawn?: unknown }) =>
   x.state === WITHDRAWN || x.withdrawn === true;
 
@@ -137,27 +152,23 @@ export async function loadExportData(
     )
       .batchSize(BATCH)
       .lean(),
-    d.models.Assignment.aggregate<{ _id: { u: string; i: string }; total: number; answered: number }>([
+    // A plain-field group (no per-document expression): the store answers it in one short piece.
+    d.models.Assignment.aggregate<{ _id: { u: string; i: string; s: string }; n: number }>([
       { $match: { ...match, withdrawn: { $ne: true } } },
-      {
-        $group: {
-          _id: { u: "$unitKey", i: "$itemKey" },
-          total: { $sum: 1 },
-          answered: { $sum: { $cond: [{ $eq: ["$state", "submitted"] }, 1, 0] } },
-        },
-      },
-    ]),
-    d.models.Problem.find(match).sort({ seq: 1 }).batchSize(BATCH).lean(),
-    d.models.Measure.find(match).sort({ seq: 1 }).batchSize(BATCH).lean(),
+      { $group: { _id: { u: "$unitKey", i: "$itemKey", s: "$state" }, n: { $sum: 1 } } },
+    ]).then(foldCoverage),
+    // Sorted here, in the export's thread, not by the store (whose one thread also serves the callbacks).
+    d.models.Problem.find(match).batchSize(BATCH).lean().then(bySeq),
+    d.models.Measure.find(match).batchSize(BATCH).lean().then(bySeq),
   ]);
   const liveMeasures = measures.filter((m) => !isWithdrawn(m as { state?: unknown; withdrawn?: unknown }));
   const measureIds = liveMeasures.map((m) => m._id);
   const [progress, audits, responses] = await Promise.all([
     measureIds.length
       ? d.models.ProgressUpdate.find({ campaignKey, measureId: { $in: measureIds } })
-          .sort({ createdAt: 1 })
           .batchSize(BATCH)
           .lean()
+          .then((rows) => rows.sort((a, b) => +a.createdAt - +b.createdAt))
       : [],
     measureIds.length
       ? d.models.AuditEntry.find({
@@ -165,9 +176,9 @@ export async function loadExportData(
           entity: "measure",
           action: { $in: ["send_back", "grant_extension", "refuse_extension", "request_extension"] },
         })
-          .sort({ at: 1 })
           .batchSize(BATCH)
           .lean()
+          .then((rows) => rows.sort((a, b) => +a.at - +b.at))
       : [],
     opts.narratives
       ? d.models.Response.find(
