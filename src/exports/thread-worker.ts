@@ -34,8 +34,10 @@ function lowerPriority() {
 
 async function main() {
   lowerPriority();
+  // One connection: the export's reads reach the store one at a time, so a callback's write waits behind
+  // at most one of them (with four, it could queue behind four).
   const conn = await mongoose
-    .createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 4 })
+    .createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 1 })
     .asPromise();
   const models = createModels(conn);
   port.on("message", (m: ToExportThread) => {
