@@ -7,7 +7,7 @@ import {
 import type { Card } from "../../cards/kit";
 import { outboundUuid, type OutboundJob } from "../../jobs/outbound";
 import type { WorkCalendar } from "../calendar";
-import { AppError, forbidden, invalid, isDuplicateKey, stale } from "../errors";
+import { AppError, forbidden, invalid, stale } from "../errors";
 import { formatDateTime, todayIn } from "../time";
 import {
   audit,
@@ -21,7 +21,7 @@ import {
   type Person,
   type ServiceDeps,
 } from "./context";
-import { loadMeasure } from "./measures";
+import { createMeasureOnce, loadMeasure } from "./measures";
 import { LIMITS } from "./self-check";
 import type { Measure } from "./views";
 
@@ -423,32 +423,21 @@ async function createRelapse(
     if (c.endDate && due > c.endDate && c.endDate >= today) due = c.endDate;
     const seq = await claimSeq(d, `${m.campaignKey}:measure`, proposalKey);
     const note = m.followUp?.note ?? "";
-    try {
-      const doc = await d.models.Measure.create({
-        campaignKey: m.campaignKey,
-        seq,
-        problemId: m.problemId,
-        itemKey: m.itemKey,
-        unitKey: m.unitKey,
-        content: `回头看发现反弹（原措施#${m.seq}）：${note}`,
-        ownerKey: m.ownerKey,
-        reviewerKey: m.reviewerKey ?? undefined,
-        dueDate: due,
-        originalDueDate: due,
-        createdByKey: op.key,
-        proposalKey,
-        relapseOf: { measureId: m._id, seq: m.seq },
-      });
-      relapse = doc.toObject() as Measure;
-      created = true;
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e;
-      relapse = (await d.models.Measure.findOne({
-        campaignKey: m.campaignKey,
-        proposalKey,
-      }).lean()) as Measure | null;
-      if (!relapse) throw e;
-    }
+    ({ measure: relapse, created } = await createMeasureOnce(d, {
+      campaignKey: m.campaignKey,
+      seq,
+      problemId: m.problemId,
+      itemKey: m.itemKey,
+      unitKey: m.unitKey,
+      content: `回头看发现反弹（原措施#${m.seq}）：${note}`,
+      ownerKey: m.ownerKey,
+      reviewerKey: m.reviewerKey ?? undefined,
+      dueDate: due,
+      originalDueDate: due,
+      createdByKey: op.key,
+      proposalKey,
+      relapseOf: { measureId: m._id, seq: m.seq },
+    }));
   }
   // The problem has open work again.
   await d.models.Problem.updateOne({ _id: m.problemId }, { $set: { resolved: false } });

@@ -129,31 +129,20 @@ export async function proposeMeasure(
     // Numbered only now that the proposal is known to be new; a duplicate gets the same claimed number.
     const seq = await claimSeq(d, `${a.campaignKey}:measure`, proposalKey);
     const reviewerKey = await reviewerFor(d, a.campaignKey, problem.unitKey, c.reviewer, owner.key);
-    try {
-      const m = await d.models.Measure.create({
-        campaignKey: a.campaignKey,
-        seq,
-        problemId: problem._id,
-        itemKey: problem.itemKey,
-        unitKey: problem.unitKey,
-        content,
-        ownerKey: owner.key,
-        reviewerKey,
-        dueDate: due,
-        originalDueDate: due,
-        createdByKey: op.key,
-        proposalKey,
-      });
-      measure = m.toObject() as Measure;
-      created = true;
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e;
-      measure = (await d.models.Measure.findOne({
-        campaignKey: a.campaignKey,
-        proposalKey,
-      }).lean()) as Measure | null;
-      if (!measure) throw e;
-    }
+    ({ measure, created } = await createMeasureOnce(d, {
+      campaignKey: a.campaignKey,
+      seq,
+      problemId: problem._id,
+      itemKey: problem.itemKey,
+      unitKey: problem.unitKey,
+      content,
+      ownerKey: owner.key,
+      reviewerKey,
+      dueDate: due,
+      originalDueDate: due,
+      createdByKey: op.key,
+      proposalKey,
+    }));
   }
   // The problem has open work again; then the audit entry, which marks the proposal complete.
   await d.models.Problem.updateOne({ _id: measure.problemId }, { $set: { resolved: false } });
@@ -494,4 +483,26 @@ export async function decideExtension(d: ServiceDeps, t: Transition & { grant: b
       },
     };
   });
+}
+
+/**
+ * Create a measure keyed by its `proposalKey`; when a retry or a double press lost the race to the same
+ * proposal, the stored one is answered instead (created: false).
+ */
+export async function createMeasureOnce(
+  d: ServiceDeps,
+  doc: Record<string, unknown> & { campaignKey: string; proposalKey: string },
+): Promise<{ measure: Measure; created: boolean }> {
+  try {
+    const m = await d.models.Measure.create(doc);
+    return { measure: m.toObject() as Measure, created: true };
+  } catch (e) {
+    if (!isDuplicateKey(e)) throw e;
+    const measure = (await d.models.Measure.findOne({
+      campaignKey: doc.campaignKey,
+      proposalKey: doc.proposalKey,
+    }).lean()) as Measure | null;
+    if (!measure) throw e;
+    return { measure, created: false };
+  }
 }
