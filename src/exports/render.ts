@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { runOneShotWorker, WorkerStartError } from "../util/one-shot-worker";
 import { AppError, type AppErrorKind } from "../errors";
 import type { Logger } from "../logger";
 import type { ExportData, ResolvedFilters } from "./data";
@@ -60,14 +60,11 @@ function workerUrl(): URL {
   return new URL(self.endsWith(".ts") ? "./render-worker.mjs" : "./render-worker.js", self);
 }
 
-class WorkerStartError extends Error {}
-
 export interface WorkerError {
   message: string;
   name?: string;
   app?: { kind: AppErrorKind; zh: string; en: string };
 }
-type WorkerMessage = { ready?: true; ok?: Rendered; error?: WorkerError };
 
 /** An error from the worker, an AppError again if it was one (its zh / en text reaches the asker). */
 export function fromWorker(e: WorkerError | undefined): Error {
@@ -85,36 +82,9 @@ export function toWorkerError(e: unknown): WorkerError {
 }
 
 function inWorker(job: RenderJob): Promise<Rendered> {
-  return new Promise((resolve, reject) => {
-    let worker: Worker;
-    try {
-      worker = new Worker(workerUrl(), { workerData: job, execArgv: [] });
-    } catch (e) {
-      reject(new WorkerStartError(e instanceof Error ? e.message : String(e)));
-      return;
-    }
-    // The worker says "ready" once its modules loaded: an error before that is a start failure.
-    let ready = false;
-    let settled = false;
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      f();
-    };
-    worker.on("message", (m: WorkerMessage) => {
-      if (m.ready) return void (ready = true);
-      settle(() => (m.ok ? resolve(m.ok) : reject(fromWorker(m.error))));
-    });
-    worker.once("error", (e) => settle(() => reject(ready ? e : new WorkerStartError(e.message))));
-    worker.once("exit", (code) =>
-      settle(() =>
-        reject(
-          ready
-            ? new Error(`export render worker exited with code ${code}`)
-            : new WorkerStartError(`exited with code ${code} before it started`),
-        ),
-      ),
-    );
+  return runOneShotWorker<Rendered, WorkerError>(workerUrl(), job, {
+    what: "export render worker",
+    fromError: fromWorker,
   });
 }
 

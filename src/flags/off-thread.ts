@@ -5,8 +5,8 @@
  * export renderer, src/exports/render.ts); below, in the calling thread (milliseconds). If a worker
  * cannot start, it runs here, with a log line.
  */
-import { Worker } from "node:worker_threads";
 import type { Logger } from "../logger";
+import { runOneShotWorker, WorkerStartError } from "../util/one-shot-worker";
 import type { ComputeJob } from "./compute-worker";
 import { computeFlags, type Flag, type FlagAnswer, type FlagOptions } from "./engine";
 
@@ -21,39 +21,12 @@ function workerUrl(): URL {
   return new URL(self.endsWith(".ts") ? "./compute-thread.mjs" : "./compute-worker.js", self);
 }
 
-class WorkerStartError extends Error {}
-
-function inWorker(job: ComputeJob): Promise<Map<string, Flag[]>> {
-  return new Promise((resolve, reject) => {
-    let worker: Worker;
-    try {
-      worker = new Worker(workerUrl(), { workerData: job, execArgv: [] });
-    } catch (e) {
-      reject(new WorkerStartError(e instanceof Error ? e.message : String(e)));
-      return;
-    }
-    let ready = false;
-    let settled = false;
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      f();
-    };
-    worker.on("message", (m: { ready?: true; ok?: [string, Flag[]][]; error?: string }) => {
-      if (m.ready) return void (ready = true);
-      settle(() => (m.ok ? resolve(new Map(m.ok)) : reject(new Error(m.error ?? "flags worker failed"))));
-    });
-    worker.once("error", (e) => settle(() => reject(ready ? e : new WorkerStartError(e.message))));
-    worker.once("exit", (code) =>
-      settle(() =>
-        reject(
-          ready
-            ? new Error(`flags worker exited with code ${code}`)
-            : new WorkerStartError(`exited with code ${code} before it started`),
-        ),
-      ),
-    );
+async function inWorker(job: ComputeJob): Promise<Map<string, Flag[]>> {
+  const ok = await runOneShotWorker<[string, Flag[]][], string>(workerUrl(), job, {
+    what: "flags worker",
+    fromError: (e) => new Error(e ?? "flags worker failed"),
   });
+  return new Map(ok);
 }
 
 /** `computeFlags` for many answers in a worker thread; the same result as in the calling thread. */
