@@ -380,6 +380,8 @@ const pendingImportSchema = new Schema(
     /** `org: from: feishu`: the open_ids read from the address book (their people are marked as such). */
     orgOpenIds: { type: [String], default: undefined },
     state: { type: String, enum: ["pending", "importing", "imported", "cancelled"], required: true },
+    /** When the current step claimed it (an "importing" claim older than a few minutes is a dead one). */
+    claimedAt: { type: Date },
     expiresAt: { type: Date, required: true },
     createdAt: { type: Date, required: true },
   },

@@ -202,11 +202,25 @@ const STALE = () =>
     "This preview has been handled or has expired; nothing was imported again. Send the file again to import it.",
   );
 
+/** How long an unfinished import's claim holds before another press may take it over. */
+const STALE_CLAIM_MS = 5 * 60_000;
+
 /** Claim a pending import for one step: only its sender, only once, only before it expires. */
 async function claim(d: AdminDeps, id: string, openId: string, to: "importing" | "cancelled") {
+  const now = d.now();
+  // An import claimed by a process that died before it finished stays "importing": after a while it
+  // may be claimed again (the import converges, answers are never touched).
   const p = await d.models.PendingImport.findOneAndUpdate(
-    { _id: id, openId, state: "pending", expiresAt: { $gt: d.now() } },
-    { $set: { state: to } },
+    {
+      _id: id,
+      openId,
+      expiresAt: { $gt: now },
+      $or: [
+        { state: "pending" },
+        { state: "importing", claimedAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } },
+      ],
+    },
+    { $set: { state: to, claimedAt: now } },
     { returnDocument: "after" },
   ).lean();
   if (p) return p;

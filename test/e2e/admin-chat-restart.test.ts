@@ -103,3 +103,34 @@ it("ADMIN_OPEN_IDS decides who may bring a new campaign; 确认导入 works afte
   expect(late.toast?.type).toBe("error");
   expect(await second.models.PendingImport.findById(b.value.id).lean()).toMatchObject({ state: "imported" });
 }, 90_000);
+
+it("an import whose process died mid-way (left 'importing') can be confirmed again; a live one is not run twice", async () => {
+  const bot = second ?? t.bot;
+  const raw = { ...BUREAU, key: "wlj-killed-2027" };
+  const wb = await templateWorkbook();
+  fillCampaign(wb, raw);
+  const preview = await sendFile(LI, await toBuffer(wb));
+  const b = button(preview.card, IMPORT_ACTIONS.confirm);
+  const press = () =>
+    t.emu.clickCard({ operator: LI, messageId: preview.message_id, tag: "button", value: b.value });
+  // Another process claimed it a moment ago and is still importing: this press does not import again.
+  const now = bot.deps.now();
+  await bot.models.PendingImport.updateOne(
+    { _id: String(b.value.id) },
+    { $set: { state: "importing", claimedAt: now } },
+  );
+  expect((await press()).toast?.type).toBe("error");
+  expect(await bot.models.Campaign.countDocuments({ key: "wlj-killed-2027" })).toBe(0);
+  // That process was killed: ten minutes on, the claim is stale and the admin's press imports.
+  await bot.models.PendingImport.updateOne(
+    { _id: String(b.value.id) },
+    { $set: { claimedAt: new Date(now.getTime() - 10 * 60_000) } },
+  );
+  expect(["success", "info"]).toContain((await press()).toast?.type);
+  await waitFor(
+    async () => (await bot.models.Person.countDocuments({ campaignKey: "wlj-killed-2027" })) === 14,
+    30_000,
+    "the import",
+  );
+  expect(await bot.models.PendingImport.findById(b.value.id).lean()).toMatchObject({ state: "imported" });
+}, 90_000);
