@@ -10,7 +10,7 @@ import { addDays } from "../../src/time";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { hasButton, text } from "../helpers/cards";
 import { importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
-import { waitFor } from "../helpers/services";
+import { answerTo, waitFor } from "../helpers/services";
 
 /**
  * Every answer compared with a direct count over the database, per intent and per role (member, head,
@@ -101,7 +101,6 @@ async function ask(personKey: string, question: string, where: "p2p" | "group" |
   const messageId = `om_scope_${++seq}`;
   const chatId = where === "group" ? GROUP : where === "outside" ? OUTSIDE : undefined;
   const chat = chatId ?? t.emu.p2pChatId(openIdOf(personKey));
-  const before = t.emu.messagesTo(chat).length;
   const d = await t.emu.sendUserMessage({
     from: openIdOf(personKey),
     chatId,
@@ -111,12 +110,7 @@ async function ask(personKey: string, question: string, where: "p2p" | "group" |
     mentions: chatId ? [{ key: "@_user_1", open_id: t.emu.botOpenId, name: t.emu.botName }] : undefined,
   });
   expect(d.status).toBe(200);
-  const msgs = await waitFor(
-    () => t.emu.messagesTo(chat).length > before && t.emu.messagesTo(chat),
-    5000,
-    `answer to ${question}`,
-  );
-  const m: SentMessage = msgs[msgs.length - 1];
+  const m: SentMessage = await answerTo(() => t.emu.messagesTo(chat), messageId, `answer to ${question}`);
   return { m, text: text(m.card) };
 }
 

@@ -6,7 +6,7 @@ import { submitSelfCheck } from "../../src/services/self-check";
 import { startTestBot, type TestBot } from "../helpers/bot";
 import { hasButton, text } from "../helpers/cards";
 import { importAndStart, loadSpec, openIdIn } from "../helpers/campaign";
-import { waitFor } from "../helpers/services";
+import { answerTo, waitFor } from "../helpers/services";
 
 /**
  * Asking the bot in chat, through the emulator: every intent, answered from the database and scoped to
@@ -87,7 +87,6 @@ async function ask(
 ): Promise<SentMessage> {
   const messageId = `om_question_${++seq}`;
   const chat = where === "group" ? GROUP : t.emu.p2pChatId(openIdOf(personKey));
-  const before = t.emu.messagesTo(chat).length;
   const d = await t.emu.sendUserMessage({
     from: openIdOf(personKey),
     chatId: where === "group" ? GROUP : undefined,
@@ -98,12 +97,7 @@ async function ask(
       where === "group" ? [{ key: "@_user_1", open_id: t.emu.botOpenId, name: t.emu.botName }] : undefined,
   });
   expect(d.status).toBe(200);
-  const msgs = await waitFor(
-    () => t.emu.messagesTo(chat).length > before && t.emu.messagesTo(chat),
-    5000,
-    `answer to ${question}`,
-  );
-  const m = msgs[msgs.length - 1];
+  const m = await answerTo(() => t.emu.messagesTo(chat), messageId, `answer to ${question}`);
   if (where === "group") expect(m.parent_id ?? m.root_id).toBe(messageId); // in the thread of the question
   return m;
 }

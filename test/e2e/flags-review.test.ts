@@ -16,7 +16,7 @@ import {
   selfCheckOf,
   startClockedBot,
 } from "../helpers/campaign";
-import { waitFor } from "../helpers/services";
+import { answerTo, waitFor } from "../helpers/services";
 
 /**
  * Issue 15 §1 through the real bot, the flags job on Redis and the emulator: two members of different
@@ -73,22 +73,17 @@ const flagsOf = async (personKey: string) => ((await answerOf(personKey)).r?.fla
 
 async function ask(personKey: string, question: string, group = false) {
   const chat = group ? GROUP : t.emu.p2pChatId(openIdOf(personKey));
-  const before = t.emu.messagesTo(chat).length;
+  const messageId = `om_flags_${++seq}`;
   const d = await t.emu.sendUserMessage({
     from: openIdOf(personKey),
     chatId: group ? GROUP : undefined,
     chatType: group ? "group" : "p2p",
-    messageId: `om_flags_${++seq}`,
+    messageId,
     text: group ? `@_user_1 ${question}` : question,
     mentions: group ? [{ key: "@_user_1", open_id: t.emu.botOpenId, name: t.emu.botName }] : undefined,
   });
   expect(d.status).toBe(200);
-  const msgs = await waitFor(
-    () => t.emu.messagesTo(chat).length > before && t.emu.messagesTo(chat),
-    5000,
-    `answer to ${question}`,
-  );
-  const m: SentMessage = msgs[msgs.length - 1];
+  const m: SentMessage = await answerTo(() => t.emu.messagesTo(chat), messageId, `answer to ${question}`);
   return { card: m.card, text: text(m.card) };
 }
 
