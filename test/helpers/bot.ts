@@ -1,4 +1,6 @@
+import { Queue } from "bullmq";
 import mongoose from "mongoose";
+import { QUEUE } from "../../jobs/queue-names";
 import { createRedis } from "../../src/redis";
 import { FeishuEmulator, type EmulatorOptions } from "@rectify-bot/feishu-emulator";
 import { silentLogger, type Logger } from "../../src/logger";
@@ -77,4 +79,36 @@ export async function startTestBot(
       await conn.close();
     },
   };
+}
+
+/**
+ * Wait until the bot has no work in flight: nothing waiting, active or delayed in its outbound, events,
+ * exports and flags queues (the sweeps' repeatable schedule is left out: it is always delayed). A test
+ * that asserts "nothing more was sent" waits for this first, so work a previous step set going (a
+ * reviewer's flags card, a returned card) is not counted as the step under test's.
+ */
+export async function botIdle(t: TestBot, timeoutMs = 20_000): Promise<void> {
+  const names = [QUEUE.outbound, QUEUE.events, QUEUE.exports, QUEUE.flags];
+  const queues = names.map((n) => new Queue(n, { connection: t.bot.redis, prefix: `${t.prefix}:bull` }));
+  try {
+    const busy = async () => {
+      let n = 0;
+      for (const q of queues) {
+        const c = await q.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+        n += Object.values(c).reduce((a, b) => a + b, 0);
+      }
+      return n;
+    };
+    const deadline = Date.now() + timeoutMs;
+    // Idle twice in a row, 100 ms apart: a job that finishes may add the next one.
+    let quiet = 0;
+    while (quiet < 2) {
+      if (Date.now() > deadline)
+        throw new Error(`bot still busy after ${timeoutMs} ms (${await busy()} jobs)`);
+      quiet = (await busy()) === 0 ? quiet + 1 : 0;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+  }
 }

@@ -8,7 +8,7 @@ import { importCampaign } from "../../src/services/campaign-import";
 import { startCampaign } from "../../src/services/campaign-start";
 import { returnSelfCheck } from "../../src/services/self-check";
 import { sendReturnedCard } from "../../src/services/notices";
-import type { TestBot } from "../helpers/bot";
+import { botIdle, type TestBot } from "../helpers/bot";
 import { button, hasButton, text } from "../helpers/cards";
 import { cardMessage, importAndStart, loadSpec, openIdIn, startClockedBot } from "../helpers/campaign";
 import { waitFor } from "../helpers/services";
@@ -334,14 +334,25 @@ describe("admin return, English cards, re-import, restart", () => {
   });
 
   it("starting again sends nothing twice and skips no one", async () => {
-    const before = t.emu.messages().length;
+    // What earlier steps set going (flags cards to reviewers, returned cards) is not this step's.
+    await botIdle(t);
+    const sends = () =>
+      t.emu.calls.filter((c) => c.method === "POST" && c.path === "/open-apis/im/v1/messages");
+    const before = sends().length;
     const again = await startCampaign(
       { models: t.bot.models, now: t.bot.deps.now, outbound: t.bot.outbound },
       spec.key,
     );
     expect(again.enqueued).toBe(0);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(t.emu.messages().length).toBe(before);
+    await botIdle(t);
+    expect(sends().slice(before)).toEqual([]);
+    // Skips no one: every assignment has its card.
+    const assignments = await t.bot.models.Assignment.find({ campaignKey: spec.key }).lean();
+    for (const a of assignments) {
+      expect(
+        await t.bot.models.SentCard.countDocuments({ kind: "selfcheck", refId: String(a._id) }),
+      ).toBeGreaterThan(0);
+    }
   });
 
   it("an invalid campaign file changes nothing and names file and line", async () => {
