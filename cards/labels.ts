@@ -1,3 +1,4 @@
+import { measureStateWord } from "../src/domain/measure-words";
 import { tr, type Locale } from "./kit";
 
 export type ConclusionValue = "compliant" | "basically_compliant" | "problems";
@@ -14,20 +15,7 @@ export function conclusionLabel(locale: Locale, c: ConclusionValue): string {
   }
 }
 
-/** 待整改 / 整改中 / 待销号 / 已销号; unknown states are shown as they are. */
+/** 未开始 / 整改中 / 待审核 / 已销号 / 已撤回, the ledger's words (src/domain/measure-words.ts). */
 export function measureStateLabel(locale: Locale, state: string): string {
-  switch (state) {
-    case "open":
-      return tr(locale, "待整改", "Open");
-    case "in_progress":
-      return tr(locale, "整改中", "In progress");
-    case "closure_requested":
-      return tr(locale, "待销号", "Closure requested");
-    case "closed":
-      return tr(locale, "已销号", "Closed");
-    case "withdrawn":
-      return tr(locale, "已撤回", "Withdrawn");
-    default:
-      return state;
-  }
+  return measureStateWord(state, locale === "en" ? "en" : "zh");
 }

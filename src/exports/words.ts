@@ -1,3 +1,4 @@
+import { MEASURE_STATE_WORDS } from "../domain/measure-words";
 import { invalid } from "../errors";
 
 /** The words offices use in a ledger, and the small text helpers the views share. */
@@ -8,11 +9,11 @@ export type Lang = "zh" | "en";
 export type LedgerState = "open" | "in_progress" | "closure_requested" | "closed" | "overdue" | "other";
 
 export const STATE_WORDS: Record<Exclude<LedgerState, "other">, { zh: string; en: string }> = {
-  open: { zh: "未开始", en: "Not started" },
-  in_progress: { zh: "整改中", en: "In progress" },
-  closure_requested: { zh: "待审核", en: "Awaiting review" },
-  closed: { zh: "已销号", en: "Closed" },
-  overdue: { zh: "逾期", en: "Overdue" },
+  open: MEASURE_STATE_WORDS.open,
+  in_progress: MEASURE_STATE_WORDS.in_progress,
+  closure_requested: MEASURE_STATE_WORDS.closure_requested,
+  closed: MEASURE_STATE_WORDS.closed,
+  overdue: MEASURE_STATE_WORDS.overdue,
 };
 
 /** Known open states: any other stored state (a newer one, `withdrawn`) is never counted as open. */

@@ -107,6 +107,18 @@ describe("the console in a browser", () => {
     expect(await page.locator("#ledger tbody tr").count()).toBe(late);
     await page.goto(`${t.bot.url}/console/c/${KEY}/ledger`);
     await screenshot(page, "console-ledger");
+    // The page says a measure's state in the downloaded ledger's words (待审核, not a word of its own).
+    const shown = await page.locator("#ledger tbody tr td:last-child").allTextContents();
+    expect(new Set(shown.map((w) => w.trim()))).toEqual(
+      new Set(
+        (await t.bot.models.Measure.distinct("state", { campaignKey: KEY, state: { $ne: "withdrawn" } })).map(
+          (s) =>
+            ({ open: "未开始", in_progress: "整改中", closure_requested: "待审核", closed: "已销号" })[
+              s as string
+            ],
+        ),
+      ),
+    );
 
     // A measure that was sent back shows it in its history.
     const sentBack = await t.bot.models.AuditEntry.findOne({ campaignKey: KEY, action: "send_back" }).lean();
@@ -120,6 +132,16 @@ describe("the console in a browser", () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await readFile((await download.path())!)) as unknown as ExcelJS.Buffer);
     expect(wb.worksheets.length).toBe(3);
+    const sheet = wb.getWorksheet("整改台账")!;
+    const col = (sheet.getRow(1).values as unknown[]).indexOf("完成情况");
+    const inFile: string[] = [];
+    sheet.eachRow((row, n) => n > 1 && inFile.push(String(row.getCell(col).value)));
+    const awaiting = await t.bot.models.Measure.countDocuments({
+      campaignKey: KEY,
+      state: "closure_requested",
+      dueDate: { $gte: "2026-12-28" },
+    });
+    expect(inFile.filter((w) => w === "待审核")).toHaveLength(awaiting);
   });
 
   it("a member sees only their own unit and is refused another unit's URL", async () => {

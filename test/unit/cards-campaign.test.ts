@@ -667,9 +667,9 @@ describe("measureCard", () => {
     const labels = (["open", "in_progress", "closure_requested", "closed"] as const).map((state) =>
       markdownText(measureCard({ m: measure({ state }), locale: "zh", today: TODAY, viewer: "other" })),
     );
-    expect(labels[0]).toContain("待整改");
+    expect(labels[0]).toContain("未开始");
     expect(labels[1]).toContain("整改中");
-    expect(labels[2]).toContain("待销号");
+    expect(labels[2]).toContain("待审核");
     expect(labels[3]).toContain("已销号");
     expect(
       markdownText(
@@ -686,7 +686,7 @@ describe("measureCard", () => {
       viewer: "reviewer",
     });
     expectValid(c);
-    expect(allText(c)).toContain("Closure requested");
+    expect(allText(c)).toContain("Awaiting review");
     expect(allText(c)).toContain("Accept and close");
     expect(allText(c)).not.toMatch(/同意销号|责任人|状态|进展/);
     const o = measureCard({ m: measure(), locale: "en", today: TODAY, viewer: "owner" });

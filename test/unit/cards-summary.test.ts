@@ -149,7 +149,7 @@ describe("summaryCard", () => {
     expect(text).toContain("措施#12 整改措施内容12 — 李四");
     expect(text).toContain("逾期 9 天");
     expect(text).toContain("整改中");
-    expect(text).toContain("待整改");
+    expect(text).toContain("未开始");
     expect(text).not.toContain("另有");
     expect(text).toContain("措施#3 完善请假制度 — 王五");
 
@@ -631,7 +631,7 @@ describe("measureListCard", () => {
     expect(text).toContain("<font color='red'>2026-12-05（逾期 5 天）</font>");
     expect(text).toContain("<font color='orange'>2026-12-12（还剩 2 天）</font>");
     expect(text).toContain("整改中");
-    expect(text).toContain("待整改");
+    expect(text).toContain("未开始");
     expect(callbackValues(c)).toEqual([]);
     const e = measureListCard({ v: view(), locale: "en", today: TODAY });
     expectValid(e);

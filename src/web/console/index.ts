@@ -37,6 +37,7 @@ import { authorizeUrl, LoginError, signInWithCode, type LoginApp } from "./feish
 import { parseMultipart } from "./multipart";
 import { safeNext, sameToken, SessionStore, type Session } from "./session";
 import { suspectAnswers } from "./suspects";
+import { MEASURE_STATE_WORDS } from "../../domain/measure-words";
 
 /**
  * /console: the organising office's web console, server-rendered (web/console/*.eta), signed in with
@@ -67,10 +68,9 @@ const STATES: Record<string, [string, string]> = {
   ended: ["已结束", "ended"],
   pending: ["待填报", "pending"],
   submitted: ["已填报", "submitted"],
-  open: ["未开始", "open"],
-  in_progress: ["整改中", "in progress"],
-  closure_requested: ["待销号", "closure requested"],
-  closed: ["已销号", "closed"],
+  ...Object.fromEntries(
+    Object.entries(MEASURE_STATE_WORDS).map(([k, w]) => [k, [w.zh, w.en.toLowerCase()] as [string, string]]),
+  ),
 };
 const EVENTS: Record<string, [string, string]> = {
   create: ["提出措施", "proposed"],
