@@ -31,6 +31,11 @@ export interface ChaosOptions {
   seed: number;
   /** SIGKILLs to do */
   kills: number;
+  /**
+   * Start no new round after this long (ms from the start): on a slow or loaded machine the run does
+   * fewer kills instead of overrunning its caller's time limit; the result says how many it did.
+   */
+  budgetMs?: number;
   redisUrl: string;
   /** callbacks per burst: min..max */
   burst?: [number, number];
@@ -336,7 +341,8 @@ export async function runSubmitChaos(o: ChaosOptions): Promise<ChaosResult> {
     let fanMs = 1500;
     const fanUnits = o.fanoutUnits ?? 0;
     const fanKeys: string[] = [];
-    while (result.kills < o.kills && next < targets.length) {
+    const inBudget = () => o.budgetMs === undefined || Date.now() - t0 < o.budgetMs;
+    while (result.kills < o.kills && next < targets.length && inBudget()) {
       const size = bMin + Math.floor(random() * (bMax - bMin + 1));
       const burst = targets.slice(next, next + size);
       next += burst.length;
