@@ -1,9 +1,9 @@
-import { readlinkSync } from "node:fs";
 import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import mongoose from "mongoose";
 import { createModels } from "../repositories/models";
 import { threadLogger } from "../util/thread-log";
+import { threadId } from "../util/yield-priority";
 import { buildLedger, buildReport, type ExportSteps } from "./index";
 import { renderHere, toWorkerError } from "./render";
 import type { FromExportThread, ToExportThread } from "./thread";
@@ -23,17 +23,17 @@ const asked = new Map<number, (days: Record<string, number>) => void>();
  * work an export must still finish. Elsewhere, or if not allowed, it keeps normal priority.
  */
 const NICE = 10;
-function lowerPriority() {
+function lowerPriority(tid: number) {
   try {
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
     if (tid > 0) os.setPriority(tid, NICE);
   } catch {
-    // not Linux: the thread runs at normal priority
+    // not allowed: the thread runs at normal priority
   }
 }
 
 async function main() {
-  lowerPriority();
+  const tid = threadId();
+  lowerPriority(tid);
   // One connection: the export's reads reach the store one at a time, so a callback's write waits behind
   // at most one of them (with four, it could queue behind four).
   const conn = await mongoose
@@ -66,7 +66,8 @@ async function main() {
       (e: unknown) => send({ error: { id: job.id, err: toWorkerError(e) } }),
     );
   });
-  send({ ready: true });
+  // The bot's thread lowers this thread further while its callbacks keep it busy (YieldingPriority).
+  send({ ready: true, tid });
 }
 
 main().catch((e: unknown) => {

@@ -3,6 +3,7 @@ import type { Logger } from "../logger";
 import type { ServiceDeps } from "../services/context";
 import { relayLog } from "../util/thread-log";
 import { workerEntry } from "../util/worker-url";
+import { YieldingPriority } from "../util/yield-priority";
 import {
   buildLedger,
   buildReport,
@@ -44,7 +45,7 @@ export type ToExportThread =
 
 export type FromExportThread =
   | { log: string }
-  | { ready: true }
+  | { ready: true; tid?: number }
   | { failed: WorkerError }
   | { ask: { id: number; today: string; dates: string[] } }
   | { done: { id: number; result: ExportResult } }
@@ -64,6 +65,8 @@ export class ExportThread {
   private readonly running = new Map<number, Running>();
   private nextId = 1;
   private closed = false;
+  /** The thread's priority, lowered while the bot's own loop is busy and an export runs. */
+  private priority?: YieldingPriority;
   /** Threads started (the first, and one after each crash); for tests and logs. */
   starts = 0;
 
@@ -89,6 +92,7 @@ export class ExportThread {
         reject,
         workingDays: (today, dates) => workingDaysFrom(calendarOf(d, req), today, dates),
       });
+      this.priority?.start();
       const msg: ToExportThread = { run: { id, kind, req: plain, outPath, nowMs: d.now().getTime() } };
       worker.postMessage(msg);
     });
@@ -130,6 +134,8 @@ export class ExportThread {
         if ("log" in m) return relayLog(this.opts.logger, m.log);
         if ("ready" in m) {
           ready = true;
+          this.priority?.stop(false);
+          this.priority = m.tid ? new YieldingPriority(m.tid) : undefined;
           this.worker = worker;
           this.starting = undefined;
           return resolve(worker);
@@ -146,6 +152,7 @@ export class ExportThread {
         const id = "done" in m ? m.done.id : m.error.id;
         const r = this.running.get(id);
         this.running.delete(id);
+        if (this.running.size === 0) this.priority?.stop();
         if ("done" in m) r?.resolve(m.done.result);
         else r?.reject(fromWorker(m.error.err));
       });
@@ -164,6 +171,8 @@ export class ExportThread {
         );
         for (const r of this.running.values()) r.reject(new Error(`the export thread exited (code ${code})`));
         this.running.clear();
+        this.priority?.stop(false);
+        this.priority = undefined;
       });
     });
     return this.starting;
