@@ -16,6 +16,7 @@ import {
   MAX_CAMPAIGN_FILE_BYTES,
   checkCampaignBytes,
   isSomeAdmin,
+  noAdminConfigured,
   mayAdminister,
   preparePendingImport,
 } from "../src/services/campaign-admin";
@@ -110,6 +111,21 @@ async function readFileMessage(msg: InboundMessage, deps: HandlerDeps, log: Logg
   const name = msg.file?.fileName || "file";
   const lg = log.child({ file: name, from: msg.senderOpenId });
   if (!(await isSomeAdmin(deps, msg.senderOpenId))) {
+    if (await noAdminConfigured(deps)) {
+      lg.warn(
+        "file refused: no admin is configured (ADMIN_OPEN_IDS empty, the app's owner unreadable, no campaign admin)",
+      );
+      return reply(
+        notice(
+          l,
+          ["尚未设置管理员", "No admin is set up yet"],
+          [
+            "还没有人可以通过发送文件导入自查活动，文件未读取。请系统管理员任选其一：在机器人的配置中设置 ADMIN_OPEN_IDS（牵头科室管理员的 open_id）；或在飞书开放平台为应用开通“获取应用信息”权限（admin:app.info:readonly），由应用所有者导入。",
+            "No one can import a campaign by file yet; the file was not read. Ask the system administrator to either set ADMIN_OPEN_IDS (the organising office admins' open_ids) in the bot's configuration, or grant the app the scope admin:app.info:readonly on the Feishu developer console so that the app's owner can import.",
+          ],
+        ),
+      );
+    }
     lg.info("file from a non-admin: refused, not downloaded");
     return reply(
       notice(

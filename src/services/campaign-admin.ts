@@ -65,6 +65,17 @@ export async function bootstrapAdmins(d: AdminDeps): Promise<string[]> {
 }
 
 /**
+ * No one can bring in a campaign yet: ADMIN_OPEN_IDS is empty, the app's owner could not be read (the
+ * app lacks `admin:app.info:readonly`, or has no owner), and no campaign names an admin reachable in
+ * Feishu. A refused file then says what the system administrator must set, not only "admins only".
+ */
+export async function noAdminConfigured(d: AdminDeps): Promise<boolean> {
+  if (d.adminOpenIds?.length) return false;
+  if ((await bootstrapAdmins(d)).length) return false;
+  return !(await d.models.Person.exists({ roles: "admin", openId: { $exists: true, $ne: "" } }));
+}
+
+/**
  * May this person run the campaign `key` (chat, console)? An existing campaign: its `admin` people (by
  * open_id); one with no admin reachable in Feishu yet: the bootstrap admins; a new key: an admin of any
  * campaign or a bootstrap admin.

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONTACT_SCOPES, generateOrgTree, type SentMessage } from "@rectify-bot/feishu-emulator";
+import { APP_SCOPES, generateOrgTree, type SentMessage } from "@rectify-bot/feishu-emulator";
 import { campaignImport, type Out } from "../../src/cli/campaign";
 import type { CliServices } from "../../src/cli/connect";
 import { campaignSyncOrg } from "../../src/cli/org";
@@ -143,7 +143,7 @@ describe("a campaign file with org: from feishu sent to the bot in chat", () => 
   it("is read from the address book for the preview; a missing scope is named and nothing is kept", async () => {
     t.emu.setAppOwner(adminUser.open_id);
     const m = t.bot.models;
-    t.emu.setScopes(CONTACT_SCOPES.filter((s) => s !== "contact:user.base:readonly"));
+    t.emu.setScopes(APP_SCOPES.filter((s) => s !== "contact:user.base:readonly"));
     try {
       const before = { ...(await dbCounts()), pending: await m.PendingImport.countDocuments({}) };
       const refused = await sendYaml(adminUser.open_id, "org-chat-noscope");
@@ -151,7 +151,7 @@ describe("a campaign file with org: from feishu sent to the bot in chat", () => 
       expect(text(refused.card)).toContain("什么都没有导入");
       expect({ ...(await dbCounts()), pending: await m.PendingImport.countDocuments({}) }).toEqual(before);
     } finally {
-      t.emu.setScopes([...CONTACT_SCOPES]);
+      t.emu.setScopes([...APP_SCOPES]);
     }
     const preview = await sendYaml(adminUser.open_id, "org-chat-2027");
     // Every department of the tree is a unit, its members people (the file adds nobody new).
@@ -218,7 +218,7 @@ describe("org: from: feishu", () => {
   it("without a contact scope: the CLI names the scope and nothing is written", async () => {
     printed.length = 0;
     errors.length = 0;
-    t.emu.setScopes(CONTACT_SCOPES.filter((s) => s !== "contact:user.base:readonly"));
+    t.emu.setScopes(APP_SCOPES.filter((s) => s !== "contact:user.base:readonly"));
     const before = await dbCounts();
     const code = await campaignImport(cli, file("org-noscope"), {
       today: "2026-12-02",
@@ -229,13 +229,13 @@ describe("org: from: feishu", () => {
     expect(errors.join("\n")).toContain("contact:user.base:readonly");
     expect(errors.join("\n")).toContain("什么都没有导入");
     expect(await dbCounts()).toEqual(before);
-    t.emu.setScopes([...CONTACT_SCOPES]);
+    t.emu.setScopes([...APP_SCOPES]);
   }, 60_000);
 
   it("同步通讯录 without the department scope: a card naming it, nothing changed", async () => {
     // Questions in chat are about a started campaign.
     await startCampaign({ models: t.bot.models, now: t.bot.deps.now, outbound: t.bot.outbound }, KEY);
-    t.emu.setScopes(CONTACT_SCOPES.filter((s) => s !== "contact:department.base:readonly"));
+    t.emu.setScopes(APP_SCOPES.filter((s) => s !== "contact:department.base:readonly"));
     try {
       const before = await dbCounts();
       const answer = await say(adminUser.open_id, "同步通讯录");
@@ -243,7 +243,7 @@ describe("org: from: feishu", () => {
       expect(text(answer.card)).toContain("无法读取飞书通讯录");
       expect(await dbCounts()).toEqual(before);
     } finally {
-      t.emu.setScopes([...CONTACT_SCOPES]);
+      t.emu.setScopes([...APP_SCOPES]);
     }
   }, 60_000);
 

@@ -4,7 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CONTACT_SCOPES, FeishuEmulator, generateOrgTree } from "@rectify-bot/feishu-emulator";
+import { APP_SCOPES, FeishuEmulator, generateOrgTree } from "@rectify-bot/feishu-emulator";
 import { FeishuClient } from "../../src/feishu/client";
 import { ContactScopeError, DepartmentNotFoundError } from "../../src/feishu/contact";
 import { silentLogger } from "../../src/logger";
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   emu.reset();
-  emu.setScopes([...CONTACT_SCOPES]);
+  emu.setScopes([...APP_SCOPES]);
 });
 
 describe("address book", () => {
@@ -71,7 +71,7 @@ describe("address book", () => {
   });
 
   it("without the phone and email scopes: no mobile or email, and the scopes named", async () => {
-    emu.setScopes(CONTACT_SCOPES.filter((s) => !/phone|email/.test(s)));
+    emu.setScopes(APP_SCOPES.filter((s) => !/phone|email/.test(s)));
     const snap = await client.contact.fetchOrg({
       departments: [bureau.open_department_id],
       includeChildren: false,
@@ -85,7 +85,7 @@ describe("address book", () => {
   });
 
   it("without the department scope: a ContactScopeError naming it", async () => {
-    emu.setScopes(CONTACT_SCOPES.filter((s) => s !== "contact:department.base:readonly"));
+    emu.setScopes(APP_SCOPES.filter((s) => s !== "contact:department.base:readonly"));
     const e = await client.contact
       .fetchOrg({ departments: [bureau.open_department_id], includeChildren: true })
       .catch((x: unknown) => x);

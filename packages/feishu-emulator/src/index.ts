@@ -23,4 +23,4 @@ export { encryptEvent, signEvent } from "./crypto";
 export { DEMO_CHAT, DEMO_USERS } from "./demo";
 export { validateCard, type CardValidation } from "./card-validator";
 export { generateOrgTree, personName, type OrgTree, type OrgTreeOptions } from "./org-seed";
-export { CONTACT_SCOPES } from "./types";
+export { APP_INFO_SCOPE, APP_SCOPES, CONTACT_SCOPES } from "./types";

@@ -12,7 +12,7 @@ import {
   type DeliveryRecord,
   type EmulatorChat,
   type EmulatorDepartment,
-  CONTACT_SCOPES,
+  APP_SCOPES,
   type EmulatorLimits,
   type EmulatorOptions,
   type EmulatorUser,
@@ -102,7 +102,7 @@ export class EmulatorState {
     this.deliveryTimeoutMs = opts.deliveryTimeoutMs ?? 3000;
     this.botOpenId = opts.botOpenId ?? `ou_${digestHex(`bot:${opts.appId}`)}`;
     this.botName = opts.botName ?? "Rectify Bot";
-    this.scopes = new Set(opts.scopes ?? CONTACT_SCOPES);
+    this.scopes = new Set(opts.scopes ?? APP_SCOPES);
     this.appOwnerOpenId = "appOwnerOpenId" in opts ? opts.appOwnerOpenId : DEMO_USERS[0].open_id;
     this.appSecond = new SlidingWindow(1000, () => this.limits.appPerSecond);
     this.appMinute = new SlidingWindow(60_000, () => this.limits.appPerMinute);

@@ -48,6 +48,12 @@ export const CONTACT_SCOPES = [
   "contact:user.employee_id:readonly",
 ] as const;
 
+/** The application-info scope (获取应用信息): without it `GET /application/v6/applications/:id` answers 99991672. */
+export const APP_INFO_SCOPE = "admin:app.info:readonly";
+
+/** Every scope the emulated app has by default: the address book's and the application info's. */
+export const APP_SCOPES = [...CONTACT_SCOPES, APP_INFO_SCOPE] as const;
+
 export interface EmulatorChat {
   chat_id: string;
   name: string;
@@ -86,7 +92,7 @@ export interface EmulatorOptions {
   botName?: string;
   /** How long a delivery waits for the bot's answer (3000 ms, Feishu's limit). */
   deliveryTimeoutMs?: number;
-  /** The app's scopes (default: every one in CONTACT_SCOPES); contact calls mask fields or answer 99991672 by them. */
+  /** The app's scopes (default: APP_SCOPES); contact and app-info calls mask fields or answer 99991672 by them. */
   scopes?: string[];
   /** The app's owner in the application info API (default: the first demo user, the sandbox's admin). */
   appOwnerOpenId?: string;
