@@ -39,7 +39,7 @@ export async function onFlagsReturn(action: CardAction, deps: HandlerDeps, log: 
         );
       const typed = action.formValue?.[FLAG_FIELDS.reason];
       const reason =
-        (typeof typed === "string" ? typed.trim() : "") || returnReasonFor((r.flags ?? []) as Flag[]);
+        (typeof typed === "string" ? typed.trim() : "") || returnReasonFor((r.flags ?? []) as Flag[], l);
       const returned = await returnSelfCheck(deps, { assignmentId: String(a._id), reason, by: op });
       const sent = await sendReturnedCard(deps, returned);
       log.info(

@@ -78,8 +78,10 @@ function describeFlagEn(f: Flag, nameOf?: (f: Extract<Flag, { kind: "recycled" }
   }
 }
 
-/** The reason prefilled when a head returns a flagged answer. */
-export function returnReasonFor(flags: readonly Flag[]): string {
-  const lines = flags.filter((f) => f.kind !== "no_problems").map((f) => describeFlag(f));
-  return clip(`请据实修改后重新提交。${lines.join("；")}`, 500);
+/** The reason prefilled when a head returns a flagged answer, in the reviewer's language. */
+export function returnReasonFor(flags: readonly Flag[], locale: "zh" | "en" = "zh"): string {
+  const lines = flags.filter((f) => f.kind !== "no_problems").map((f) => describeFlag(f, undefined, locale));
+  return locale === "en"
+    ? clip(`Please revise it to match the facts and submit it again. ${lines.join("; ")}`, 500)
+    : clip(`请据实修改后重新提交。${lines.join("；")}`, 500);
 }

@@ -97,7 +97,7 @@ export async function flagReviewCardFor(
       conclusion: r.conclusion ?? undefined,
       narrative: r.narrative,
       lines: flags.map((f) => describeFlag(f, nameOf, locale)),
-      reason: returnReasonFor(flags),
+      reason: returnReasonFor(flags, locale),
       state,
       returnReason: state === "returned" ? (a.returnReason ?? undefined) : undefined,
     },

@@ -94,7 +94,7 @@ export async function answerSuspects(d: ServiceDeps, a: Asker, q: ParsedIntent):
       answererName: n.person.get(x.r.byKey) ?? x.r.byKey,
       kinds: [...new Set(flags.map((f) => f.kind))].map((k: FlagKind) => flagName(k, a.locale)),
       evidence: describeFlag(flags[0]!, nameOf, a.locale),
-      reason: returnReasonFor(flags),
+      reason: returnReasonFor(flags, a.locale),
       canReturn: Boolean(me && c.status === "active" && mayReturnAnswer(me, x.a, unitRow.get(x.a.unitKey))),
     };
   });

@@ -200,6 +200,10 @@ describe("single-answer flags", () => {
     ]);
     expect(reason).toContain("60%");
     expect(reason).toContain("6 字");
+    const en = returnReasonFor([{ kind: "short", chars: 6, min: 30 }], "en");
+    expect(en).toMatch(/^Please revise it/);
+    expect(en).toContain("6 characters");
+    expect(en).not.toMatch(/[\u4e00-\u9fff]/);
   });
 
   it("bad input never throws", () => {
