@@ -88,6 +88,16 @@ export function orgSyncPreviewCard(diff: OrgDiff, locale: Locale, campaignTitle:
         `${escLine(p.name, 20)}（${unit(p.unitKey)}）${p.returned ? tr(locale, " · 重新加入", " · back") : ""}`,
     ),
   );
+  if (diff.addedUnits.length)
+    el.push(
+      note(
+        tr(
+          locale,
+          "新增单位将获得各单位共有的自查事项（活动进行中时随即发送卡片）；其他事项请修改活动文件后重新导入。",
+          "New units get the self-check items every unit has (their cards go out at once in a running campaign); other items: edit the campaign file and import it again.",
+        ),
+      ),
+    );
   for (const n of diff.notes.slice(0, 5)) el.push(note(tr(locale, n.zh, n.en)));
   if (!empty)
     el.push(
@@ -125,7 +135,18 @@ export function orgSyncPreviewCard(diff: OrgDiff, locale: Locale, campaignTitle:
 
 export function orgSyncResultCard(
   locale: Locale,
-  r: { added: number; moved: number; left: number; heads: number; reassigned: number; orphaned: number },
+  r: {
+    added: number;
+    moved: number;
+    left: number;
+    heads: number;
+    reassigned: number;
+    orphaned: number;
+    addedUnits?: number;
+    assigned?: number;
+    /** Cards sent to the new units (a running campaign); absent when the campaign has not started. */
+    cardsSent?: number;
+  },
 ): Card {
   const el = [
     md(
@@ -136,6 +157,22 @@ export function orgSyncResultCard(
       ),
     ),
   ];
+  if (r.addedUnits)
+    el.push(
+      md(
+        r.assigned
+          ? tr(
+              locale,
+              `新增单位 ${r.addedUnits} 个，按各单位共有的分工分配自查事项 ${r.assigned} 项${r.cardsSent === undefined ? "（活动启动时发送）" : `，已发出 ${r.cardsSent} 张卡片`}。其他事项如需分配，请修改活动文件后重新导入。`,
+              `${r.addedUnits} new unit(s) got the ${r.assigned} self-check item(s) every unit has${r.cardsSent === undefined ? " (sent when the campaign starts)" : `; ${r.cardsSent} card(s) sent`}. To give them other items, edit the campaign file and import it again.`,
+            )
+          : tr(
+              locale,
+              `新增单位 ${r.addedUnits} 个，暂未分配自查事项（没有各单位共有的事项，或单位没有负责人）：请修改活动文件后重新导入。`,
+              `${r.addedUnits} new unit(s), no self-check items given yet (no item every unit has, or no head): edit the campaign file and import it again.`,
+            ),
+      ),
+    );
   if (r.orphaned)
     el.push(
       md(

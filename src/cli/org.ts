@@ -8,6 +8,7 @@ import { fetchFeishuOrg, orgProblemText, type FeishuOrg, type OrgRequest } from 
 import type { Logger } from "../logger";
 import { recordIntents } from "../repositories/sent-cards";
 import type { CampaignSpec } from "../domain/types";
+import { startCampaign } from "../services/campaign-start";
 import {
   applyOrgDiff,
   diffOrganisation,
@@ -114,6 +115,21 @@ export async function applyWithNotices(
       `已应用 / applied: 新增 ${r.added} added, 调动 ${r.moved} moved, 离职 ${r.left} left, 负责人 ${r.heads} heads; ` +
         `${r.reassigned.length} 项措施转给单位负责人 measures to the heads${outbound ? "" : " (no Redis: heads not told on a card)"}`,
     );
+    if (r.addedUnits) {
+      const running = await s.models.Campaign.exists({ key: diff.campaignKey, status: "active" });
+      const sent =
+        r.assigned && running && outbound
+          ? (await startCampaign({ models: s.models, now: deps.now, outbound }, diff.campaignKey)).enqueued
+          : undefined;
+      out.print(
+        `新增单位 ${r.addedUnits} 个，分配各单位共有的自查事项 ${r.assigned} 项 / ${r.addedUnits} new unit(s) got ${r.assigned} item(s) every unit has` +
+          (sent !== undefined
+            ? `；已发出卡片 ${sent} 张 / ${sent} card(s) queued`
+            : running && r.assigned
+              ? `；无 Redis，请运行 campaign start 发送卡片 / no Redis: run campaign start to send the cards`
+              : ""),
+      );
+    }
     for (const o of r.orphaned)
       out.error(
         `措施${o.seq} 无人接手（单位没有负责人或分管领导） / measure ${o.seq} has nobody to take it (no head or leader)`,

@@ -2,7 +2,9 @@
  * Re-sync of a campaign's organisation with Feishu's address book (同步通讯录; on re-import too):
  * what changed — new units and people, people moved to another unit, people who left, new heads —
  * is computed first and shown (a card with 应用 / 取消, or the CLI's dry run); applying it then:
- * - a new person or unit is added (source "feishu");
+ * - a new person or unit is added (source "feishu"); a new unit with a head gets what every unit has
+ *   (each item assigned to every answering unit, with its most common due date; one whose date has
+ *   passed gets until the campaign's end) — other items are the office's to give it (re-import);
  * - a moved person's unit changes, and so does the unit of their assignments not answered yet (their
  *   future cards follow the new unit);
  * - a new head takes over the unit's unanswered assignments;
@@ -17,6 +19,8 @@ import type { ContactDirectory } from "../feishu/contact";
 import { fetchFeishuOrg, type FeishuOrg, type OrgProblem } from "../campaign/org-feishu";
 import type { CampaignSpec } from "../domain/types";
 import type { Models } from "../repositories/models";
+import { todayIn } from "../time";
+import { assignmentKey } from "./campaign-import";
 import { audit, type Person, type ServiceDeps } from "./context";
 
 export interface OrgChangePerson {
@@ -240,6 +244,8 @@ export interface Reassigned {
 
 export interface ApplyResult {
   addedUnits: number;
+  /** Self-check items given to the new units (what every unit has). */
+  assigned: number;
   added: number;
   moved: number;
   left: number;
@@ -254,6 +260,79 @@ export interface ApplyDeps extends ServiceDeps {
   notifyHead?: (head: Person, measures: Reassigned[], leftNames: string[]) => Promise<void>;
 }
 
+/**
+ * A unit new to the campaign gets the items every answering unit has (`units: all` in the file becomes
+ * one assignment per unit, so "all" is seen as: every unit that answers unit items has it), each with
+ * the due date most of them have (the later on a tie); a date already past becomes the campaign's end.
+ * Items only some units or people have are left for the office (re-import the file). Natural keys:
+ * applying twice assigns once. Answers the number of assignments created.
+ */
+async function assignNewUnits(
+  d: ServiceDeps,
+  campaignKey: string,
+  units: OrgDiff["addedUnits"],
+  by: Person | null | undefined,
+  tag: string,
+): Promise<number> {
+  const heads = units.filter((u) => u.headKey);
+  if (!heads.length) return 0;
+  const fresh = new Set(units.map((u) => u.key));
+  const rows = (
+    await d.models.Assignment.find(
+      { campaignKey, target: "unit", withdrawn: false },
+      { itemKey: 1, sectionKey: 1, unitKey: 1, dueDate: 1 },
+    ).lean()
+  ).filter((r) => !fresh.has(r.unitKey));
+  const answering = new Set(rows.map((r) => r.unitKey));
+  if (!answering.size) return 0;
+  const byItem = new Map<string, { sectionKey: string; units: Set<string>; dues: Map<string, number> }>();
+  for (const r of rows) {
+    const x = byItem.get(r.itemKey) ?? { sectionKey: r.sectionKey, units: new Set(), dues: new Map() };
+    x.units.add(r.unitKey);
+    x.dues.set(r.dueDate, (x.dues.get(r.dueDate) ?? 0) + 1);
+    byItem.set(r.itemKey, x);
+  }
+  const campaign = await d.models.Campaign.findOne({ key: campaignKey }, { endDate: 1, timezone: 1 }).lean();
+  const today = todayIn(campaign?.timezone ?? "Asia/Shanghai", d.now());
+  let created = 0;
+  for (const u of heads)
+    for (const [itemKey, x] of byItem) {
+      if (x.units.size < answering.size) continue;
+      const [due] = [...x.dues].sort((a, b) => b[1] - a[1] || b[0].localeCompare(a[0]))[0]!;
+      const dueDate = due < today && campaign?.endDate ? campaign.endDate : due;
+      const w = await d.models.Assignment.updateOne(
+        { campaignKey, key: assignmentKey(itemKey, "unit", u.key) },
+        {
+          $setOnInsert: {
+            itemKey,
+            sectionKey: x.sectionKey,
+            target: "unit",
+            unitKey: u.key,
+            assigneeKey: u.headKey,
+            dueDate,
+            state: "pending",
+            rev: 0,
+            responseVersion: 0,
+            withdrawn: false,
+          },
+        },
+        { upsert: true },
+      );
+      if (!w.upsertedCount) continue;
+      created++;
+      await audit(d, {
+        campaignKey,
+        entity: "assignment",
+        entityId: assignmentKey(itemKey, "unit", u.key),
+        action: "org.assign",
+        to: dueDate,
+        by,
+        key: `${tag}:assign:${u.key}:${itemKey}`,
+      });
+    }
+  return created;
+}
+
 const LEFT_REASON = "已离职（通讯录同步） / left the organisation (address book sync)";
 
 /** Apply a diff computed by diffOrganisation. Idempotent: a second run finds nothing left to change. */
@@ -264,6 +343,7 @@ export async function applyOrgDiff(d: ApplyDeps, diff: OrgDiff, by?: Person | nu
   const tag = `orgsync:${diff.hash}`;
   const result: ApplyResult = {
     addedUnits: 0,
+    assigned: 0,
     added: 0,
     moved: 0,
     left: 0,
@@ -324,6 +404,7 @@ export async function applyOrgDiff(d: ApplyDeps, diff: OrgDiff, by?: Person | nu
   for (const u of diff.addedUnits)
     if (u.headKey)
       await m.Person.updateOne({ campaignKey, key: u.headKey }, { $addToSet: { roles: "head" } });
+  result.assigned = await assignNewUnits(d, campaignKey, diff.addedUnits, by, tag);
   for (const p of diff.moved) {
     await m.Person.updateOne({ campaignKey, key: p.key }, { $set: { unitKey: p.toUnit } });
     // Cards not answered yet follow the new unit; what was answered stays where it was answered.

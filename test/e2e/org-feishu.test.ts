@@ -304,6 +304,20 @@ describe("org: from: feishu", () => {
       department_ids: [market.open_department_id],
     };
     t.emu.addUser(newcomer);
+    // A new office under the bureau, with its leader: a new unit.
+    const newHead = {
+      open_id: "ou_0000000000000000000000000000cafe",
+      name: "新科长",
+      mobile: "+8613700000002",
+      department_ids: ["od-new-office"],
+    };
+    t.emu.addDepartment({
+      open_department_id: "od-new-office",
+      name: "新设科",
+      parent_department_id: bureau.open_department_id,
+      leader_user_id: newHead.open_id,
+    });
+    t.emu.addUser(newHead);
 
     const preview = await say(adminUser.open_id, "同步通讯录");
     const shown = text(preview.card);
@@ -359,6 +373,18 @@ describe("org: from: feishu", () => {
     expect(movedCard!.unitKey).toBe(market.open_department_id);
     const added = await m.Person.findOne({ campaignKey: KEY, openId: newcomer.open_id }).lean();
     expect(added).toMatchObject({ unitKey: market.open_department_id, source: "feishu", roles: ["member"] });
+    // The new unit has what every unit has (c1, units: all), not c2 (two people only); the campaign is
+    // running, so its head got the card.
+    const newUnitItems = await m.Assignment.find({ campaignKey: KEY, unitKey: "od-new-office" }).lean();
+    expect(newUnitItems.map((a) => [a.itemKey, a.target, a.dueDate])).toEqual([["c1", "unit", "2026-12-20"]]);
+    const headPerson = (await m.Person.findOne({ campaignKey: KEY, openId: newHead.open_id }).lean())!;
+    expect(newUnitItems[0]!.assigneeKey).toBe(headPerson.key);
+    expect(headPerson.roles).toContain("head");
+    await waitFor(
+      () => t.emu.messagesTo(newHead.open_id).some((x) => text(x.card).includes("截止")),
+      15_000,
+      "the new unit's self-check card",
+    );
     // Audited.
     const actions = (await m.AuditEntry.find({ campaignKey: KEY, action: /^org\.|^reassign$/ }).lean()).map(
       (a) => `${a.action}:${a.entityId}`,
@@ -376,6 +402,7 @@ describe("org: from: feishu", () => {
       10_000,
       "result card",
     );
+    expect(text(t.emu.message(preview.message_id)!.card)).toMatch(/分配自查事项 1 项，已发出 [12] 张卡片/);
 
     // Again: nothing left to sync (the CLI dry run says so).
     printed.length = 0;
