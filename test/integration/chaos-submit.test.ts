@@ -12,10 +12,10 @@ const KILLS = Number(process.env.CHAOS_KILLS ?? 20);
 const SEED = Number(process.env.CHAOS_SEED ?? 9);
 const FANOUT_UNITS = Number(process.env.CHAOS_FANOUT_UNITS ?? 1);
 /**
- * Rounds start only within this budget: ~20 kills take 105–140 s on a quiet 2-core machine; on a loaded
+ * Rounds start only within this budget (120 s): ~20 kills take 105–150 s on a quiet 2-core machine; on a loaded
  * one the run does fewer (at least MIN_KILLS) rather than overrun the test's limit.
  */
-const BUDGET_MS = Number(process.env.CHAOS_BUDGET_MS ?? 150_000);
+const BUDGET_MS = Number(process.env.CHAOS_BUDGET_MS ?? 120_000);
 const MIN_KILLS = Math.min(KILLS, 6);
 
 describe("chaos: SIGKILL during submit bursts and fan-out", () => {
