@@ -19,8 +19,7 @@ import { forbidden } from "../src/errors";
 import type { Logger } from "../src/logger";
 import type { Answer, Asker } from "../src/services/answers";
 import { operatorIn, type Person } from "../src/services/context";
-import { startCampaign } from "../src/services/campaign-start";
-import { applyOrgDiff, planOrgSync, type SyncPlan } from "../src/services/org-sync";
+import { applyOrgDiff, planOrgSync, sendAssignedCards, type SyncPlan } from "../src/services/org-sync";
 import { guarded, toast } from "./card-action-types";
 import type { HandlerDeps } from "./deps";
 import { sendCardToPerson } from "./notify";
@@ -169,14 +168,9 @@ export async function onOrgSyncApply(
       r.diff,
       op,
     );
-    // A running campaign: the new units' heads get their cards now (only cards not sent yet go out).
-    let sent = 0;
-    const enqueueMany = deps.outbound.enqueueMany?.bind(deps.outbound);
-    const running = await deps.models.Campaign.exists({ key: campaignKey, status: "active" });
-    if (res.assigned && running && enqueueMany)
-      sent = (
-        await startCampaign({ models: deps.models, now: deps.now, outbound: { enqueueMany } }, campaignKey)
-      ).enqueued;
+    // A running campaign: the new units' heads get their cards now.
+    const cards = await sendAssignedCards(deps, campaignKey, res.assigned);
+    const sent = cards.sent ?? 0;
     log.info(
       {
         campaign: campaignKey,
@@ -193,7 +187,7 @@ export async function onOrgSyncApply(
         ...res,
         reassigned: res.reassigned.length,
         orphaned: res.orphaned.length,
-        cardsSent: running ? sent : undefined,
+        cardsSent: cards.running ? sent : undefined,
       }),
     };
   });

@@ -8,8 +8,8 @@ import { fetchFeishuOrg, orgProblemText, type FeishuOrg, type OrgRequest } from 
 import type { Logger } from "../logger";
 import { recordIntents } from "../repositories/sent-cards";
 import type { CampaignSpec } from "../domain/types";
-import { startCampaign } from "../services/campaign-start";
 import {
+  sendAssignedCards,
   applyOrgDiff,
   diffOrganisation,
   isEmptyDiff,
@@ -116,11 +116,7 @@ export async function applyWithNotices(
         `${r.reassigned.length} 项措施转给单位负责人 measures to the heads${outbound ? "" : " (no Redis: heads not told on a card)"}`,
     );
     if (r.addedUnits) {
-      const running = await s.models.Campaign.exists({ key: diff.campaignKey, status: "active" });
-      const sent =
-        r.assigned && running && outbound
-          ? (await startCampaign({ models: s.models, now: deps.now, outbound }, diff.campaignKey)).enqueued
-          : undefined;
+      const { running, sent } = await sendAssignedCards({ ...deps, outbound }, diff.campaignKey, r.assigned);
       out.print(
         `新增单位 ${r.addedUnits} 个，分配各单位共有的自查事项 ${r.assigned} 项 / ${r.addedUnits} new unit(s) got ${r.assigned} item(s) every unit has` +
           (sent !== undefined

@@ -78,6 +78,8 @@ const unitSchema = new Schema(
     headKey: { type: String },
     leaderKey: { type: String },
     order: { type: Number, default: 0 },
+    /** Added by an address-book sync and not yet given its items (src/services/org-sync.ts). */
+    syncAssign: { type: Boolean },
   },
   opts,
 );

@@ -20,7 +20,9 @@ import { fetchFeishuOrg, type FeishuOrg, type OrgProblem } from "../campaign/org
 import type { CampaignSpec } from "../domain/types";
 import type { Models } from "../repositories/models";
 import { todayIn } from "../time";
+import type { OutboundJob } from "../../jobs/outbound";
 import { assignmentKey } from "./campaign-import";
+import { startCampaign } from "./campaign-start";
 import { audit, type Person, type ServiceDeps } from "./context";
 
 export interface OrgChangePerson {
@@ -264,16 +266,18 @@ export interface ApplyDeps extends ServiceDeps {
  * A unit new to the campaign gets the items every answering unit has (`units: all` in the file becomes
  * one assignment per unit, so "all" is seen as: every unit that answers unit items has it), each with
  * the due date most of them have (the later on a tie); a date already past becomes the campaign's end.
- * Items only some units or people have are left for the office (re-import the file). Natural keys:
- * applying twice assigns once. Answers the number of assignments created.
+ * Items only some units or people have are left for the office (re-import the file). The units are those
+ * stored with `syncAssign` (set when a sync adds them): one whose apply was killed before its items were
+ * given still has it, so the next apply gives them; a unit without a head keeps it until it has one.
+ * Natural keys: applying twice assigns once. Answers the number of assignments created.
  */
 async function assignNewUnits(
   d: ServiceDeps,
   campaignKey: string,
-  units: OrgDiff["addedUnits"],
   by: Person | null | undefined,
   tag: string,
 ): Promise<number> {
+  const units = await d.models.Unit.find({ campaignKey, syncAssign: true }, { key: 1, headKey: 1 }).lean();
   const heads = units.filter((u) => u.headKey);
   if (!heads.length) return 0;
   const fresh = new Set(units.map((u) => u.key));
@@ -330,7 +334,32 @@ async function assignNewUnits(
         key: `${tag}:assign:${u.key}:${itemKey}`,
       });
     }
+  // Last, once every item of theirs is stored.
+  await d.models.Unit.updateMany(
+    { campaignKey, key: { $in: heads.map((u) => u.key) } },
+    { $unset: { syncAssign: "" } },
+  );
   return created;
+}
+
+/**
+ * After an apply: in a running campaign the cards of what it assigned go out now (only cards not sent
+ * yet; the start's own idempotence). `running: false` when the campaign has not started (its start sends
+ * them); `sent` undefined when there is no outbound queue (the CLI without Redis).
+ */
+export async function sendAssignedCards(
+  d: Pick<ServiceDeps, "models" | "now"> & {
+    outbound?: { enqueueMany?: (jobs: OutboundJob[], o?: { recorded?: boolean }) => Promise<void> };
+  },
+  campaignKey: string,
+  assigned: number,
+): Promise<{ running: boolean; sent?: number }> {
+  const running = Boolean(await d.models.Campaign.exists({ key: campaignKey, status: "active" }));
+  if (!assigned || !running) return { running };
+  const enqueueMany = d.outbound?.enqueueMany?.bind(d.outbound);
+  if (!enqueueMany) return { running };
+  const r = await startCampaign({ models: d.models, now: d.now, outbound: { enqueueMany } }, campaignKey);
+  return { running, sent: r.enqueued };
 }
 
 const LEFT_REASON = "已离职（通讯录同步） / left the organisation (address book sync)";
@@ -358,7 +387,14 @@ export async function applyOrgDiff(d: ApplyDeps, diff: OrgDiff, by?: Person | nu
   for (const u of diff.addedUnits) {
     const w = await m.Unit.updateOne(
       { campaignKey, key: u.key },
-      { $setOnInsert: { name: uniqueUnitName(u.name, diff), headKey: u.headKey, order: ++order } },
+      {
+        $setOnInsert: {
+          name: uniqueUnitName(u.name, diff),
+          headKey: u.headKey,
+          order: ++order,
+          syncAssign: true,
+        },
+      },
       { upsert: true },
     );
     if (w.upsertedCount) result.addedUnits++;
@@ -404,7 +440,7 @@ export async function applyOrgDiff(d: ApplyDeps, diff: OrgDiff, by?: Person | nu
   for (const u of diff.addedUnits)
     if (u.headKey)
       await m.Person.updateOne({ campaignKey, key: u.headKey }, { $addToSet: { roles: "head" } });
-  result.assigned = await assignNewUnits(d, campaignKey, diff.addedUnits, by, tag);
+  result.assigned = await assignNewUnits(d, campaignKey, by, tag);
   for (const p of diff.moved) {
     await m.Person.updateOne({ campaignKey, key: p.key }, { $set: { unitKey: p.toUnit } });
     // Cards not answered yet follow the new unit; what was answered stays where it was answered.

@@ -15,6 +15,7 @@ import type { CliServices } from "../../src/cli/connect";
 import { campaignSyncOrg } from "../../src/cli/org";
 import { silentLogger } from "../../src/logger";
 import { startCampaign } from "../../src/services/campaign-start";
+import { applyOrgDiff } from "../../src/services/org-sync";
 import type { TestBot } from "../helpers/bot";
 import { startClockedBot } from "../helpers/campaign";
 import { IMPORT_ACTIONS } from "../../cards/import-cards";
@@ -410,6 +411,42 @@ describe("org: from: feishu", () => {
     expect(await campaignSyncOrg(cli, KEY, { apply: false, logger: silentLogger, out })).toBe(0);
     expect(printed.join("\n")).toContain("无需同步");
   }, 90_000);
+
+  it("an apply killed after storing a new unit, before its items: the next apply gives them, once", async () => {
+    const m = t.bot.models;
+    // What a SIGKILL between the unit's insert and its items leaves: the unit, still marked.
+    const head = (await m.Person.findOne({ campaignKey: KEY, openId: plain.open_id }).lean())!;
+    await m.Unit.create({
+      campaignKey: KEY,
+      key: "od-late",
+      name: "后设科",
+      headKey: head.key,
+      order: 99,
+      syncAssign: true,
+    });
+    const empty = {
+      campaignKey: KEY,
+      addedUnits: [],
+      added: [],
+      moved: [],
+      left: [],
+      heads: [],
+      renamed: [],
+      unitNames: {},
+      personNames: {},
+      hash: "after-a-kill",
+      notes: [],
+    };
+    expect((await applyOrgDiff({ models: m, now: t.bot.deps.now }, empty)).assigned).toBe(1);
+    const items = await m.Assignment.find({ campaignKey: KEY, unitKey: "od-late" }).lean();
+    expect(items.map((a) => [a.itemKey, a.assigneeKey])).toEqual([["c1", head.key]]);
+    expect((await m.Unit.findOne({ campaignKey: KEY, key: "od-late" }).lean())!.syncAssign).toBeUndefined();
+    // Again: nothing more.
+    expect(
+      (await applyOrgDiff({ models: m, now: t.bot.deps.now }, { ...empty, hash: "again" })).assigned,
+    ).toBe(0);
+    expect(await m.Assignment.countDocuments({ campaignKey: KEY, unitKey: "od-late" })).toBe(1);
+  });
 
   it("re-import: a new head and a leaver are shown and imported only with --apply", async () => {
     const m = t.bot.models;
