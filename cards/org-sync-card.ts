@@ -144,7 +144,7 @@ export function orgSyncResultCard(
     orphaned: number;
     addedUnits?: number;
     assigned?: number;
-    /** Cards sent to the new units (a running campaign); absent when the campaign has not started. */
+    /** Messages sent to the new units' heads (a running campaign); absent when it has not started. */
     cardsSent?: number;
   },
 ): Card {
@@ -163,8 +163,8 @@ export function orgSyncResultCard(
         r.assigned
           ? tr(
               locale,
-              `新增单位 ${r.addedUnits} 个，按各单位共有的分工分配自查事项 ${r.assigned} 项${r.cardsSent === undefined ? "（活动启动时发送）" : `，已发出 ${r.cardsSent} 张卡片`}。其他事项如需分配，请修改活动文件后重新导入。`,
-              `${r.addedUnits} new unit(s) got the ${r.assigned} self-check item(s) every unit has${r.cardsSent === undefined ? " (sent when the campaign starts)" : `; ${r.cardsSent} card(s) sent`}. To give them other items, edit the campaign file and import it again.`,
+              `新增单位 ${r.addedUnits} 个，按各单位共有的分工分配自查事项 ${r.assigned} 项${r.cardsSent === undefined ? "（卡片在活动启动时发送）" : r.cardsSent ? "，卡片已发给新单位的负责人" : ""}。其他事项如需分配，请修改活动文件后重新导入。`,
+              `${r.addedUnits} new unit(s) got the ${r.assigned} self-check item(s) every unit has${r.cardsSent === undefined ? " (their cards go out when the campaign starts)" : r.cardsSent ? "; their cards went to the new units' heads" : ""}. To give them other items, edit the campaign file and import it again.`,
             )
           : tr(
               locale,
