@@ -53,6 +53,23 @@ export interface OrgDiff {
   notes: { zh: string; en: string }[];
 }
 
+/** A diff that changes nothing (applying it still finishes what an interrupted apply left). */
+export function emptyOrgDiff(campaignKey: string, hash = ""): OrgDiff {
+  return {
+    campaignKey,
+    addedUnits: [],
+    added: [],
+    moved: [],
+    left: [],
+    heads: [],
+    renamed: [],
+    unitNames: {},
+    personNames: {},
+    hash,
+    notes: [],
+  };
+}
+
 export function isEmptyDiff(d: OrgDiff): boolean {
   return !d.addedUnits.length && !d.added.length && !d.moved.length && !d.left.length && !d.heads.length;
 }
@@ -90,19 +107,7 @@ export async function diffOrganisation(
   for (const u of units) unitNames[u.key] = u.name;
   for (const p of people) personNames[p.key] = p.name;
 
-  const diff: OrgDiff = {
-    campaignKey,
-    addedUnits: [],
-    added: [],
-    moved: [],
-    left: [],
-    heads: [],
-    renamed: [],
-    unitNames,
-    personNames,
-    hash: "",
-    notes: want.notes ?? [],
-  };
+  const diff: OrgDiff = { ...emptyOrgDiff(campaignKey), unitNames, personNames, notes: want.notes ?? [] };
   for (const p of want.people) personNames[keyOfOpenId(p.openId)!] ??= p.name;
   for (const u of want.units) {
     unitNames[u.key] ??= u.name;

@@ -15,7 +15,7 @@ import type { CliServices } from "../../src/cli/connect";
 import { campaignSyncOrg } from "../../src/cli/org";
 import { silentLogger } from "../../src/logger";
 import { startCampaign } from "../../src/services/campaign-start";
-import { applyOrgDiff } from "../../src/services/org-sync";
+import { applyOrgDiff, emptyOrgDiff } from "../../src/services/org-sync";
 import type { TestBot } from "../helpers/bot";
 import { startClockedBot } from "../helpers/campaign";
 import { IMPORT_ACTIONS } from "../../cards/import-cards";
@@ -403,7 +403,9 @@ describe("org: from: feishu", () => {
       10_000,
       "result card",
     );
-    expect(text(t.emu.message(preview.message_id)!.card)).toContain("分配自查事项 1 项，卡片已发给新单位的负责人");
+    expect(text(t.emu.message(preview.message_id)!.card)).toContain(
+      "分配自查事项 1 项，卡片已发给新单位的负责人",
+    );
 
     // Again: nothing left to sync (the CLI dry run says so).
     printed.length = 0;
@@ -424,19 +426,7 @@ describe("org: from: feishu", () => {
       order: 99,
       syncAssign: true,
     });
-    const empty = {
-      campaignKey: KEY,
-      addedUnits: [],
-      added: [],
-      moved: [],
-      left: [],
-      heads: [],
-      renamed: [],
-      unitNames: {},
-      personNames: {},
-      hash: "after-a-kill",
-      notes: [],
-    };
+    const empty = emptyOrgDiff(KEY, "after-a-kill");
     expect((await applyOrgDiff({ models: m, now: t.bot.deps.now }, empty)).assigned).toBe(1);
     const items = await m.Assignment.find({ campaignKey: KEY, unitKey: "od-late" }).lean();
     expect(items.map((a) => [a.itemKey, a.assigneeKey])).toEqual([["c1", head.key]]);
