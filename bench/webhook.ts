@@ -12,8 +12,9 @@
  * `--export-during`: a campaign of 10,000 assignments and 3,000 measures (bench/seed.ts, as bench/export.ts
  * seeds it) is written to the bot's store first; while the measured callbacks run, the bot's process
  * builds ledgers and reports in a loop with the bot's own deps (exportLedger / exportReport, what the
- * chat export job calls: in the bot's export thread), and the bot's event-loop delay (perf_hooks) is
- * printed with the count. `--export-here` reads the export data in the bot's thread instead (with only
+ * chat export job calls: in the bot's export process, which gives way while the bot is busy), and the
+ * bot's event-loop delay (perf_hooks) is printed with the count, the export process's CPU time and how
+ * often it was paused. `--export-here` reads the export data in the bot's thread instead (with only
  * its models, as the CLI does), to compare.
  *
  * `--warmup` callbacks go first over the same connections and are not measured (JIT warm-up).
@@ -185,24 +186,37 @@ async function main() {
   };
   const url = `${bot.url}/feishu/events`;
   let cpu0 = process.cpuUsage();
+  let pauses0 = 0;
   let elu0 = performance.eventLoopUtilization();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  const exports = { running: false, ledgers: 0, reports: 0, done: Promise.resolve() };
+  const exports = {
+    running: false,
+    ledgers: 0,
+    reports: 0,
+    seconds: [] as number[],
+    done: Promise.resolve(),
+  };
   const exportDir = EXPORT_DURING ? mkdtempSync(path.join(os.tmpdir(), "bench-webhook-export-")) : "";
   const exportLoop = async () => {
     const now = () => new Date("2026-12-15T02:00:00Z");
     const d = EXPORT_HERE ? { models: bot.models, now } : { ...bot.deps, now };
     const req = { campaignKey: "bench-x", lang: "zh" as const };
+    const timed = async (build: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await build();
+      exports.seconds.push(+((performance.now() - t0) / 1000).toFixed(1));
+    };
     while (exports.running) {
-      await exportLedger(d, req, path.join(exportDir, "l.xlsx"));
+      await timed(() => exportLedger(d, req, path.join(exportDir, "l.xlsx")));
       exports.ledgers++;
       if (!exports.running) break;
-      await exportReport(d, req, path.join(exportDir, "r.docx"));
+      await timed(() => exportReport(d, req, path.join(exportDir, "r.docx")));
       exports.reports++;
     }
   };
   const { results, wallMs, cpuUs } = await load(url, WARMUP, REQUESTS, CONCURRENCY, BURST_PAUSE, () => {
     cpu0 = process.cpuUsage();
+    pauses0 = bot.deps.exportProcess?.pauses ?? 0;
     elu0 = performance.eventLoopUtilization();
     loopDelay.enable();
     if (EXPORT_DURING) {
@@ -245,12 +259,26 @@ async function main() {
       p99: +(loopDelay.percentile(99) / 1e6).toFixed(1),
       max: +(loopDelay.max / 1e6).toFixed(1),
     },
-    ...(EXPORT_DURING ? { exports_during: { ledgers: exports.ledgers, reports: exports.reports } } : {}),
+    ...(EXPORT_DURING
+      ? {
+          exports_during: {
+            ledgers: exports.ledgers,
+            reports: exports.reports,
+            // each export's wall time, ledger and report in turn (the last one finished after the run)
+            seconds: exports.seconds,
+            ...(EXPORT_HERE
+              ? {}
+              : { export_process_paused: (bot.deps.exportProcess?.pauses ?? 0) - pauses0 }),
+          },
+        }
+      : {}),
     load_generator_cpu_us_per_request: Math.round(cpuUs / REQUESTS),
     store: process.env.MONGODB_URI
       ? "MONGODB_URI"
       : `embedded mongo-wire ${STORE_IN_PROCESS ? "in the bot's thread" : "in its own thread"}, ${JOURNAL ? "journal on (fsync before every reply)" : "in memory, no journal"}`,
-    ...(EXPORT_DURING ? { export_data_read_in: EXPORT_HERE ? "the bot's thread" : "the export thread" } : {}),
+    ...(EXPORT_DURING
+      ? { export_data_read_in: EXPORT_HERE ? "the bot's thread" : "the export process" }
+      : {}),
     ...journalNumbers(await store?.journalStats()),
   };
   console.log(JSON.stringify(out, null, 2));

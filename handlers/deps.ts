@@ -2,7 +2,7 @@ import type { ExportJob } from "../jobs/export";
 import type { OutboundJob } from "../jobs/outbound";
 import type { SweepJob, SweepQueue } from "../jobs/sweeps";
 import type { WorkCalendar } from "../src/calendar";
-import type { ExportThread } from "../src/exports/thread";
+import type { ExportProcess } from "../src/exports/export-process";
 import type { FeishuApi } from "../src/feishu/types";
 import type { Logger } from "../src/logger";
 import type { Models } from "../src/repositories/models";
@@ -31,8 +31,8 @@ export interface HandlerDeps {
   };
   /** Build a ledger / report off the message path and send it to the asker (absent: not offered). */
   exports?: { add(job: ExportJob): Promise<void> };
-  /** Exports read and render in this long-lived thread (src/exports/thread.ts); absent: in the caller's. */
-  exportThread?: ExportThread;
+  /** Exports read and render in this long-lived child process (src/exports/export-process.ts); absent: in the caller's. */
+  exportProcess?: ExportProcess;
   /** ADMIN_OPEN_IDS: who may send a new campaign file in chat (empty or absent: the app's owner). */
   adminOpenIds?: readonly string[];
   /** Compute an answer's flags after its submission (jobs/flags.ts). */

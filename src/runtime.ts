@@ -11,7 +11,7 @@ import { createFlagsWorker, FlagsQueue } from "../jobs/flags";
 import { OutboundQueue, OutboundWorker, type OutboundHooks } from "../jobs/outbound";
 import { createSweepWorker, SweepQueue } from "../jobs/sweeps";
 import { WorkCalendar } from "./calendar";
-import { ExportThread } from "./exports/thread";
+import { ExportProcess } from "./exports/export-process";
 import { isSomeAdmin, mayAdminister } from "./services/campaign-admin";
 import { createApp } from "./app";
 import { randomBytes } from "node:crypto";
@@ -133,8 +133,8 @@ export async function startBot(
     lateWork: new Set(),
     adminOpenIds: s.adminOpenIds ?? [],
   };
-  // Exports read their data and render off this event loop, in a thread with a connection of its own.
-  if (s.workers !== false) deps.exportThread = new ExportThread({ mongoUri: s.mongoUri, logger });
+  // Exports read their data and render off this event loop, in a child process with a connection of its own.
+  if (s.workers !== false) deps.exportProcess = new ExportProcess({ mongoUri: s.mongoUri, logger });
 
   const hooks: OutboundHooks = {
     beforeSend: async (job) => {
@@ -295,7 +295,7 @@ export async function startBot(
         exportsQueue.close(),
         flagsQueue.close(),
       ]);
-      await deps.exportThread?.close();
+      await deps.exportProcess?.close();
       await redis.quit().catch(() => redis.disconnect());
       await dedupRedis.quit().catch(() => dedupRedis.disconnect());
       await mongo.close();

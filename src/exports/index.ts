@@ -5,7 +5,7 @@ import type { ServiceDeps } from "../services/context";
 import { loadExportData, type LedgerFilters } from "./data";
 import type { Logger } from "../logger";
 import { render, type Rendered, type RenderJob } from "./render";
-import type { ExportThread } from "./thread";
+import type { ExportProcess } from "./export-process";
 
 /**
  * The campaign's deliverables: the rectification ledger (整改台账, .xlsx) and the self-inspection report
@@ -44,8 +44,8 @@ export function calendarOf(d: ServiceDeps, req: ExportRequest): WorkCalendar {
 /** The view and the writer run in a worker thread (./render); a fallback to this thread is logged here. */
 const loggerOf = (d: ServiceDeps) => (d as ServiceDeps & { logger?: Logger }).logger;
 
-/** The long-lived export thread (./thread) when the bot runs one; absent in the CLI and in tests. */
-const threadOf = (d: ServiceDeps) => (d as ServiceDeps & { exportThread?: ExportThread }).exportThread;
+/** The long-lived export process (./export-process) when the bot runs one; absent in the CLI and in tests. */
+const processOf = (d: ServiceDeps) => (d as ServiceDeps & { exportProcess?: ExportProcess }).exportProcess;
 
 async function result(outPath: string, summary: string, extra: Partial<ExportResult>): Promise<ExportResult> {
   const { size } = await stat(outPath);
@@ -55,7 +55,7 @@ async function result(outPath: string, summary: string, extra: Partial<ExportRes
 /**
  * Where an export's two halves run: working days from the calendar, and the view + writer. In the
  * calling thread, the calendar is at hand and the render goes to a worker (./render); inside the export
- * thread the calendar is asked of the bot's thread and the render runs right there.
+ * process the calendar is asked of the bot's thread and the render runs right there.
  */
 export interface ExportSteps {
   workingDays(today: string, dates: string[]): Promise<Record<string, number>>;
@@ -81,7 +81,7 @@ export async function exportLedger(
   req: ExportRequest,
   outPath: string,
 ): Promise<ExportResult> {
-  const t = threadOf(d);
+  const t = processOf(d);
   if (t) return t.run(d, "ledger", req, outPath);
   return buildLedger(d, req, outPath, stepsHere(d, req));
 }
@@ -92,7 +92,7 @@ export async function exportReport(
   req: ExportRequest,
   outPath: string,
 ): Promise<ExportResult> {
-  const t = threadOf(d);
+  const t = processOf(d);
   if (t) return t.run(d, "report", req, outPath);
   return buildReport(d, req, outPath, stepsHere(d, req));
 }

@@ -1,14 +1,13 @@
-import type { MessagePort } from "node:worker_threads";
 import pino from "pino";
 import type { Logger } from "../logger";
 
 /**
- * Logs of a worker thread go through the parent's logger (one stream, the parent's redaction and base
+ * Logs of a worker thread (or a child process) go through the parent's logger (one stream, the parent's redaction and base
  * fields). The worker logs with a pino logger whose lines are posted to the parent as `{ log: line }`;
  * the parent re-logs each at its level with the worker's fields (a pino logger cannot cross threads).
  */
 export function threadLogger(
-  port: MessagePort,
+  port: { postMessage(m: { log: string }): void },
   level: string,
   bindings: Record<string, unknown> = {},
 ): Logger {

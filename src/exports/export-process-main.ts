@@ -1,48 +1,43 @@
-import os from "node:os";
-import { parentPort, workerData } from "node:worker_threads";
 import mongoose from "mongoose";
 import { createModels } from "../repositories/models";
+import { lowerOwnPriority } from "../util/give-way";
 import { threadLogger } from "../util/thread-log";
-import { threadId } from "../util/yield-priority";
 import { buildLedger, buildReport, type ExportSteps } from "./index";
 import { renderHere, toWorkerError } from "./render";
-import type { FromExportThread, ToExportThread } from "./thread";
+import type { FromExportProcess, ToExportProcess } from "./export-process";
 
-/** The export thread of src/exports/thread.ts: its own MongoDB connection; reads, renders, writes. */
-const port = parentPort!;
-const { mongoUri, logLevel } = workerData as { mongoUri: string; logLevel?: string };
-const logger = threadLogger(port, logLevel ?? "info", { component: "export-thread" });
-const send = (m: FromExportThread) => port.postMessage(m);
+/** The export process of src/exports/export-process.ts: its own MongoDB connection; reads, renders, writes. */
+const send = (m: FromExportProcess) => {
+  if (process.connected) process.send!(m);
+};
+const mongoUri = process.env.EXPORT_MONGODB_URI ?? "";
+const logger = threadLogger({ postMessage: send }, process.env.EXPORT_LOG_LEVEL ?? "info", {
+  component: "export-process",
+});
 
 const asked = new Map<number, (days: Record<string, number>) => void>();
 
 /**
- * An export is background work and the bot's callbacks come first: on Linux this thread alone (the nice
- * value is per thread there) runs at nice 10, a tenth of the CPU weight of a normal thread, so on a busy
- * machine the bot's thread and the store's get the cores first. Not 19: on a machine shared with other
- * work an export must still finish. Elsewhere, or if not allowed, it keeps normal priority.
+ * An export is background work and the bot's callbacks come first: every thread of this process runs at
+ * nice 10, a tenth of the CPU weight of a normal one (not 19: on a machine shared with other work an
+ * export must still finish), and the bot pauses the whole process while its own loop is busy
+ * (src/util/give-way.ts). Where not allowed, it keeps normal priority.
  */
 const NICE = 10;
-function lowerPriority(tid: number) {
-  try {
-    if (tid > 0) os.setPriority(tid, NICE);
-  } catch {
-    // not allowed: the thread runs at normal priority
-  }
-}
 
 async function main() {
-  const tid = threadId();
-  lowerPriority(tid);
+  lowerOwnPriority(NICE);
+  // The bot gone (its IPC channel closed): nothing is waiting for an export, stop.
+  process.on("disconnect", () => process.exit(0));
   // One connection: the export's reads reach the store one at a time, so a callback's write waits behind
   // at most one of them (with four, it could queue behind four).
   const conn = await mongoose
     .createConnection(mongoUri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 1 })
     .asPromise();
   const models = createModels(conn);
-  port.on("message", (m: ToExportThread) => {
+  process.on("message", (m: ToExportProcess) => {
     if ("close" in m) {
-      void conn.close().finally(() => port.close());
+      void conn.close().finally(() => process.exit(0));
       return;
     }
     if ("days" in m) {
@@ -66,10 +61,11 @@ async function main() {
       (e: unknown) => send({ error: { id: job.id, err: toWorkerError(e) } }),
     );
   });
-  // The bot's thread lowers this thread further while its callbacks keep it busy (YieldingPriority).
-  send({ ready: true, tid });
+  send({ ready: true });
 }
 
 main().catch((e: unknown) => {
   send({ failed: toWorkerError(e) });
+  process.exitCode = 1;
+  process.disconnect?.();
 });
