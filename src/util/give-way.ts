@@ -15,9 +15,10 @@ import { performance } from "node:perf_hooks";
  * is never paced. The child's priority is set by itself (`lowerOwnPriority`).
  *
  * A paced child is always continued: by `stop()`, when the child is not needed (no work running), and
- * when this process exits (`process.on("exit")`). A child stopped when this process is killed with
- * SIGKILL is continued by the kernel once its process group is orphaned (POSIX sends SIGHUP + SIGCONT),
- * and exits when it finds its parent gone.
+ * when this process exits (`process.on("exit")`). For this process killed with SIGKILL, the caller
+ * starts the child so that the kernel kills it too (src/exports/export-process.ts: `setpriv
+ * --pdeathsig KILL` on Linux); without that, a child stopped at that moment stays stopped until its
+ * process group is orphaned (POSIX then sends SIGHUP + SIGCONT) and exits when it finds its parent gone.
  */
 export interface GiveWayOptions {
   busyAt?: number;
