@@ -13,6 +13,7 @@ import { returnSelfCheck } from "../services/self-check";
 import { followUpCounts, followUpDays } from "../services/follow-up";
 import { todayIn } from "../time";
 import type { CliServices } from "./connect";
+import { nowOf } from "./connect";
 import { applyWithNotices, orgDiffForImport, orgForImport, printOrgDiff } from "./org";
 import { isEmptyDiff } from "../services/org-sync";
 import { silentLogger } from "../logger";
@@ -97,7 +98,7 @@ export async function campaignStart(s: CliServices, key: string, logger: Logger,
   if (!s.redis) throw new Error("Redis is needed to start a campaign");
   const outbound = outboundFor(s, s.redis, logger);
   try {
-    const r = await startCampaign({ models: s.models, now: () => new Date(), outbound }, key);
+    const r = await startCampaign({ models: s.models, now: nowOf(s), outbound }, key);
     await syncSchedules(s, key, logger, out);
     out.print(`campaign ${key}: active; ${r.people} people, ${r.assignments} pending assignments`);
     // Counts of the cards' records (the outbox), not of what this run meant to do.
@@ -126,7 +127,7 @@ export async function campaignStatus(s: CliServices, key: string, out: Out): Pro
     out.error(NO_CAMPAIGN(key));
     return 1;
   }
-  const today = todayIn(c.timezone);
+  const today = todayIn(c.timezone, nowOf(s)());
   const [assignments, measures, people, units] = await Promise.all([
     s.models.Assignment.find(
       { campaignKey: key, withdrawn: false },
@@ -154,7 +155,7 @@ export async function campaignStatus(s: CliServices, key: string, out: Out): Pro
   out.print(
     `measures: ${measures.length} (open ${by("open")}, in progress ${by("in_progress")}, closure requested ${by("closure_requested")}, closed ${by("closed")}), ${overdueM} overdue`,
   );
-  const fu = await followUpCounts({ models: s.models, now: () => new Date() }, c);
+  const fu = await followUpCounts({ models: s.models, now: nowOf(s) }, c);
   if (fu)
     out.print(
       `follow-ups (回头看, ${followUpDays(c)} working days after closure): ${fu.due} due, ${fu.done} done (${fu.holds} holds, ${fu.relapsed} relapsed)`,
@@ -175,7 +176,7 @@ export async function campaignReturn(
 ): Promise<number> {
   try {
     const a = await returnSelfCheck(
-      { models: s.models, now: () => new Date() },
+      { models: s.models, now: nowOf(s) },
       { assignmentId, reason, by: { admin: "cli" } },
     );
     out.print(`returned ${assignmentId} to ${a.assigneeKey}: ${reason}`);
@@ -183,7 +184,7 @@ export async function campaignReturn(
       const { sendReturnedCard } = await import("../services/notices");
       const outbound = outboundFor(s, s.redis, logger);
       try {
-        await sendReturnedCard({ models: s.models, now: () => new Date(), outbound }, a);
+        await sendReturnedCard({ models: s.models, now: nowOf(s), outbound }, a);
       } finally {
         await outbound.close();
       }
@@ -207,7 +208,7 @@ export function outboundFor(
   redis: NonNullable<CliServices["redis"]>,
   logger: Logger,
 ): OutboundQueue {
-  const record = (jobs: Parameters<typeof recordIntents>[1]) => recordIntents(s.models, jobs, new Date());
+  const record = (jobs: Parameters<typeof recordIntents>[1]) => recordIntents(s.models, jobs, nowOf(s)());
   return new OutboundQueue({ connection: redis, prefix: `${s.redisPrefix}:bull`, logger, record });
 }
 
@@ -238,7 +239,7 @@ export async function syncSchedules(s: CliServices, key: string, logger: Logger,
 
 /** `campaign end <key>`: no more reminders, escalations or broadcasts; answers stay. */
 export async function campaignEnd(s: CliServices, key: string, logger: Logger, out: Out): Promise<number> {
-  if (!(await endCampaign({ models: s.models, now: () => new Date() }, key))) {
+  if (!(await endCampaign({ models: s.models, now: nowOf(s) }, key))) {
     out.error(
       `没有未结束的活动 "${key}"（查看：npm run cli -- campaign list） / no open campaign "${key}" (see: npm run cli -- campaign list)`,
     );
@@ -267,7 +268,7 @@ export async function summarySend(s: CliServices, key: string, logger: Logger, o
   }
   const ok = await withSweeps(s, logger, (q) =>
     q
-      .runNow({ kind: "broadcast", campaignKey: key, slot: `cli-${new Date().toISOString().slice(0, 16)}` })
+      .runNow({ kind: "broadcast", campaignKey: key, slot: `cli-${nowOf(s)().toISOString().slice(0, 16)}` })
       .then(() => true),
   );
   if (!ok) {
@@ -377,7 +378,7 @@ async function printSuspectAnswers(
   out: Out,
 ): Promise<void> {
   const { refreshCampaignFlags, describeFlag } = await import("../flags/index.js");
-  const { flagged, total } = await refreshCampaignFlags({ models: s.models, now: () => new Date() }, key);
+  const { flagged, total } = await refreshCampaignFlags({ models: s.models, now: nowOf(s) }, key);
   out.print(`疑似敷衍 / suspect answers: ${flagged.length} of ${total} answers flagged`);
   const unitName = new Map(units.map((u) => [u.key, u.name]));
   for (const f of flagged) {

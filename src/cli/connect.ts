@@ -9,6 +9,7 @@ import { readLocalRuntime, runtimeFile } from "../local-runtime";
 import type { Logger } from "../logger";
 import { createRedis } from "../redis";
 import { createModels, ensureIndexes, type Models } from "../repositories/models";
+import { readClockOffset } from "../sandbox-clock";
 
 /**
  * The CLI reaches the same services as the bot: MONGODB_URI / REDIS_URL / Feishu credentials from the
@@ -22,8 +23,16 @@ export interface CliServices {
   redis?: Redis;
   redisPrefix: string;
   feishu?: FeishuApi;
+  /**
+   * The time the bot sees: real time, or against a running local sandbox its clock (src/sandbox-clock.ts,
+   * read once at connect), so `campaign status` after `sandbox clock +3d` counts what the page counts.
+   */
+  now?: () => Date;
   close(): Promise<void>;
 }
+
+/** The CLI's clock for services: `s.now` when connect() set one, else real time. */
+export const nowOf = (s: Pick<CliServices, "now">) => (): Date => (s.now ? s.now() : new Date());
 
 /** Both languages as an AppError: the CLI's failure line prints `zh / en` whole (a plain message is cut at its first line). */
 function unreachable(
@@ -102,11 +111,15 @@ export async function connect(
     creds && redis
       ? new FeishuClient({ ...creds, redis, redisPrefix: config.redisPrefix, logger })
       : undefined;
+  // The sandbox's clock, when this CLI talks to a running sandbox (its Feishu is the emulator).
+  const sandboxOffset =
+    local?.sandbox && !config.feishu.appId && redis ? await readClockOffset(redis, config.redisPrefix) : 0;
   return {
     models,
     redis,
     redisPrefix: config.redisPrefix,
     feishu,
+    now: () => new Date(Date.now() + sandboxOffset),
     async close() {
       for (const c of closers) await c();
     },

@@ -4,6 +4,7 @@ import { refreshCampaignFlags } from "../flags/store";
 import type { Logger } from "../logger";
 import { outboundFor, type Out } from "./campaign";
 import type { CliServices } from "./connect";
+import { nowOf } from "./connect";
 
 /**
  * Recompute and store the campaign's flags (after a change of its `flags:` section, or to catch up
@@ -16,7 +17,7 @@ export async function flagsRecompute(s: CliServices, key: string, logger: Logger
     out.error(`活动不存在：${key} / no such campaign: ${key}`);
     return 1;
   }
-  const d = { models: s.models, now: () => new Date() };
+  const d = { models: s.models, now: nowOf(s) };
   const r = await refreshCampaignFlags(d, key);
   out.print(
     r.enabled

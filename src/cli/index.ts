@@ -20,7 +20,7 @@ import {
   type Out,
 } from "./campaign";
 import { campaignSyncOrg } from "./org";
-import { connect } from "./connect";
+import { connect, nowOf } from "./connect";
 import { EXPORT_HELP, exportCommand } from "./export";
 import { flagsRecompute } from "./flags";
 
@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === "export") {
     const s = await connect(config, logger);
     try {
-      return await exportCommand(s, sub, rest, out);
+      return await exportCommand(s, sub, rest, out, nowOf(s));
     } finally {
       await s.close();
     }
@@ -169,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
         case "import":
           if (!rest[0]) break;
           return await campaignImport(s, rest[0], {
-            today: flag(rest, "today") ?? todayIn(config.timezone),
+            today: flag(rest, "today") ?? todayIn(config.timezone, nowOf(s)()),
             out,
             logger,
             applyOrg: rest.includes("--apply"),

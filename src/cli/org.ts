@@ -20,6 +20,7 @@ import {
 } from "../services/org-sync";
 import type { Out } from "./campaign";
 import type { CliServices } from "./connect";
+import { nowOf } from "./connect";
 
 /** Read the address book for an import; a problem is printed (naming the scope to add) and is undefined. */
 export async function orgForImport(
@@ -88,13 +89,13 @@ export async function applyWithNotices(
         connection: s.redis,
         prefix: `${s.redisPrefix}:bull`,
         logger,
-        record: (jobs) => recordIntents(s.models, jobs, new Date()),
+        record: (jobs) => recordIntents(s.models, jobs, nowOf(s)()),
       })
     : undefined;
   try {
     const deps: ApplyDeps = {
       models: s.models,
-      now: () => new Date(),
+      now: nowOf(s),
       ...(outbound
         ? {
             notifyHead: async (head, measures, leftNames) => {
@@ -141,7 +142,7 @@ export async function campaignSyncOrg(
   key: string,
   o: { apply: boolean; logger: Logger; out: Out },
 ): Promise<number> {
-  const plan = await planOrgSync({ models: s.models, now: () => new Date() }, s.feishu?.contact, key);
+  const plan = await planOrgSync({ models: s.models, now: nowOf(s) }, s.feishu?.contact, key);
   if (!plan.ok) {
     if (plan.problem.kind === "not_org") {
       o.out.error(
