@@ -1,5 +1,5 @@
 import type { ChecklistSpec } from "../domain/types";
-import { cnNumeral, normalize } from "./normalize";
+import { cnNumeral, enNumeral, normalize, toInt } from "./normalize";
 import type { IntentDictionary } from "./types";
 
 /** Build the parser's dictionary from the organisation's unit names and the campaign checklist. */
@@ -72,6 +72,13 @@ const GENERIC_CORES = new Set([
   "作风",
   "建设",
 ]);
+/** What a section code's verb is called in English (六查 "six checks", 六正 "six corrections", 两提高). */
+const EN_SECTION_NOUNS: Record<string, string[]> = {
+  查: ["checks", "check", "inspections"],
+  正: ["corrections", "correction", "rectifications"],
+  提高: ["improvements", "improvement"],
+  提升: ["improvements", "improvement"],
+};
 const UNIT_SUFFIXES = ["科室", "处室", "科", "处", "部", "中心", "股", "队"];
 const WEIGHT = { full: 5, strong: 4, medium: 3, weak: 2, ordinal: 1 } as const;
 
@@ -101,6 +108,13 @@ export function compileDictionary(dict: IntentDictionary): CompiledDictionary {
     if (m) {
       add(`${m[1]}个${m[2]}`, "section", s.code, WEIGHT.strong); // 两个提高
       verbOf.set(s.code, m[2]);
+      // In English: "the six checks", "6 corrections", "two improvements".
+      const n = toInt(m[1]);
+      if (n !== undefined)
+        for (const noun of EN_SECTION_NOUNS[m[2]] ?? []) {
+          add(`${enNumeral(n)} ${noun}`, "section", s.code, WEIGHT.full);
+          add(`${n} ${noun}`, "section", s.code, WEIGHT.full);
+        }
     }
     if (s.title) {
       add(normalize(s.title), "section", s.code, WEIGHT.full);

@@ -228,6 +228,8 @@ export const CUES = {
       "status",
       "stats",
       "statistics",
+      "how (?:is |are |s |re )?(?:the |our |we |it |things |everything )?(?:campaign |self ?inspection |self ?checks? |rectification |work |it |things |everything )?(?:going|doing|coming along|getting on)",
+      "where are we",
     ],
   ),
   /** Weak status words: enough when a unit, section or item is named, never on their own. */

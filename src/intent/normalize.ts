@@ -97,6 +97,11 @@ export function enToInt(s: string): number | undefined {
   return i >= 0 ? i : toInt(s);
 }
 
+/** English word for 0..20 ("six"), or the digits beyond. */
+export function enNumeral(n: number): string {
+  return EN_NUMBERS[n] ?? String(n);
+}
+
 /** Chinese numeral for 1..99, used to build ordinal keys such as 一查 / 三正. */
 export function cnNumeral(n: number): string {
   const d = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
