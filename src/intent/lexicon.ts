@@ -72,6 +72,7 @@ export const CUES = {
     [
       "(?:没有|还没|尚未|没|未)有?(?:填|提交|交(?!通|流|集|代|往)|报送|上报|报(?!名|销|道)|回复|反馈|答复|自查)",
       "待(?:填|提交)",
+      "还差(?:谁|哪|几|多少)",
     ],
     [
       "(?:not|never) (?:yet )?(?:submitted|filled|answered|responded)",
@@ -98,7 +99,19 @@ export const CUES = {
 
   /** To-do list words that need no other support. */
   todo: cue(
-    ["待办", "代办", "待处理", "待完成", "还要做什么", "还需要做", "该做什么", "需要做什么"],
+    [
+      "待办",
+      "代办",
+      "待处理",
+      "待完成",
+      "还要做什么",
+      "还需要做",
+      "该做什么",
+      "需要做什么",
+      // a reviewer's to-dos: "待我审核的", "需要我销号的有哪些"
+      "待我(?:审核|审批|确认|销号|处理|签批)",
+      "(?:需要|要|等)我(?:审核|审批|确认|销号|处理)",
+    ],
     [
       "todos?",
       "to do list",
@@ -209,6 +222,7 @@ export const CUES = {
       "完成(?:情况|多少|了多少|率|度|比例|比率|得怎么样|得如何|得咋样)",
       "(?:整体|总体|推进|开展|落实|填报|提交|自查|整改)情况",
       "(?:整体|总体|整改|自查|推进)(?:得|的)?(?:怎么样|如何|咋样)",
+      "(?:填|交|报|做)得(?:怎么样|如何|咋样|怎样)",
       "(?:提交|填|交|报)了多少",
       "多少个?(?:科室|单位|部门|人)?已?经?(?:提交|填报|填了|完成)",
       "几个(?:科室|单位|部门)?已?经?(?:提交|填报|完成)",
@@ -307,9 +321,9 @@ export const CUES = {
 
   /** Export commands: a making verb and the ledger / the self-inspection report (issue 11). */
   exportLedger:
-    /(?:导出|生成|下载|输出|打印|出一份|做一份|发一份|要一份|给我一份|拉一份)[^吗么]{0,12}台账|台账[^吗么]{0,6}(?:导出|下载|生成)|\b(?:export|download|generate|produce|create|get)\b.*\b(?:ledger|spreadsheet|xlsx)\b/u,
+    /(?:导出|生成|下载|输出|打印|出一份|做一份|发一份|发一下|发我|发给我|传一下|传给我|要一份|给我一份|拉一份)[^吗么]{0,12}台账|台账[^吗么]{0,6}(?:导出|下载|生成|发(?:我|给我)|传(?:我|给我))|\b(?:export|download|generate|produce|create|get)\b.*\b(?:ledger|spreadsheet|xlsx)\b/u,
   exportReport:
-    /^(?:帮我|请|给我)?(?:生成|起草|草拟|撰写)(?:一份|一下)?报告$|(?:生成|起草|草拟|撰写|导出|下载|输出|出一份|写一份|做一份|要一份|给我一份)[^吗么]{0,12}(?:自查|整改)(?:情况)?报告|(?:自查|整改)(?:情况)?报告[^吗么]{0,6}(?:生成|起草|导出|下载)|\b(?:draft|export|download|generate|produce|create|write|get)\b.*\b(?:the|a|self[ -]?inspection|self[ -]?check|inspection)\b.*\breport\b|\bdraft\b.*\breport\b/u,
+    /^(?:帮我|请|给我)?(?:生成|起草|草拟|撰写)(?:一份|一下)?报告$|(?:生成|起草|草拟|撰写|导出|下载|输出|出一份|写一份|做一份|要一份|给我一份|发一份|发一下|发我|发给我)[^吗么]{0,12}(?:自查|整改)(?:情况)?报告|(?:自查|整改)(?:情况)?报告[^吗么]{0,6}(?:生成|起草|导出|下载|发(?:我|给我))|\b(?:draft|export|download|generate|produce|create|write|get)\b.*\b(?:the|a|self[ -]?inspection|self[ -]?check|inspection)\b.*\breport\b|\bdraft\b.*\breport\b/u,
   /** 同步通讯录: re-read the organisation from the address book (admins; issue 13 §3). */
   syncOrg:
     /(?:同步|更新|刷新|重新读取|重新同步)(?:一下)?(?:飞书)?(?:通讯录|组织架构|组织机构|人员名单)|\b(?:sync|resync|refresh|update)\b.*\b(?:address book|contacts|org chart|organi[sz]ation|directory)\b/u,
