@@ -127,6 +127,9 @@ export const CUES = {
       "still on me",
       "do i have left",
       "(?:what|anything) (?:do )?i still owe",
+      // a reviewer's: "what needs my review", "anything waiting for my approval"
+      "(?:needs?|waiting for|awaiting|pending) my (?:review|approval|sign ?off|decision)",
+      "for me to (?:review|approve|sign off|close)",
     ],
   ),
   /** To-do words that count only when the question is about me ("你能做什么" is help). */
@@ -321,9 +324,9 @@ export const CUES = {
 
   /** Export commands: a making verb and the ledger / the self-inspection report (issue 11). */
   exportLedger:
-    /(?:导出|生成|下载|输出|打印|出一份|做一份|发一份|发一下|发我|发给我|传一下|传给我|要一份|给我一份|拉一份)[^吗么]{0,12}台账|台账[^吗么]{0,6}(?:导出|下载|生成|发(?:我|给我)|传(?:我|给我))|\b(?:export|download|generate|produce|create|get)\b.*\b(?:ledger|spreadsheet|xlsx)\b/u,
+    /(?:导出|生成|下载|输出|打印|出一份|做一份|发一份|发一下|发我|发给我|传一下|传给我|要一份|给我一份|拉一份)[^吗么]{0,12}台账|台账[^吗么]{0,6}(?:导出|下载|生成|发(?:我|给我)|传(?:我|给我))|\b(?:export|download|generate|produce|create|get|send)\b.*\b(?:ledger|spreadsheet|xlsx)\b/u,
   exportReport:
-    /^(?:帮我|请|给我)?(?:生成|起草|草拟|撰写)(?:一份|一下)?报告$|(?:生成|起草|草拟|撰写|导出|下载|输出|出一份|写一份|做一份|要一份|给我一份|发一份|发一下|发我|发给我)[^吗么]{0,12}(?:自查|整改)(?:情况)?报告|(?:自查|整改)(?:情况)?报告[^吗么]{0,6}(?:生成|起草|导出|下载|发(?:我|给我))|\b(?:draft|export|download|generate|produce|create|write|get)\b.*\b(?:the|a|self[ -]?inspection|self[ -]?check|inspection)\b.*\breport\b|\bdraft\b.*\breport\b/u,
+    /^(?:帮我|请|给我)?(?:生成|起草|草拟|撰写)(?:一份|一下)?报告$|(?:生成|起草|草拟|撰写|导出|下载|输出|出一份|写一份|做一份|要一份|给我一份|发一份|发一下|发我|发给我)[^吗么]{0,12}(?:自查|整改)(?:情况)?报告|(?:自查|整改)(?:情况)?报告[^吗么]{0,6}(?:生成|起草|导出|下载|发(?:我|给我))|\b(?:draft|export|download|generate|produce|create|write|get)\b.*\b(?:the|a|self[ -]?inspection|self[ -]?check|inspection)\b.*\breport\b|\bdraft\b.*\breport\b|\bsend (?:me|over)\b(?!.*\b(?:progress|summary|digest|bulletin)\b).*\breport\b/u,
   /** 同步通讯录: re-read the organisation from the address book (admins; issue 13 §3). */
   syncOrg:
     /(?:同步|更新|刷新|重新读取|重新同步)(?:一下)?(?:飞书)?(?:通讯录|组织架构|组织机构|人员名单)|\b(?:sync|resync|refresh|update)\b.*\b(?:address book|contacts|org chart|organi[sz]ation|directory)\b/u,
