@@ -114,7 +114,7 @@ export async function answerMyTodos(d: ServiceDeps, a: Asker): Promise<Answer> {
   const p = a.person;
   if (!p) return { card: notInCampaign(a) };
   const c = a.campaign;
-  const [assignments, measures] = await Promise.all([
+  const [assignments, measures, toReview] = await Promise.all([
     d.models.Assignment.find(
       { campaignKey: c.key, assigneeKey: p.key, state: "pending", withdrawn: false },
       { itemKey: 1, dueDate: 1 },
@@ -123,7 +123,21 @@ export async function answerMyTodos(d: ServiceDeps, a: Asker): Promise<Answer> {
       { campaignKey: c.key, ownerKey: p.key, state: { $nin: MEASURE_DONE } },
       { seq: 1, content: 1, dueDate: 1, state: 1 },
     ).lean(),
+    // A reviewer's own to-dos: closures to decide (销号) and extension requests to grant or refuse.
+    d.models.Measure.find(
+      {
+        campaignKey: c.key,
+        reviewerKey: p.key,
+        ownerKey: { $ne: p.key },
+        $or: [
+          { state: "closure_requested" },
+          { state: { $in: ["open", "in_progress"] }, "extension.status": "requested" },
+        ],
+      },
+      { seq: 1, content: 1, dueDate: 1, state: 1, extension: 1 },
+    ).lean(),
   ]);
+  const en = a.locale === "en";
   const title = (k: string) => c.items.find((i) => i.key === k)?.title ?? k;
   const lines = [
     ...assignments.map((x) => ({
@@ -137,8 +151,21 @@ export async function answerMyTodos(d: ServiceDeps, a: Asker): Promise<Answer> {
       id: String(m._id),
       title: `#${m.seq} ${m.content}`,
       dueDate: m.dueDate,
+      note: m.state === "closure_requested" ? (en ? "awaiting review" : "待审核销号") : undefined,
+    })),
+    ...toReview.map((m) => ({
+      kind: "measure" as const,
+      id: String(m._id),
+      title: `#${m.seq} ${m.content}`,
+      dueDate: m.dueDate,
       note:
-        m.state === "closure_requested" ? (a.locale === "en" ? "awaiting review" : "待审核销号") : undefined,
+        m.state === "closure_requested"
+          ? en
+            ? "closure asked: your review"
+            : "申请销号，待你审核"
+          : en
+            ? `extension to ${m.extension?.requestedDue ?? "?"} asked: your decision`
+            : `申请延期至 ${m.extension?.requestedDue ?? "?"}，待你审批`,
     })),
   ];
   const todo = digestCard({

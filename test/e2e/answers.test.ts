@@ -209,6 +209,37 @@ describe("other intents", () => {
     // A broadcast does report what was closed since the last one.
     expect(JSON.stringify(broadcast.card)).toContain("本期新销号");
   });
+  it("待我审核的: a reviewer's to-dos list the closures and extensions waiting for their decision", async () => {
+    const second = (await t.bot.models.Measure.findOne({ campaignKey: spec.key, seq: 2 }).lean())!;
+    const reviewer = second.reviewerKey!;
+    expect(reviewer).toBeTruthy();
+    expect(reviewer).not.toBe(second.ownerKey);
+    const line = `&#35;${second.seq} ${second.content}`;
+    expect(text((await ask(reviewer, "待我审核的")).card)).not.toContain(line);
+    const set = (s: Record<string, unknown>) => t.bot.models.Measure.updateOne({ _id: second._id }, s);
+    try {
+      await set({
+        $set: { extension: { status: "requested", requestedDue: "2027-03-01", reason: "等待批复" } },
+      });
+      const ext = text((await ask(reviewer, "待我审核的")).card);
+      expect(ext).toContain(line);
+      expect(ext).toContain("申请延期至 2027-03-01，待你审批");
+      await set({ $set: { state: "closure_requested" }, $unset: { extension: 1 } });
+      const c = text((await ask(reviewer, "待我审核的")).card);
+      expect(c).toContain(line);
+      expect(c).toContain("申请销号，待你审核");
+      // The owner's own list still says where it stands, not that it is theirs to review.
+      const owner = text((await ask(second.ownerKey, "我的待办")).card);
+      expect(owner).toContain("待审核销号");
+      expect(owner).not.toContain("待你审核");
+      expect(text((await ask(reviewer, "what needs my review")).card)).toContain(
+        "closure asked: your review",
+      );
+    } finally {
+      await set({ $set: { state: second.state }, $unset: { extension: 1 } });
+    }
+  });
+
   it("help and questions it does not understand get the help card, nothing else", async () => {
     expect(text((await ask("he_jing", "帮助")).card)).toContain("我的待办");
     const c = text((await ask("he_jing", "今天天气怎么样")).card);
