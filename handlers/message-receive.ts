@@ -76,7 +76,8 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
   }
   // In private: a campaign file from an admin, or 下载模板 (handlers/file-receive.ts).
   if (msg.chatType === "p2p" && msg.messageType === "file") return onFileMessage(msg, deps, log);
-  if (msg.chatType === "p2p" && TEMPLATE_REQUEST.test(questionText(msg))) return onTemplateRequest(msg, deps, log);
+  if (msg.chatType === "p2p" && TEMPLATE_REQUEST.test(questionText(msg)))
+    return onTemplateRequest(msg, deps, log);
   const text = questionText(msg);
   const locale = questionLocale(text);
   const found = await askerContext(deps, msg);
@@ -85,7 +86,7 @@ export async function onMessageReceive(msg: InboundMessage, deps: HandlerDeps, l
     ? await dictionaryFor(deps, ctx.campaign)
     : buildDictionary({ units: [], checklist: { key: "", title: "", sections: [] } });
   const q =
-    msg.messageType === "text"
+    msg.messageType === "text" || msg.messageType === "post"
       ? parseIntent(text, dict, { mentions: msg.mentions.map((m) => ({ key: m.key, openId: m.openId })) })
       : { intent: "unknown" as const, slots: {} };
   const started = performance.now();

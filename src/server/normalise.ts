@@ -71,6 +71,45 @@ const botAdded = z.object({
 
 export class PayloadError extends Error {}
 
+/**
+ * The words of a rich-text (`post`) message, as a text message would carry them: the title and every
+ * paragraph's text and link texts, an @mention as its key (`@_user_1`, matched against `mentions` as in
+ * a text message), paragraphs on lines of their own; images, emoji and anything unknown left out. The
+ * receive event's content is `{title, content: [[elements]]}`; the send format's language wrapper
+ * (`{zh_cn: {…}}`) is read too. Anything unreadable is no text (the bot then says it did not understand).
+ * https://open.feishu.cn/document/server-docs/im-v1/message-content-description/message_content
+ */
+export function postText(content: string): string {
+  let c: unknown;
+  try {
+    c = JSON.parse(content);
+  } catch {
+    return "";
+  }
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    !!v && typeof v === "object" && !Array.isArray(v);
+  if (!isObj(c)) return "";
+  const body = Array.isArray(c.content)
+    ? c
+    : Object.values(c).find((v) => isObj(v) && Array.isArray(v.content));
+  if (!isObj(body)) return "";
+  const lines: string[] = [];
+  if (typeof body.title === "string" && body.title.trim()) lines.push(body.title.trim());
+  for (const para of body.content as unknown[]) {
+    if (!Array.isArray(para)) continue;
+    const words = para.map((el) => {
+      if (!isObj(el)) return "";
+      if ((el.tag === "text" || el.tag === "a" || el.tag === "md") && typeof el.text === "string")
+        return el.text;
+      if (el.tag === "at") return ` ${typeof el.user_id === "string" ? el.user_id : ""} `;
+      return "";
+    });
+    const line = words.join("").trim();
+    if (line) lines.push(line);
+  }
+  return lines.join("\n");
+}
+
 export function normaliseEvent(payload: Record<string, unknown>): InboundEvent | null {
   const header = payload.header as { event_id: string; event_type: string };
   const event = payload.event;
@@ -104,6 +143,7 @@ export function normaliseEvent(payload: Record<string, unknown>): InboundEvent |
           text = "";
         }
       }
+      if (m.message_type === "post") text = postText(m.content);
       return {
         kind: "message",
         eventId,

@@ -240,6 +240,27 @@ describe("other intents", () => {
     }
   });
 
+  it("a question sent as rich text (a post, as a formatted message is) is answered like a text one", async () => {
+    const messageId = `om_question_${++seq}`;
+    const from = openIdOf("he_jing");
+    const d = await t.emu.sendUserMessage({ from, messageId, text: "我的待办", post: { title: "" } });
+    expect(d.status).toBe(200);
+    const m = await answerTo(() => t.emu.messagesTo(t.emu.p2pChatId(from)), messageId, "answer to a post");
+    expect(text(m.card)).toContain("报销审核限时办结");
+    const inGroup = `om_question_${++seq}`;
+    await t.emu.sendUserMessage({
+      from,
+      chatId: GROUP,
+      chatType: "group",
+      messageId: inGroup,
+      text: "六正进度",
+      post: {},
+    });
+    const g = await answerTo(() => t.emu.messagesTo(GROUP), inGroup, "answer to a post in the group");
+    expect(text(g.card)).not.toContain("没有理解");
+    expect(text(g.card)).toContain("六正");
+  });
+
   it("help and questions it does not understand get the help card, nothing else", async () => {
     expect(text((await ask("he_jing", "帮助")).card)).toContain("我的待办");
     const c = text((await ask("he_jing", "今天天气怎么样")).card);

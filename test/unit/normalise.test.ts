@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { normaliseEvent, PayloadError } from "../../src/server/normalise";
+import { normaliseEvent, PayloadError, postText } from "../../src/server/normalise";
 
 /** Checked-in payloads with nulls, missing optional fields and unknown extra fields (test/fixtures/feishu/events). */
 const dir = path.join(__dirname, "../fixtures/feishu/events");
@@ -25,6 +25,16 @@ const accepted: [string, Record<string, unknown>][] = [
     { kind: "message", senderOpenId: "ou_alice", text: "帮助", mentions: [], rootId: undefined },
   ],
   ["message-unknown-fields.json", { kind: "message", senderOpenId: "ou_alice", text: "帮助", mentions: [] }],
+  [
+    "message-group-post.json",
+    {
+      kind: "message",
+      chatType: "group",
+      messageType: "post",
+      text: "@_user_1  六正进度\n附件链接",
+      mentions: [{ key: "@_user_1", openId: "ou_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxbot", name: "Rectify Bot" }],
+    },
+  ],
   [
     "message-group-mention-nulls.json",
     {
@@ -93,5 +103,54 @@ describe("normaliseEvent on documented payloads with nulls, gaps and extras", ()
   ])("refuses %s, naming the missing required field", (name, reason) => {
     expect(() => normaliseEvent(fixture(name))).toThrow(PayloadError);
     expect(() => normaliseEvent(fixture(name))).toThrow(reason);
+  });
+});
+
+describe("postText: the words of a rich-text message", () => {
+  const post = (v: unknown) => JSON.stringify(v);
+  it.each([
+    [
+      "title and paragraphs",
+      post({
+        title: "请示",
+        content: [[{ tag: "text", text: "我的待办" }], [{ tag: "a", text: "链接", href: "x" }]],
+      }),
+      "请示\n我的待办\n链接",
+    ],
+    [
+      "the send format's language wrapper",
+      post({ zh_cn: { title: "", content: [[{ tag: "text", text: "逾期措施" }]] } }),
+      "逾期措施",
+    ],
+    [
+      "an @mention as its key",
+      post({
+        content: [
+          [
+            { tag: "at", user_id: "@_user_2", user_name: "王芳" },
+            { tag: "text", text: "的待办" },
+          ],
+        ],
+      }),
+      "@_user_2 的待办",
+    ],
+    [
+      "images and emoji only",
+      post({
+        title: "",
+        content: [[{ tag: "img", image_key: "k" }], [{ tag: "emotion", emoji_type: "OK" }]],
+      }),
+      "",
+    ],
+    [
+      "nulls and wrong types",
+      post({ title: null, content: [null, [null, 5, { tag: "text", text: 7 }], "x"] }),
+      "",
+    ],
+    ["no content", post({ title: "只有标题" }), ""],
+    ["not JSON", "{not json", ""],
+    ["a JSON array", "[1,2]", ""],
+  ])("%s", (_name, content, text) => {
+    expect(postText(content)).toBe(text);
   });
 });

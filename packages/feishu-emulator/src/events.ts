@@ -49,8 +49,14 @@ export async function sendUserMessage(s: EmulatorState, opts: UserMessageOptions
     update_time: String(now),
     chat_id: conv.chat_id,
     chat_type: conv.chat_type,
-    message_type: file ? "file" : "text",
-    content: JSON.stringify(file ? { file_key: file.file_key, file_name: file.file_name } : { text }),
+    message_type: file ? "file" : opts.post ? "post" : "text",
+    content: JSON.stringify(
+      file
+        ? { file_key: file.file_key, file_name: file.file_name }
+        : opts.post
+          ? postContent(opts.post.title ?? "", text, mentions)
+          : { text },
+    ),
   };
   if (mentions.length) {
     message.mentions = mentions.map((m) => ({
@@ -228,4 +234,23 @@ export async function deliver(
   });
   s.log.debug({ eventId, kind: ev.kind, status: d.status, error: d.error, ms: d.ms }, "emulator delivery");
   return d;
+}
+
+/**
+ * Rich text as the receive event carries it: `{title, content: [[elements]]}`, a paragraph per line,
+ * `@_user_N` keys as `at` elements (with the mentioned user's name), the rest as `text` elements.
+ */
+function postContent(title: string, text: string, mentions: { key: string; name: string }[]): Obj {
+  const content = text.split("\n").map((line) => {
+    const parts: Obj[] = [];
+    for (const piece of line.split(/(@_user_\d+)/)) {
+      if (!piece) continue;
+      const m = mentions.find((x) => x.key === piece);
+      parts.push(
+        m ? { tag: "at", user_id: m.key, user_name: m.name } : { tag: "text", text: piece, style: [] },
+      );
+    }
+    return parts;
+  });
+  return { title, content };
 }

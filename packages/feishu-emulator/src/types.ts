@@ -228,6 +228,11 @@ export interface UserMessageOptions {
   messageId?: string;
   /** Send a file instead of text (`message_type: "file"`); `data` as bytes or base64 (control API). */
   file?: { name: string; data: Buffer | string; type?: string };
+  /**
+   * Send the text as rich text (`message_type: "post"`, as a client does when the message is formatted):
+   * each line a paragraph, an @mention key an `at` element, an optional title.
+   */
+  post?: { title?: string };
 }
 
 export interface ClickCardOptions {
