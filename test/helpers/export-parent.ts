@@ -4,23 +4,15 @@
  * paused in turns), and prints the export process's pid once it has seen it stopped. It then keeps
  * spinning until it is killed.
  */
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import mongoose from "mongoose";
 import { ExportProcess } from "../../src/exports/export-process";
 import { exportLedger } from "../../src/exports/index";
 import { createModels } from "../../src/repositories/models";
+import { spin, stateOf } from "./proc";
 
 const [uri, campaignKey] = process.argv.slice(2);
-const stateOf = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-};
-const spin = (ms: number) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end);
-};
 
 async function main() {
   const conn = await mongoose.createConnection(uri).asPromise();

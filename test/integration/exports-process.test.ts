@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { createModels, type Models } from "../../src/repositories/models";
 import { startMongoWireThread, type StoreThread } from "../../src/util/mongo-wire-thread";
 import { playedDatabase, type PlayedDatabase } from "../helpers/export-db";
 import { unzipText } from "../helpers/zip";
+import { spin, stateOf } from "../helpers/proc";
 
 /**
  * The bot's exports run in a long-lived child process with a MongoDB connection of its own (issue 11
@@ -127,15 +128,6 @@ describe("the export process off a large campaign", () => {
   });
 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const spin = (ms: number) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end);
-  };
-  /** A process's state letter (/proc/<pid>/stat): R running, S sleeping, T stopped, Z zombie. */
-  const stateOf = (pid: number) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-  };
 
   /** The longest wait of a 5 ms timer on this thread while `work` runs, and how busy its loop was. */
   async function longestWait(work: () => Promise<unknown>) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { GiveWay } from "../../src/util/give-way";
+import { spin, stateOf } from "../helpers/proc";
 
 /**
  * A background process gives way while this process's loop is busy: it is stopped (state T in
@@ -15,15 +15,6 @@ afterEach(() => {
   child = undefined;
 });
 
-/** The process's state letter: R running, S sleeping, T stopped. */
-function stateOf(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-}
-const spin = (ms: number) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end);
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The states seen over `ms`, sampled every 2 ms while this loop stays free. */
